@@ -1,0 +1,173 @@
+"""The benchmark's data schema: in-memory arrays and their Hugging Face `datasets` form.
+
+Every stage after `data/` works on these numpy containers; only `data/` converts to and from
+`datasets.Dataset` (columns ``id``, ``label``, and per modality ``m`` + ``m_present``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import datasets
+import numpy as np
+
+PRESENT_SUFFIX = "_present"
+
+
+def subset_key(subset: Iterable[str], order: Sequence[str]) -> str:
+    """Canonical name of a modality subset: members in dataset order joined by ``+``."""
+    members = set(subset)
+    unknown = members - set(order)
+    if unknown:
+        raise ValueError(f"unknown modalities {sorted(unknown)}; known: {list(order)}")
+    return "+".join(m for m in order if m in members)
+
+
+def all_subsets(modalities: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every non-empty subset of ``modalities`` in canonical order (singletons first, full set last)."""
+    return [c for k in range(1, len(modalities) + 1) for c in combinations(modalities, k)]
+
+
+@dataclass(frozen=True)
+class ModalBatch:
+    """Features and presence masks of some samples, per modality.
+
+    ``features[m]`` is float32 ``(n, d_m)``; ``present[m]`` is bool ``(n,)``. A missing modality is
+    ``present=False`` with an all-zero vector: models and strategies see the same masks.
+    """
+
+    features: Mapping[str, np.ndarray]
+    present: Mapping[str, np.ndarray]
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.features)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.present.values())))
+
+    def take(self, index: np.ndarray) -> ModalBatch:
+        """Rows ``index`` (positions, not ids) as a new batch."""
+        return ModalBatch(
+            {m: x[index] for m, x in self.features.items()},
+            {m: p[index] for m, p in self.present.items()},
+        )
+
+    def restricted_to(self, keep: Iterable[str]) -> ModalBatch:
+        """The same rows with every modality outside ``keep`` made absent (zero vector, False)."""
+        keep = set(keep)
+        return ModalBatch(
+            {m: x if m in keep else np.zeros_like(x) for m, x in self.features.items()},
+            {m: p if m in keep else np.zeros_like(p) for m, p in self.present.items()},
+        )
+
+    def read_only(self) -> ModalBatch:
+        """A view whose arrays cannot be written to (handed to untrusted strategy code)."""
+        return ModalBatch(
+            {m: _frozen(x) for m, x in self.features.items()},
+            {m: _frozen(p) for m, p in self.present.items()},
+        )
+
+
+@dataclass(frozen=True)
+class Split(ModalBatch):
+    """A labelled split (``pool`` or ``test``): a `ModalBatch` plus ``ids`` and ``labels`` (int64)."""
+
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def take(self, index: np.ndarray) -> Split:
+        batch = ModalBatch.take(self, index)
+        return Split(batch.features, batch.present, self.ids[index], self.labels[index])
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of ``ids`` (ids of a benchmark split are ``0..n-1`` in row order)."""
+        return np.asarray(ids, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class BenchmarkData:
+    """One loaded benchmark dataset: splits, official cold-start orders and ground truth.
+
+    ``cold_start_order[seed]`` is an ordering of pool ids whose every prefix is class-balanced (round
+    robin over classes); the cold-start labelled set of size k for a seed is its first k ids. It is
+    published with the dataset, never re-derived from an RNG at load time.
+
+    ``ground_truth[subset_key]`` is the accuracy a good classifier reaches on the test distribution
+    using only that modality subset (closed form or large-sample estimate, see the dataset card).
+    """
+
+    name: str
+    version: str
+    fingerprint: str
+    modalities: tuple[str, ...]
+    class_names: tuple[str, ...]
+    pool: Split
+    test: Split
+    cold_start_order: Mapping[int, np.ndarray]
+    ground_truth: Mapping[str, float]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def cold_start(self, seed: int, size: int) -> np.ndarray:
+        """The official cold-start labelled ids for ``seed`` and ``size``."""
+        if seed not in self.cold_start_order:
+            raise KeyError(f"{self.ref} publishes cold-start sets for seeds {sorted(self.cold_start_order)}, not {seed}")
+        order = self.cold_start_order[seed]
+        if size > len(order):
+            raise ValueError(f"{self.ref} cold-start order for seed {seed} has {len(order)} ids; {size} asked")
+        return order[:size].copy()
+
+
+def hf_features(modality_dims: Mapping[str, int], class_names: Sequence[str]) -> datasets.Features:
+    """The typed `datasets.Features` of a benchmark split (fixed-length float32 vectors)."""
+    spec: dict[str, datasets.features.FeatureType] = {
+        "id": datasets.Value("int64"),
+        "label": datasets.ClassLabel(names=list(class_names)),
+    }
+    for m, d in modality_dims.items():
+        spec[m] = datasets.List(datasets.Value("float32"), length=int(d))
+        spec[m + PRESENT_SUFFIX] = datasets.Value("bool")
+    return datasets.Features(spec)
+
+
+def split_to_hf(split: Split, class_names: Sequence[str]) -> datasets.Dataset:
+    """Convert a `Split` to a typed `datasets.Dataset` (columns as in DESIGN.md, "Data")."""
+    dims = {m: x.shape[1] for m, x in split.features.items()}
+    columns: dict[str, object] = {"id": split.ids.astype(np.int64), "label": split.labels.astype(np.int64)}
+    for m in split.modalities:
+        columns[m] = split.features[m].astype(np.float32)
+        columns[m + PRESENT_SUFFIX] = split.present[m].astype(bool)
+    return datasets.Dataset.from_dict(columns, features=hf_features(dims, class_names))
+
+
+def hf_to_split(ds: datasets.Dataset, modalities: Sequence[str]) -> Split:
+    """Convert a typed `datasets.Dataset` back to a `Split` (one columnar read per column)."""
+    arrow = ds.with_format("numpy")
+    features = {m: np.ascontiguousarray(arrow[m][:], dtype=np.float32) for m in modalities}
+    present = {m: np.asarray(arrow[m + PRESENT_SUFFIX][:], dtype=bool) for m in modalities}
+    return Split(
+        features,
+        present,
+        np.asarray(arrow["id"][:], dtype=np.int64),
+        np.asarray(arrow["label"][:], dtype=np.int64),
+    )
+
+
+def modalities_of(features: datasets.Features) -> tuple[str, ...]:
+    """Modality names of a benchmark `Features` (every column with a ``_present`` twin)."""
+    return tuple(c for c in features if c + PRESENT_SUFFIX in features)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -1,0 +1,172 @@
+"""Result files: one JSON per cell (strategy × dataset × regime × seed), versioned and tamper-evident.
+
+The schema is validated on write and on read; files are written atomically (temp file, fsync,
+rename), so a killed run never leaves a half-written result. ``content_hash`` is a sha256 over the
+canonical JSON of everything else, so an edited number is detected by `read_result`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mmal_bench.errors import ResultIntegrityError
+
+SCHEMA_VERSION = 1
+#: Fields that measure wall time: excluded when comparing two runs for determinism.
+TIMING_FIELDS = ("train_seconds", "query_seconds")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RoundRecord(_Strict):
+    """What one round measured. Round 0 is the cold-start model; the batch is queried after training."""
+
+    round: int
+    n_labeled: int
+    accuracy: float
+    macro_f1: float
+    #: Test accuracy per non-empty modality subset (key: `subset_key`), other modalities zero-ablated.
+    subset_accuracy: dict[str, float]
+    #: Exact Shapley value of each modality for test accuracy over modality subsets.
+    shapley: dict[str, float]
+    #: How unevenly the model relies on its modalities, in [0, 1] (0 = equal Shapley shares).
+    imbalance: float
+    #: Total-variation distance between the model's Shapley shares and the ground truth's, in [0, 1].
+    utilization_gap: float
+    #: Class counts of the batch queried after this round (None after the last round).
+    batch_class_counts: list[int] | None
+    #: Share of the queried batch with each modality missing (None after the last round).
+    batch_missing_share: dict[str, float] | None
+    train_seconds: float
+    query_seconds: float | None
+
+
+class Provenance(_Strict):
+    """Everything a number depends on: enough to trace and to reproduce it."""
+
+    benchmark_version: str
+    package_version: str
+    suite: str
+    dataset: str
+    dataset_version: str
+    dataset_fingerprint: str
+    regime: str
+    seed: int
+    strategy: str
+    strategy_source_hash: str
+    protocol_hash: str
+    packages: dict[str, str]
+
+
+class Summary(_Strict):
+    """Per-run figures: AUBC (normalised area under the accuracy-vs-labels curve) and friends."""
+
+    aubc: float
+    final_accuracy: float
+    mean_imbalance: float
+    mean_utilization_gap: float
+
+
+class CellResult(_Strict):
+    """One cell's result file."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    provenance: Provenance
+    ground_truth: dict[str, float]
+    rounds: list[RoundRecord]
+    summary: Summary
+    content_hash: str = ""
+
+    @property
+    def key(self) -> CellKey:
+        p = self.provenance
+        return CellKey(p.suite, p.dataset, p.dataset_version, p.regime, p.seed, p.strategy)
+
+    def sealed(self) -> CellResult:
+        """A copy whose ``content_hash`` matches its content."""
+        return self.model_copy(update={"content_hash": content_hash(self)})
+
+
+class CellKey(BaseModel):
+    """Identity of a cell; also fixes where its result file lives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    suite: str
+    dataset: str
+    dataset_version: str
+    regime: str
+    seed: int
+    strategy: str
+
+    def relative_path(self) -> Path:
+        return Path(self.suite) / f"{self.dataset}@{self.dataset_version}" / self.regime / self.strategy / f"seed-{self.seed}.json"
+
+
+def canonical_json(payload: object) -> str:
+    """Deterministic JSON text: sorted keys, fixed separators, floats via ``repr`` (round-trip exact)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def content_hash(result: CellResult) -> str:
+    """sha256 over the canonical JSON of ``result`` without its ``content_hash`` field."""
+    body = result.model_dump(mode="json", exclude={"content_hash"})
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+def result_path(root: Path, key: CellKey) -> Path:
+    return Path(root) / key.relative_path()
+
+
+def write_result(root: Path, result: CellResult) -> Path:
+    """Seal and write ``result`` atomically under ``root``; return its path."""
+    sealed = result.sealed()
+    path = result_path(root, sealed.key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_result(path: Path) -> CellResult:
+    """Read, validate and hash-check one result file; raise `ResultIntegrityError` naming it."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc})") from None
+    try:
+        result = CellResult.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ResultIntegrityError(f"{path}: invalid result file at '{where}': {first['msg']}") from None
+    if result.content_hash != content_hash(result):
+        raise ResultIntegrityError(f"{path}: content hash mismatch; the file was edited after it was written")
+    if path.parts[-5:] != result.key.relative_path().parts:
+        raise ResultIntegrityError(f"{path}: file location does not match the cell it records ({result.key.relative_path()})")
+    return result
+
+
+def iter_result_files(root: Path) -> Iterator[Path]:
+    """Every result file under ``root`` in sorted order (temp files of interrupted writes skipped)."""
+    yield from sorted(p for p in Path(root).rglob("seed-*.json") if not p.name.startswith(".tmp-"))

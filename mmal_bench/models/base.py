@@ -1,0 +1,68 @@
+"""What a fitted multimodal model offers to strategies and to the harness.
+
+Strategies only ever depend on this interface, so the network behind it can change (fusion, batched
+training of many models at once) without touching a strategy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from mmal_bench.data.schema import ModalBatch
+
+
+class FittedModel(ABC):
+    """A trained multimodal classifier (read-only from a strategy's point of view).
+
+    All methods take a `ModalBatch`; absent modalities are zero vectors with ``present=False``.
+    Outputs are numpy arrays (float32 unless stated) on the CPU.
+    """
+
+    modalities: tuple[str, ...]
+    n_classes: int
+
+    @abstractmethod
+    def predict_proba(self, batch: ModalBatch, modalities: Sequence[str] | None = None) -> np.ndarray:
+        """Fused class probabilities ``(n, C)``; with ``modalities`` given, every other modality is
+        zeroed and marked absent first (the zero-ablation used for per-modality accuracy and Shapley).
+        """
+
+    @abstractmethod
+    def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        """Per-modality probabilities ``{m: (n, C)}`` from each modality's auxiliary head."""
+
+    @abstractmethod
+    def embed(self, batch: ModalBatch) -> np.ndarray:
+        """Fused embedding ``(n, D)``: the input of the fused classifier head."""
+
+    @abstractmethod
+    def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        """Per-modality encoder outputs ``{m: (n, d_m)}``.
+
+        For concat fusion, the fused embedding is their concatenation in ``modalities`` order.
+        """
+
+    @abstractmethod
+    def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Closed-form last-layer gradient embedding, factorised: ``(a, h)`` with
+        ``a = p - onehot(argmax p)`` of shape ``(n, C)`` and ``h`` the fused embedding ``(n, D)``.
+
+        The gradient embedding of sample i is ``a[i] ⊗ h[i]`` (length C·D); it is never materialised,
+        since ``<a⊗h, b⊗g> = <a, b>·<h, g>``. ``modality_slices`` says which columns of ``h`` belong to
+        which modality (the per-modality gradient blocks).
+        """
+
+    @property
+    @abstractmethod
+    def modality_slices(self) -> dict[str, slice]:
+        """Columns of the fused embedding that each modality contributes (concat fusion)."""
+
+    @abstractmethod
+    def mc_dropout_proba(self, batch: ModalBatch, n_samples: int, seed: int) -> np.ndarray:
+        """``(T, n, C)`` fused probabilities from T stochastic passes with dropout active.
+
+        The T passes use different dropout masks (seeded by ``seed``) and really differ.
+        """

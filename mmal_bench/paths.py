@@ -1,0 +1,22 @@
+"""Where mmal-bench keeps built datasets and other cached files.
+
+``$MMAL_BENCH_HOME`` (default ``~/.cache/mmal_bench``) so tests and CI can point it at a temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Root of the source checkout (holds ``datasets/``, ``leaderboard/``, ``submissions/``).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_home() -> Path:
+    """Return the cache root, honouring ``$MMAL_BENCH_HOME``."""
+    return Path(os.environ.get("MMAL_BENCH_HOME", Path.home() / ".cache" / "mmal_bench")).expanduser()
+
+
+def dataset_cache_dir(name: str, version: str) -> Path:
+    """Folder holding the hub-layout build of ``name@version``."""
+    return cache_home() / "datasets" / name / version
