@@ -90,7 +90,7 @@ class CellResult(_Strict):
     @property
     def key(self) -> CellKey:
         p = self.provenance
-        return CellKey(p.suite, p.dataset, p.dataset_version, p.regime, p.seed, p.strategy)
+        return CellKey(suite=p.suite, dataset=p.dataset, dataset_version=p.dataset_version, regime=p.regime, seed=p.seed, strategy=p.strategy)
 
     def sealed(self) -> CellResult:
         """A copy whose ``content_hash`` matches its content."""
