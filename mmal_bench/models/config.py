@@ -1,0 +1,107 @@
+"""Settings of the benchmark's multimodal classifier and its trainer, validated once.
+
+A `ModelConfig` is data: the protocol stores it, hashes it, and hands it unchanged to every training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from mmal_bench.errors import ConfigError
+
+FUSIONS = ("concat", "sum", "gated")
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture, loss and optimiser of the multimodal MLP, trained full-batch from scratch.
+
+    Parameters
+    ----------
+    hidden_sizes:
+        Widths of each modality encoder's hidden layers (ReLU).
+    embed_dim:
+        Width of every modality's embedding (the encoder output, ReLU); the same for all modalities
+        so that ``sum`` and ``gated`` fusion are defined.
+    fusion:
+        ``concat`` (late fusion, default; the fused embedding is the modality embeddings side by
+        side), ``sum`` (their sum) or ``gated`` (a softmax over present modalities of a learned
+        scalar gate per modality embedding, then the weighted sum).
+    aux_weight:
+        Weight of each per-modality auxiliary head's cross-entropy. The loss is
+        ``(CE_fused + aux_weight * sum_m CE_m) / (1 + aux_weight * M)``; ``1.0`` is the BMMAL
+        reference (mean of the fused and unimodal CEs), ``0.0`` trains the fused head only.
+    dropout:
+        Drop probability on every modality embedding (the input of all heads); also what
+        MC-dropout samples at query time.
+    lr, weight_decay, betas:
+        AdamW settings.
+    steps:
+        Number of full-batch optimiser steps (every step sees all labelled samples).
+    device:
+        ``cpu`` (default; bitwise deterministic) or ``cuda`` (training only; fitted models are
+        always held and evaluated on the CPU).
+    threads:
+        Torch intra-op threads used while training (1 by default: the harness parallelises over
+        processes, and a fixed thread count keeps CPU results bitwise reproducible).
+    """
+
+    hidden_sizes: tuple[int, ...] = (64,)
+    embed_dim: int = 32
+    fusion: Literal["concat", "sum", "gated"] = "concat"
+    aux_weight: float = 1.0
+    dropout: float = 0.1
+    lr: float = 1e-2
+    weight_decay: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.999)
+    steps: int = 100
+    device: Literal["cpu", "cuda"] = "cpu"
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        if any(h < 1 for h in self.hidden_sizes):
+            raise ConfigError(f"model.hidden_sizes must be positive integers, got {self.hidden_sizes}")
+        if self.embed_dim < 1:
+            raise ConfigError(f"model.embed_dim must be a positive integer, got {self.embed_dim}")
+        if self.fusion not in FUSIONS:
+            raise ConfigError(f"model.fusion must be one of {list(FUSIONS)}, got {self.fusion!r}")
+        if not self.aux_weight >= 0:
+            raise ConfigError(f"model.aux_weight must be >= 0, got {self.aux_weight}")
+        if not 0 <= self.dropout < 1:
+            raise ConfigError(f"model.dropout must be in [0, 1), got {self.dropout}")
+        if not self.lr > 0:
+            raise ConfigError(f"model.lr must be > 0, got {self.lr}")
+        if not self.weight_decay >= 0:
+            raise ConfigError(f"model.weight_decay must be >= 0, got {self.weight_decay}")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ConfigError(f"model.betas must be two numbers in [0, 1), got {self.betas}")
+        if self.steps < 1:
+            raise ConfigError(f"model.steps must be a positive integer, got {self.steps}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"model.device must be one of {list(DEVICES)}, got {self.device!r}")
+        if self.threads < 1:
+            raise ConfigError(f"model.threads must be a positive integer, got {self.threads}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (tuples become lists), for protocol files and hashes."""
+        d = asdict(self)
+        d["hidden_sizes"] = list(self.hidden_sizes)
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Inverse of `to_dict`; unknown keys are a `ConfigError` naming them."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown model settings {unknown}; known: {sorted(known)}")
+        values = dict(data)
+        for key in ("hidden_sizes", "betas"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)

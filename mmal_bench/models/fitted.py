@@ -1,0 +1,169 @@
+"""`FittedMLP`: one trained member of the batched network, behind the `FittedModel` interface.
+
+It holds CPU tensors and its config only, so it pickles small and can be sent to the sandboxed
+process that runs an untrusted strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
+from mmal_bench.models.base import FittedModel
+from mmal_bench.models.config import ModelConfig
+from mmal_bench.models.network import Params, fuse, head, layer
+
+
+class FittedMLP(FittedModel):
+    """A trained multimodal MLP (one member; parameters carry a member axis of size 1).
+
+    Evaluation always runs on the CPU in float32 with dropout off, except `mc_dropout_proba`.
+    """
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        modality_dims: Mapping[str, int],
+        n_classes: int,
+        params: Params,
+    ) -> None:
+        self.config = config
+        self.modality_dims = dict(modality_dims)
+        self.modalities = tuple(modality_dims)
+        self.n_classes = int(n_classes)
+        # Own contiguous copies: a slice of the stacked training tensor would pickle the whole stack.
+        self.params = {k: v.detach().to("cpu").clone().contiguous() for k, v in params.items()}
+
+    # -- inputs -------------------------------------------------------------------------------------
+
+    def _inputs(self, batch: ModalBatch) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        if set(batch.modalities) != set(self.modalities):
+            raise ValueError(f"batch has modalities {list(batch.modalities)}; the model was trained on {list(self.modalities)}")
+        xs, present = {}, {}
+        for m in self.modalities:
+            x = np.asarray(batch.features[m], dtype=np.float32)
+            if x.ndim != 2 or x.shape[1] != self.modality_dims[m]:
+                raise ValueError(f"modality {m!r} features must be (n, {self.modality_dims[m]}), got {x.shape}")
+            xs[m] = torch.tensor(x)[None]
+            present[m] = torch.tensor(np.asarray(batch.present[m], dtype=np.float32))[None, :, None]
+        return xs, present
+
+    def _embeddings(self, batch: ModalBatch) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Per-modality embeddings ``{m: (1, n, D)}`` (eval mode; zero where absent) and presence."""
+        xs, present = self._inputs(batch)
+        with torch.no_grad():
+            zs = {}
+            for m in self.modalities:
+                a = xs[m]
+                for i in range(len(self.config.hidden_sizes) + 1):
+                    a = layer(self.params, self.config, m, i, a, present[m])
+                zs[m] = a
+        return zs, present
+
+    def _proba_for_masks(
+        self, zs: Mapping[str, torch.Tensor], present: Mapping[str, torch.Tensor], keep: torch.Tensor
+    ) -> torch.Tensor:
+        """Fused probabilities ``(S, n, C)`` with modality j kept in row s iff ``keep[s, j]``."""
+        with torch.no_grad():
+            masked_z = {m: zs[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
+            masked_p = {m: present[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
+            h = fuse(self.params, self.config, masked_z, masked_p)
+            return torch.softmax(head(self.params, h), dim=-1)
+
+    def _keep(self, subsets: Sequence[Iterable[str]]) -> torch.Tensor:
+        keep = torch.zeros((len(subsets), len(self.modalities)))
+        for s, subset in enumerate(subsets):
+            members = set(subset)
+            unknown = members - set(self.modalities)
+            if unknown:
+                raise ValueError(f"unknown modalities {sorted(unknown)}; the model has {list(self.modalities)}")
+            for j, m in enumerate(self.modalities):
+                keep[s, j] = float(m in members)
+        return keep
+
+    # -- FittedModel --------------------------------------------------------------------------------
+
+    def predict_proba(self, batch: ModalBatch, modalities: Sequence[str] | None = None) -> np.ndarray:
+        zs, present = self._embeddings(batch)
+        subset = self.modalities if modalities is None else tuple(modalities)
+        return self._proba_for_masks(zs, present, self._keep([subset]))[0].numpy()
+
+    def predict_proba_subsets(
+        self, batch: ModalBatch, subsets: Sequence[Sequence[str]] | None = None, include_empty: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Fused probabilities for many modality subsets in one batched pass: ``{subset_key: (n, C)}``.
+
+        Default: every non-empty subset (`all_subsets` order); ``include_empty`` adds key ``""``
+        (every modality zeroed), the baseline of Shapley values. The encoders run once; only the
+        fusion and head are repeated per subset, since ablating a modality zeroes its embedding.
+        """
+        chosen = list(all_subsets(self.modalities)) if subsets is None else [tuple(s) for s in subsets]
+        if include_empty:
+            chosen = [(), *chosen]
+        zs, present = self._embeddings(batch)
+        proba = self._proba_for_masks(zs, present, self._keep(chosen)).numpy()
+        return {subset_key(s, self.modalities): proba[i] for i, s in enumerate(chosen)}
+
+    def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        zs, _ = self._embeddings(batch)
+        with torch.no_grad():
+            return {m: torch.softmax(head(self.params, zs[m][0], f"aux.{m}"), dim=-1).numpy() for m in self.modalities}
+
+    def embed(self, batch: ModalBatch) -> np.ndarray:
+        zs, present = self._embeddings(batch)
+        with torch.no_grad():
+            return fuse(self.params, self.config, zs, present)[0].numpy()
+
+    def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        zs, _ = self._embeddings(batch)
+        return {m: z[0].numpy() for m, z in zs.items()}
+
+    def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
+        zs, present = self._embeddings(batch)
+        with torch.no_grad():
+            h = fuse(self.params, self.config, zs, present)[0]
+            p = torch.softmax(head(self.params, h), dim=-1)
+            a = p.clone()
+            a[torch.arange(len(a)), p.argmax(dim=1)] -= 1.0
+        return a.numpy(), h.numpy()
+
+    @property
+    def modality_slices(self) -> dict[str, slice]:
+        """Concat fusion: modality j owns columns ``[j*D, (j+1)*D)``. Sum / gated fusion mix the
+        modalities in the same ``D`` columns, so every modality maps to ``slice(0, D)``."""
+        d = self.config.embed_dim
+        if self.config.fusion == "concat":
+            return {m: slice(j * d, (j + 1) * d) for j, m in enumerate(self.modalities)}
+        return {m: slice(0, d) for m in self.modalities}
+
+    def mc_dropout_proba(self, batch: ModalBatch, n_samples: int, seed: int) -> np.ndarray:
+        """``(T, n, C)`` fused probabilities with dropout active on the modality embeddings.
+
+        Masks come from a generator seeded by ``seed`` alone; each pass draws fresh masks, so passes
+        differ whenever ``dropout > 0`` (with ``dropout == 0`` all passes equal the eval prediction).
+        The encoders are deterministic, so they run once; only masks, fusion and heads repeat.
+        """
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        zs, present = self._embeddings(batch)
+        n = len(batch)
+        p_drop = self.config.dropout
+        generator = torch.Generator().manual_seed(int(seed))
+        out = np.empty((n_samples, n, self.n_classes), dtype=np.float32)
+        with torch.no_grad():
+            for t in range(n_samples):
+                dropped = {}
+                for m, z in zs.items():
+                    if p_drop > 0:
+                        u = torch.rand(z.shape, generator=generator)
+                        z = z * torch.where(u >= p_drop, 1.0 / (1.0 - p_drop), 0.0)
+                    dropped[m] = z
+                h = fuse(self.params, self.config, dropped, present)
+                out[t] = torch.softmax(head(self.params, h[0]), dim=-1).numpy()
+        return out
+
+    def __repr__(self) -> str:
+        return f"FittedMLP(modalities={self.modalities}, n_classes={self.n_classes}, fusion={self.config.fusion!r})"
