@@ -7,4 +7,13 @@ Data flows one way: ``data`` → ``models`` → ``strategies`` → ``harness`` �
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 __version__ = PACKAGE_VERSION
-__all__ = ["BENCHMARK_VERSION", "__version__"]
+__all__ = ["BENCHMARK_VERSION", "__version__", "load_benchmark", "load_dataset"]
+
+
+def __getattr__(name: str):
+    # Lazy: importing `datasets`/pyarrow costs a second, which `mmal-bench --help` should not pay.
+    if name in ("load_dataset", "load_benchmark"):
+        from mmal_bench.data import hub
+
+        return getattr(hub, name)
+    raise AttributeError(f"module 'mmal_bench' has no attribute {name!r}")

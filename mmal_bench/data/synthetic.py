@@ -1,0 +1,304 @@
+"""The synthetic pitfall generator: multimodal classification data with explicit, known structure.
+
+Each knob isolates one pitfall of multimodal active learning (interaction structure, modality
+difficulty, missingness); because the generative model is known, `ground_truth` can compute what
+a Bayes-optimal classifier reaches with every modality subset.
+
+Generative model (per row):
+1. ``(y, u_1..u_M)`` is drawn from a joint table ``T[y, u_1, ..., u_M]``: a mixture (``interaction``
+   weights) of *redundant* (``u_m = y``), *unique* (``u_m`` = m-th mixed-radix digit of ``y``: each
+   modality sees a different part of the label) and *synergy* (``u_m`` uniform, ``y = sum u_m mod K``:
+   no modality alone says anything). Classes are uniform in every component.
+2. Modality m shows its factor ``u_m`` through ``informative`` dims: a cluster centre of ``u_m`` plus
+   isotropic Gaussian noise (std ``noise``). ``linear`` geometry has one centre per value;
+   ``nonlinear`` has ``clusters_per_class`` centres in ± pairs, so every value has the same mean
+   and no linear classifier separates them. ``dim - informative`` nuisance dims are N(0,
+   ``nuisance_scale``²); a fixed random rotation then mixes all dims.
+3. Modality m is missing (all-zero vector, ``present=False``) with probability ``missing_pool`` /
+   ``missing_test``: MCAR, or MNAR where the rate grows linearly with the class index (mean rate
+   unchanged, spread ``mnar_strength``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mmal_bench.data.schema import Split
+
+INTERACTIONS = ("redundant", "unique", "synergy")
+GEOMETRIES = ("linear", "nonlinear")
+MECHANISMS = ("mcar", "mnar")
+_MAX_TABLE = 2_000_000
+
+
+@dataclass(frozen=True)
+class ModalitySpec:
+    """How one modality shows its factor: size, difficulty and missingness.
+
+    ``noise`` is the std of the Gaussian around each unit-distance cluster centre (the SNR knob:
+    larger is harder). ``informative`` of the ``dim`` dims carry signal; the rest are nuisance.
+    """
+
+    name: str
+    dim: int = 16
+    informative: int = 4
+    noise: float = 0.5
+    geometry: str = "linear"
+    clusters_per_class: int = 2
+    nuisance_scale: float = 1.0
+    missing_pool: float = 0.0
+    missing_test: float = 0.0
+    missing_mechanism: str = "mcar"
+    mnar_strength: float = 0.9
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """Every knob of one synthetic dataset; the dataset is a pure function of this spec.
+
+    ``interaction`` maps component names (`INTERACTIONS`) to mixture weights (normalised).
+    """
+
+    modalities: tuple[ModalitySpec, ...] = (ModalitySpec("a"), ModalitySpec("b"))
+    n_classes: int = 2
+    interaction: Mapping[str, float] = field(default_factory=lambda: {"redundant": 1.0})
+    pool_size: int = 5000
+    test_size: int = 2000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modalities", tuple(self.modalities))
+        object.__setattr__(self, "interaction", dict(self.interaction))
+        validate_spec(self)
+
+    @property
+    def modality_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.modalities)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (stored in manifests and cards); `spec_from_dict` inverts it."""
+        return asdict(self) | {"modalities": [asdict(m) for m in self.modalities], "interaction": dict(self.interaction)}
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> GeneratorSpec:
+    """Rebuild a `GeneratorSpec` from `GeneratorSpec.to_dict` output (e.g. a manifest)."""
+    data = dict(data)
+    data["modalities"] = tuple(ModalitySpec(**m) for m in data["modalities"])
+    return GeneratorSpec(**data)
+
+
+def validate_spec(spec: GeneratorSpec) -> None:
+    """Raise ``ValueError`` naming the bad knob; called once at construction (the boundary)."""
+    names = [m.name for m in spec.modalities]
+    if len(names) < 2:
+        raise ValueError(f"need at least 2 modalities, got {len(names)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"modality names must be distinct, got {names}")
+    if spec.n_classes < 2:
+        raise ValueError(f"n_classes must be >= 2, got {spec.n_classes}")
+    if spec.pool_size < 1 or spec.test_size < 1:
+        raise ValueError("pool_size and test_size must be >= 1")
+    unknown = set(spec.interaction) - set(INTERACTIONS)
+    if unknown:
+        raise ValueError(f"unknown interaction {sorted(unknown)}; choose from {INTERACTIONS}")
+    weights = list(spec.interaction.values())
+    if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise ValueError(f"interaction weights must be >= 0 with a positive sum, got {spec.interaction}")
+    if spec.n_classes ** (len(names) + 1) > _MAX_TABLE:
+        raise ValueError(f"n_classes^(modalities+1) = {spec.n_classes ** (len(names) + 1)} exceeds {_MAX_TABLE}; use fewer classes or modalities")
+    for m in spec.modalities:
+        where = f"modality {m.name!r}"
+        if not (1 <= m.informative <= m.dim):
+            raise ValueError(f"{where}: informative must be in [1, dim={m.dim}], got {m.informative}")
+        if m.noise <= 0 or m.nuisance_scale < 0:
+            raise ValueError(f"{where}: noise must be > 0 and nuisance_scale >= 0")
+        if m.geometry not in GEOMETRIES:
+            raise ValueError(f"{where}: geometry {m.geometry!r} must be one of {GEOMETRIES}")
+        if m.geometry == "nonlinear" and (m.clusters_per_class < 2 or m.clusters_per_class % 2):
+            raise ValueError(f"{where}: nonlinear geometry needs an even clusters_per_class >= 2")
+        for rate_name in ("missing_pool", "missing_test"):
+            rate = getattr(m, rate_name)
+            if not 0.0 <= rate < 1.0:
+                raise ValueError(f"{where}: {rate_name} must be in [0, 1), got {rate}")
+        if m.missing_mechanism not in MECHANISMS:
+            raise ValueError(f"{where}: missing_mechanism {m.missing_mechanism!r} must be one of {MECHANISMS}")
+        if not 0.0 <= m.mnar_strength <= 1.0:
+            raise ValueError(f"{where}: mnar_strength must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class ModalityParams:
+    """Fixed random parameters of one modality: cluster centres and the mixing rotation."""
+
+    centres: np.ndarray  # (K, J, informative) float64
+    rotation: np.ndarray  # (dim, dim) orthogonal float64
+
+
+@dataclass(frozen=True)
+class GeneratorParams:
+    """Everything random but fixed for a spec: the joint table and per-modality parameters."""
+
+    joint: np.ndarray  # T[y, u_1, ..., u_M], sums to 1
+    modalities: tuple[ModalityParams, ...]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A generated split together with its latent variables (needed for the Bayes ground truth)."""
+
+    split: Split
+    latent: Mapping[str, np.ndarray]  # informative coordinates per modality, (n, informative)
+    factors: np.ndarray  # (n, M) int64
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Output of `generate`: pool and test splits plus the fixed parameters that made them."""
+
+    spec: GeneratorSpec
+    params: GeneratorParams
+    pool: Split
+    test: Split
+
+
+def _streams(seed: int) -> list[np.random.Generator]:
+    # One independent PCG64 stream per purpose, so e.g. a larger test split never changes the pool.
+    children = np.random.SeedSequence(int(seed)).spawn(4)
+    return [np.random.Generator(np.random.PCG64(c)) for c in children]
+
+
+def generate(spec: GeneratorSpec) -> Generated:
+    """Generate the pool and test splits of ``spec`` (deterministic given ``spec.seed``).
+
+    Fully vectorised: per split, one draw of the latent table and one rotation matmul per modality.
+    Ids are ``0..n-1`` in row order in both splits.
+    """
+    _, pool_rng, test_rng, _ = _streams(spec.seed)
+    params = params_for(spec)
+    pool = sample(spec, params, spec.pool_size, pool_rng, split="pool").split
+    test = sample(spec, params, spec.test_size, test_rng, split="test").split
+    return Generated(spec, params, pool, test)
+
+
+def params_for(spec: GeneratorSpec) -> GeneratorParams:
+    """The fixed random parameters of ``spec`` (drawn from its reserved parameter stream)."""
+    return make_params(spec, _streams(spec.seed)[0])
+
+
+def ground_truth_rng(spec: GeneratorSpec) -> np.random.Generator:
+    """The stream reserved for ground-truth estimation (never used for the published splits)."""
+    return _streams(spec.seed)[3]
+
+
+def joint_table(n_classes: int, n_modalities: int, interaction: Mapping[str, float]) -> np.ndarray:
+    """The mixture table ``T[y, u_1..u_M]`` of the interaction components (see module docstring)."""
+    k, m = n_classes, n_modalities
+    total = sum(interaction.values())
+    table = np.zeros((k,) * (m + 1))
+    ys = np.arange(k)
+    for name, weight in interaction.items():
+        w = weight / total
+        if w == 0:
+            continue
+        if name == "redundant":
+            table[(ys,) * (m + 1)] += w / k
+        elif name == "unique":
+            table[(ys, *unique_digits(ys, k, m))] += w / k
+        elif name == "synergy":
+            grids = np.indices((k,) * m).reshape(m, -1)
+            table[(grids.sum(0) % k, *grids)] += w / k**m
+    return table
+
+
+def unique_digits(y: np.ndarray, n_classes: int, n_modalities: int) -> list[np.ndarray]:
+    """Mixed-radix digits of ``y`` (radix ``ceil(K^(1/M))``): what each modality sees under *unique*."""
+    radix = 2
+    while radix**n_modalities < n_classes:
+        radix += 1
+    return [(y // radix**i) % radix for i in range(n_modalities)]
+
+
+def make_params(spec: GeneratorSpec, rng: np.random.Generator) -> GeneratorParams:
+    """Draw cluster centres (unit radius, orthogonal where the dims allow) and rotations."""
+    k = spec.n_classes
+    out = []
+    for m in spec.modalities:
+        j = 1 if m.geometry == "linear" else m.clusters_per_class
+        n_dirs = k * (j if j == 1 else j // 2)
+        raw = rng.standard_normal((m.informative, n_dirs))
+        if n_dirs <= m.informative:
+            q, r = np.linalg.qr(raw)
+            dirs = (q * np.sign(np.diag(r))).T
+        else:
+            dirs = (raw / np.linalg.norm(raw, axis=0)).T
+        if j == 1:
+            centres = dirs.reshape(k, 1, m.informative)
+        else:
+            half = dirs.reshape(k, j // 2, m.informative)
+            centres = np.concatenate([half, -half], axis=1)
+        q, r = np.linalg.qr(rng.standard_normal((m.dim, m.dim)))
+        out.append(ModalityParams(centres=centres, rotation=q * np.sign(np.diag(r))))
+    return GeneratorParams(joint=joint_table(k, len(spec.modalities), spec.interaction), modalities=tuple(out))
+
+
+def sample(spec: GeneratorSpec, params: GeneratorParams, n: int, rng: np.random.Generator, split: str) -> Sample:
+    """Draw ``n`` rows with the missingness of ``split`` (``"pool"`` or ``"test"``)."""
+    k = spec.n_classes
+    flat = params.joint.ravel()
+    cdf = np.cumsum(flat)
+    cell = np.minimum(np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right"), len(flat) - 1)
+    idx = np.unravel_index(cell, params.joint.shape)
+    labels = idx[0].astype(np.int64)
+    factors = np.stack(idx[1:], axis=1).astype(np.int64)
+    features, present, latent = {}, {}, {}
+    for i, (m, p) in enumerate(zip(spec.modalities, params.modalities)):
+        j = p.centres.shape[1]
+        which = rng.integers(0, j, n) if j > 1 else np.zeros(n, dtype=np.int64)
+        z = p.centres[factors[:, i], which] + m.noise * rng.standard_normal((n, m.informative))
+        full = np.empty((n, m.dim))
+        full[:, : m.informative] = z
+        full[:, m.informative :] = m.nuisance_scale * rng.standard_normal((n, m.dim - m.informative))
+        # float64 matmul then one rounding to float32: keeps bytes stable across BLAS kernels
+        x = (full @ p.rotation.T).astype(np.float32)
+        rate = missing_rate(m, split, labels, k)
+        keep = rng.random(n) >= rate
+        x[~keep] = 0.0
+        features[m.name], present[m.name], latent[m.name] = x, keep, z
+    ids = np.arange(n, dtype=np.int64)
+    return Sample(Split(features, present, ids, labels), latent, factors)
+
+
+def missing_rate(m: ModalitySpec, split: str, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per-row probability that modality ``m`` is missing in ``split`` (MNAR: linear in the class)."""
+    base = m.missing_pool if split == "pool" else m.missing_test
+    return class_missing_rates(m, split, n_classes)[labels] if base else np.zeros(len(labels))
+
+
+def class_missing_rates(m: ModalitySpec, split: str, n_classes: int) -> np.ndarray:
+    """Missing probability of ``m`` per class in ``split`` (constant for MCAR; mean = the base rate)."""
+    base = m.missing_pool if split == "pool" else m.missing_test
+    if m.missing_mechanism == "mcar":
+        return np.full(n_classes, base)
+    slope = np.linspace(-1.0, 1.0, n_classes) * m.mnar_strength * min(base, 1.0 - base)
+    return base + slope
+
+
+def spec_summary(spec: GeneratorSpec) -> list[dict[str, Any]]:
+    """One row per modality (for cards and ``datasets info``)."""
+    return [
+        {
+            "modality": m.name,
+            "dim": m.dim,
+            "informative": m.informative,
+            "noise": m.noise,
+            "geometry": m.geometry if m.geometry == "linear" else f"nonlinear ({m.clusters_per_class} clusters/class)",
+            "missing pool": f"{m.missing_pool:.0%} {m.missing_mechanism.upper()}" if m.missing_pool else "0%",
+            "missing test": f"{m.missing_test:.0%} {m.missing_mechanism.upper()}" if m.missing_test else "0%",
+        }
+        for m in spec.modalities
+    ]
+
