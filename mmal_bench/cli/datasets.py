@@ -1,7 +1,131 @@
-"""``mmal-bench datasets``: placeholder registration until the datasets stage lands (owned by its issue)."""
+"""``mmal-bench datasets``: list, inspect, build, verify and publish the benchmark datasets.
+
+Thin layer over `mmal_bench.data.registry` and `mmal_bench.data.hub`; every error is a one-line
+`MMALBenchError` printed by the CLI dispatcher.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+from pathlib import Path
+
+from tabulate import tabulate
+
+from mmal_bench.errors import ConfigError
+
 
 def register(subparsers) -> None:
-    subparsers.add_parser("datasets", help="(not yet available)")
+    """Add ``datasets`` and its sub-commands to the top-level parser."""
+    parser = subparsers.add_parser("datasets", help="list, inspect, build, verify and publish datasets")
+    sub = parser.add_subparsers(dest="datasets_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
+
+    p = sub.add_parser("list", help="table of the registered datasets")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("info", help="card, ground truth and fingerprint of a dataset")
+    p.add_argument("ref", metavar="NAME[@VERSION]")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("build", help="write the hub-layout folder of a dataset (default: into the cache)")
+    p.add_argument("ref", nargs="?", metavar="NAME[@VERSION]")
+    p.add_argument("--all", action="store_true", help="every registered dataset")
+    p.add_argument("--out", type=Path, help="write to OUT/<name>/<version> instead of the cache")
+    p.add_argument("--record", action="store_true", help="maintainers: also copy card + manifest into datasets/ of the repository")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("verify", help="check shard checksums and content fingerprints (exit 0 if all match)")
+    p.add_argument("target", nargs="?", metavar="NAME[@VERSION]|DIR")
+    p.add_argument("--all", action="store_true", help="every registered dataset (building missing ones)")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("push", help="maintainers: upload a build to the Hugging Face hub, tagged with its version")
+    p.add_argument("ref", metavar="NAME[@VERSION]")
+    p.add_argument("--repo-id", required=True, help="dataset repository, e.g. org/mmal-bench-redundant")
+    p.add_argument("--token", default=None, help="hub token (default: the logged-in one)")
+    p.set_defaults(func=cmd_push)
+
+
+def _entries(args: argparse.Namespace, field: str = "ref") -> list:
+    from mmal_bench.data.registry import get_entry, list_entries, parse_ref
+
+    if getattr(args, "all", False):
+        return list_entries()
+    ref = getattr(args, field)
+    if not ref:
+        raise ConfigError("name a dataset (NAME[@VERSION]) or pass --all")
+    return [get_entry(*parse_ref(ref))]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from mmal_bench.data.registry import list_entries
+
+    rows = [
+        [
+            e.name,
+            e.version,
+            e.kind,
+            ", ".join(f"{m}({d})" for m, d in zip(e.modalities, e.modality_dims)) if e.modality_dims else ", ".join(e.modalities),
+            e.n_classes,
+            f"{e.pool_size:,} / {e.test_size:,}",
+            e.pitfall,
+        ]
+        for e in list_entries()
+    ]
+    print(tabulate(rows, headers=["name", "version", "kind", "modalities (dims)", "classes", "pool / test", "pitfall"], tablefmt="github"))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from mmal_bench.data.hub import CARD, MANIFEST, committed_dir, ensure_built
+
+    (entry,) = _entries(args)
+    folder = committed_dir(entry.name, entry.version)
+    if not (folder / CARD).is_file():
+        folder = ensure_built(entry.name, entry.version)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    card = (folder / CARD).read_text()
+    body = card.split("---\n", 2)[-1].strip() if card.startswith("---\n") else card
+    print(body)
+    print()
+    print(f"fingerprint: {manifest['fingerprint']}")
+    print("ground truth: " + ", ".join(f"{k}={v['accuracy']:.4f}" for k, v in manifest["ground_truth"].items()))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from mmal_bench.data.hub import ensure_built, export, record
+
+    for entry in _entries(args):
+        if args.out is not None:
+            where = export(entry.name, entry.version, args.out / entry.name / entry.version)
+        else:
+            where = ensure_built(entry.name, entry.version)
+        print(f"{entry.ref}: {where}")
+        if args.record:
+            print(f"{entry.ref}: recorded {record(entry.name, entry.version)}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from mmal_bench.data.hub import ensure_built, verify_folder
+
+    if args.target and Path(args.target).is_dir():
+        manifest = verify_folder(args.target)
+        print(f"ok {manifest['name']}@{manifest['version']} {args.target} {manifest['fingerprint']}")
+        return 0
+    for entry in _entries(args, "target"):
+        folder = ensure_built(entry.name, entry.version)
+        manifest = verify_folder(folder)
+        print(f"ok {entry.ref} {folder} {manifest['fingerprint']}")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from mmal_bench.data.hub import push_to_hub
+
+    (entry,) = _entries(args)
+    revision = push_to_hub(entry.name, entry.version, args.repo_id, token=args.token)
+    print(f"{entry.ref}: pushed to https://huggingface.co/datasets/{args.repo_id} at {revision}, tagged {entry.version}")
+    return 0
