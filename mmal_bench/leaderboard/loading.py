@@ -1,0 +1,155 @@
+"""Load the result files of one suite and prove they belong on one leaderboard.
+
+Every file is schema- and hash-checked (`read_result`), its strategy source hash compared with the
+current source and its dataset fingerprint with the dataset manifest; mixed versions are refused.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mmal_bench.errors import ResultIntegrityError
+from mmal_bench.harness.results import CellResult, iter_result_files, read_result
+from mmal_bench.leaderboard.catalog import StrategyInfo, builtin_catalog
+
+#: ``fingerprint_of(name, version)`` -> the fingerprint recorded in the dataset's manifest.
+FingerprintLookup = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class LoadedResults:
+    """Verified result files of one suite and one benchmark version, sorted by cell key."""
+
+    root: Path
+    suite: str
+    benchmark_version: str
+    results: tuple[CellResult, ...]
+    paths: tuple[Path, ...]
+
+    @property
+    def strategies(self) -> tuple[str, ...]:
+        return tuple(sorted({r.provenance.strategy for r in self.results}))
+
+
+def manifest_fingerprint(name: str, version: str) -> str:
+    """The fingerprint that the committed manifest ``datasets/<name>/<version>/manifest.json`` records."""
+    from mmal_bench.data.hub import committed_manifest
+
+    manifest = committed_manifest(name, version)
+    if manifest is None:
+        raise LookupError(f"datasets/{name}/{version}/manifest.json is not in the repository")
+    return str(manifest["fingerprint"])
+
+
+def load_results(
+    root: Path,
+    *,
+    suite: str | None = None,
+    catalog: Mapping[str, StrategyInfo] | None = None,
+    fingerprint_of: FingerprintLookup | None = manifest_fingerprint,
+    verify_sources: bool = True,
+) -> LoadedResults:
+    """Read and verify every result file of ``suite`` under ``root``.
+
+    Parameters
+    ----------
+    root: the results root (files at ``<root>/<suite>/<dataset>@<version>/<regime>/<strategy>/seed-N.json``).
+    suite: which suite to load; ``None`` means the only suite present (an error if there are several).
+    catalog: the strategies the leaderboard knows (default: the built-ins); a result of a strategy not in
+        it, or whose recorded source hash differs from the catalog's, is rejected when
+        ``verify_sources`` is on.
+    fingerprint_of: dataset manifest lookup; ``None`` skips the manifest check (tests of the maths only).
+
+    Raises `ResultIntegrityError` naming the first offending file, or naming the conflicting values
+    when benchmark versions, dataset fingerprints or protocol hashes are mixed.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ResultIntegrityError(f"results root {root} does not exist; run `mmal-bench run` first or pass --results DIR")
+    suites = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if suite is None:
+        if len(suites) > 1:
+            raise ResultIntegrityError(f"{root} holds several suites ({', '.join(suites)}); choose one with --suite")
+        if not suites:
+            raise ResultIntegrityError(f"{root} holds no result files; run `mmal-bench run` first")
+        suite = suites[0]
+    if suite not in suites:
+        raise ResultIntegrityError(f"{root} holds no results of suite {suite!r} (found: {', '.join(suites) or 'none'})")
+    catalog = builtin_catalog() if catalog is None else catalog
+
+    paths = list(iter_result_files(root / suite))
+    if not paths:
+        raise ResultIntegrityError(f"{root / suite} holds no result files; run `mmal-bench run --suite {suite}` first")
+    results = [read_result(p) for p in paths]
+
+    fingerprints: dict[tuple[str, str], str] = {}
+    for path, result in zip(paths, results, strict=True):
+        prov = result.provenance
+        if verify_sources:
+            info = catalog.get(prov.strategy)
+            if info is None:
+                raise ResultIntegrityError(
+                    f"{path}: strategy {prov.strategy!r} is neither built in nor a submission; its source cannot be verified"
+                )
+            if info.source_hash is None or prov.strategy_source_hash != info.source_hash:
+                raise ResultIntegrityError(
+                    f"{path}: strategy source hash {prov.strategy_source_hash} does not match the current source of "
+                    f"{prov.strategy!r} ({info.source_hash}); re-run this strategy"
+                )
+        if fingerprint_of is not None:
+            key = (prov.dataset, prov.dataset_version)
+            if key not in fingerprints:
+                try:
+                    fingerprints[key] = fingerprint_of(*key)
+                except Exception as exc:  # unknown dataset or unreadable manifest: the result cannot be traced
+                    raise ResultIntegrityError(f"{path}: no manifest for dataset {prov.dataset}@{prov.dataset_version} ({exc})") from None
+            if prov.dataset_fingerprint != fingerprints[key]:
+                raise ResultIntegrityError(
+                    f"{path}: dataset fingerprint {prov.dataset_fingerprint} does not match the manifest of "
+                    f"{prov.dataset}@{prov.dataset_version} ({fingerprints[key]})"
+                )
+
+    _refuse_mixtures(root / suite, paths, results)
+    order = sorted(range(len(results)), key=lambda i: _sort_key(results[i]))
+    return LoadedResults(
+        root=root,
+        suite=suite,
+        benchmark_version=results[0].provenance.benchmark_version,
+        results=tuple(results[i] for i in order),
+        paths=tuple(paths[i] for i in order),
+    )
+
+
+def _sort_key(result: CellResult) -> tuple:
+    k = result.key
+    return (k.dataset, k.dataset_version, k.regime, k.strategy, k.seed)
+
+
+def _refuse_mixtures(where: Path, paths: list[Path], results: list[CellResult]) -> None:
+    """One leaderboard = one benchmark version, one fingerprint per dataset, one protocol per (dataset, regime)."""
+    checks: list[tuple[str, Callable[[CellResult], tuple], Callable[[CellResult], str]]] = [
+        ("benchmark versions", lambda r: (), lambda r: r.provenance.benchmark_version),
+        ("dataset versions", lambda r: (r.provenance.dataset,), lambda r: r.provenance.dataset_version),
+        ("dataset fingerprints", lambda r: (r.provenance.dataset, r.provenance.dataset_version), lambda r: r.provenance.dataset_fingerprint),
+        (
+            "protocol hashes",
+            lambda r: (r.provenance.dataset, r.provenance.dataset_version, r.provenance.regime),
+            lambda r: r.provenance.protocol_hash,
+        ),
+        ("strategy source hashes", lambda r: (r.provenance.strategy,), lambda r: r.provenance.strategy_source_hash),
+    ]
+    for what, group_of, value_of in checks:
+        seen: dict[tuple, dict[str, Path]] = defaultdict(dict)
+        for path, result in zip(paths, results, strict=True):
+            seen[group_of(result)].setdefault(value_of(result), path)
+        for group, values in sorted(seen.items()):
+            if len(values) > 1:
+                (v1, p1), (v2, p2) = sorted(values.items())[:2]
+                scope = f" for {'/'.join(str(g) for g in group)}" if group else ""
+                raise ResultIntegrityError(
+                    f"{where} mixes {what}{scope}: {v1} ({p1}) and {v2} ({p2}); one leaderboard takes one; "
+                    "move the other results to their own results root"
+                )

@@ -1,0 +1,429 @@
+"""Render a `Scoreboard` as LEADERBOARD.md, leaderboard.csv and a static index.html with PNG plots.
+
+Output is a deterministic function of the result files (fixed float formats and sort orders), and
+is written atomically: everything is rendered into a temp folder first, then moved into place.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from mmal_bench.leaderboard.catalog import StrategyInfo
+from mmal_bench.leaderboard.loading import FingerprintLookup, load_results, manifest_fingerprint
+from mmal_bench.leaderboard.scoring import BASELINE, GridCell, GroupScore, Scoreboard, score
+from mmal_bench.leaderboard.stats import ALPHA, CONFIDENCE
+
+MARKDOWN_NAME = "LEADERBOARD.md"
+CSV_NAME = "leaderboard.csv"
+HTML_NAME = "index.html"
+PLOTS_DIR = "plots"
+#: Digits of every figure in the Markdown and CSV output (fixed, so output is byte-stable).
+DIGITS = 4
+NA = "n/a"
+
+
+def build_leaderboard(
+    results_root: Path,
+    out_dir: Path,
+    *,
+    suite: str | None = None,
+    catalog: Mapping[str, StrategyInfo] | None = None,
+    fingerprint_of: FingerprintLookup | None = manifest_fingerprint,
+    verify_sources: bool = True,
+    expected: Iterable[GridCell] | None = None,
+    plots: bool = True,
+) -> Scoreboard:
+    """Verify and score every result file under ``results_root``; write the leaderboard to ``out_dir``.
+
+    Writes ``LEADERBOARD.md``, ``leaderboard.csv``, ``index.html`` and ``plots/*.png``. Nothing in
+    ``out_dir`` changes unless every file rendered: a bad result file (integrity, mixed versions) or
+    a rendering error leaves the previous leaderboard as it was. Other files in ``out_dir`` (e.g.
+    committed results) are left alone. See `load_results` for the verification parameters.
+    """
+    from mmal_bench.leaderboard.catalog import builtin_catalog
+
+    catalog = builtin_catalog() if catalog is None else dict(catalog)
+    loaded = load_results(results_root, suite=suite, catalog=catalog, fingerprint_of=fingerprint_of, verify_sources=verify_sources)
+    board = score(loaded, catalog, expected=expected)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".leaderboard-build-", dir=out_dir))
+    try:
+        plot_files = write_plots(board, staging / PLOTS_DIR) if plots else {}
+        (staging / MARKDOWN_NAME).write_text(render_markdown(board), encoding="utf-8")
+        (staging / CSV_NAME).write_text(render_csv(board), encoding="utf-8")
+        (staging / HTML_NAME).write_text(render_html(board, plot_files, out_dir), encoding="utf-8")
+        _publish(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return board
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move the rendered files over the old ones (each `os.replace` is atomic; plots swap as a folder)."""
+    new_plots, old_plots = staging / PLOTS_DIR, out_dir / PLOTS_DIR
+    if new_plots.exists():
+        if old_plots.exists():
+            os.replace(old_plots, staging / "old-plots")
+        os.replace(new_plots, old_plots)
+    for name in (CSV_NAME, MARKDOWN_NAME, HTML_NAME):
+        os.replace(staging / name, out_dir / name)
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def fmt(x: float, signed: bool = False) -> str:
+    """A figure with `DIGITS` decimals; NaN as ``n/a``; a rounded zero never shows a minus sign."""
+    if x is None or not math.isfinite(float(x)):
+        return NA
+    text = f"{float(x):+.{DIGITS}f}" if signed else f"{float(x):.{DIGITS}f}"
+    if float(text) == 0.0:
+        text = ("+" if signed else "") + f"{0.0:.{DIGITS}f}"
+    return text
+
+
+def fmt_ci(mean: float, low: float, high: float, signed: bool = False) -> str:
+    """``mean [low, high]``; just ``mean`` when the interval is undefined (one seed)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return fmt(mean, signed)
+    return f"{fmt(mean, signed)} [{fmt(low, signed)}, {fmt(high, signed)}]"
+
+
+def fmt_rank(x: float) -> str:
+    return f"{x:.1f}" if math.isfinite(x) else NA
+
+
+def fmt_seconds(x: float) -> str:
+    return f"{x:.4f}" if math.isfinite(x) else NA
+
+
+def short_hash(h: str) -> str:
+    return h.split(":", 1)[-1][:12]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text)
+
+
+def _delta(strategy: str, row: pd.Series) -> str:
+    if strategy == BASELINE:
+        return "baseline"
+    return fmt_ci(row["delta_aubc"], row["delta_aubc_low"], row["delta_aubc_high"], signed=True)
+
+
+def _modality(board: Scoreboard, strategy: str) -> str:
+    info = board.catalog.get(strategy)
+    return info.modality if info else NA
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def overall_rows(board: Scoreboard) -> list[list[str]]:
+    rows = []
+    for s, r in board.overall.iterrows():
+        rows.append(
+            [
+                fmt_rank(r["rank"]),
+                str(s),
+                _modality(board, str(s)),
+                _delta(str(s), r),
+                fmt(r["aubc"]),
+                fmt_rank(r["mean_rank"]),
+                f"{int(r['wins'])}/{int(r['ties'])}/{int(r['losses'])}",
+                fmt(r["imbalance"]),
+                fmt(r["utilization_gap"]),
+                fmt_seconds(r["query_seconds"]),
+                short_hash(str(r["source_hash"])),
+            ]
+        )
+    return rows
+
+
+OVERALL_HEADERS = [
+    "Rank", "Strategy", "Type", f"ΔAUBC vs {BASELINE} [{CONFIDENCE:.0%} CI]", "AUBC", "Mean rank",
+    "W/T/L", "Imbalance", "Util. gap", "Query s (median)", "Source hash",
+]  # fmt: skip
+GROUP_HEADERS = [
+    "Rank", "Strategy", "Type", f"AUBC [{CONFIDENCE:.0%} CI]", "Final accuracy [CI]", f"ΔAUBC vs {BASELINE} [CI]",
+    "Imbalance", "Util. gap", "Query s (median)",
+]  # fmt: skip
+
+
+def group_rows(board: Scoreboard, group: GroupScore) -> list[list[str]]:
+    rows = []
+    for s, r in group.table.iterrows():
+        rows.append(
+            [
+                fmt_rank(r["rank"]),
+                str(s),
+                _modality(board, str(s)),
+                fmt_ci(r["aubc"], r["aubc_low"], r["aubc_high"]),
+                fmt_ci(r["final_accuracy"], r["final_accuracy_low"], r["final_accuracy_high"]),
+                _delta(str(s), r),
+                fmt(r["imbalance"]),
+                fmt(r["utilization_gap"]),
+                fmt_seconds(r["query_seconds"]),
+            ]
+        )
+    return rows
+
+
+def missing_lines(board: Scoreboard, limit: int = 8) -> list[str]:
+    lines = []
+    for s, cells in sorted(board.missing.items()):
+        shown = ", ".join(f"{d}/{g}/seed {seed}" for d, g, seed in cells[:limit])
+        more = f" and {len(cells) - limit} more" if len(cells) > limit else ""
+        lines.append(f"{s}: {len(cells)} missing cell(s): {shown}{more}")
+    return lines
+
+
+def _md_table(headers: list[str], rows: list[list[str]]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def render_markdown(board: Scoreboard) -> str:
+    """The whole leaderboard as Markdown (tabulate, GitHub tables); byte-stable for the same results."""
+    out = [
+        "# mmal-bench leaderboard",
+        "",
+        f"Suite `{board.suite}`, benchmark version {board.benchmark_version}. Generated by `mmal-bench leaderboard` "
+        "from the result files; do not edit by hand.",
+        "",
+        "## Overall",
+        "",
+        f"Strategies with every (dataset, regime, seed) cell of the suite, ranked by mean rank over "
+        f"{len(board.groups)} dataset × regime groups (rank by mean AUBC over seeds). ΔAUBC: paired difference to "
+        f"`{BASELINE}` on the same seeds, averaged over groups per seed, {CONFIDENCE:.0%} t-interval over seeds. "
+        f"W/T/L: paired t-tests over seeds on AUBC (p < {ALPHA}) against every other ranked strategy in every group.",
+        "",
+        _md_table(OVERALL_HEADERS, overall_rows(board)) if len(board.overall) else "_No strategy has a complete set of results._",
+        "",
+    ]
+    if board.missing:
+        out += ["### Not ranked (incomplete results)", ""]
+        out += [f"- {line}" for line in missing_lines(board)] + [""]
+    if len(board.wins):
+        names = list(board.wins.index)
+        rows = [[a] + [("—" if a == b else f"{board.wins.loc[a, b]}/{board.ties.loc[a, b]}/{board.wins.loc[b, a]}") for b in names] for a in names]
+        out += [
+            "## Pairwise wins",
+            "",
+            "Row vs column: groups won / tied / lost (paired t-test over seeds on AUBC, p < 0.05).",
+            "",
+            _md_table(["vs"] + names, rows),
+            "",
+        ]
+    out += ["## Datasets", "", _md_table(["Dataset", "Fingerprint"], [[d, f] for d, f in board.datasets.items()]), ""]
+    for group in board.groups:
+        seeds = ", ".join(str(s) for s in group.seeds)
+        out += [
+            f"## {group.label}",
+            "",
+            f"Seeds {seeds}; protocol `{short_hash(group.protocol_hash)}`.",
+            "",
+            _md_table(GROUP_HEADERS, group_rows(board, group)) if not group.table.empty else "_No strategy has all seeds._",
+            "",
+        ]
+    out += [f"_Built from {board.n_results} result files._", ""]
+    return "\n".join(out)
+
+
+def render_csv(board: Scoreboard) -> str:
+    """Long-format CSV: one row per (scope, strategy); scope ``overall`` or ``<dataset>/<regime>``."""
+    cols = [
+        "scope", "dataset", "regime", "strategy", "modality", "rank", "mean_rank", "n_seeds",
+        "aubc", "aubc_low", "aubc_high", "final_accuracy", "final_accuracy_low", "final_accuracy_high",
+        "delta_aubc", "delta_aubc_low", "delta_aubc_high", "wins", "ties", "losses",
+        "imbalance", "utilization_gap", "query_seconds", "source_hash",
+    ]  # fmt: skip
+    records = []
+    for s, r in board.overall.iterrows():
+        records.append({**r.to_dict(), "scope": "overall", "dataset": "", "regime": "", "strategy": s, "modality": _modality(board, str(s))})
+    for g in board.groups:
+        for s, r in g.table.iterrows():
+            records.append(
+                {**r.to_dict(), "scope": f"{g.dataset}/{g.regime}", "dataset": g.dataset, "regime": g.regime, "strategy": s,
+                 "modality": _modality(board, str(s)), "source_hash": board.source_hashes.get(str(s), "")}
+            )  # fmt: skip
+    frame = pd.DataFrame(records, columns=cols)
+    for c in ("wins", "ties", "losses", "n_seeds"):
+        frame[c] = frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(int(v)))
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, float_format=f"%.{DIGITS + 2}f", lineterminator="\n", na_rep="")
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- plots
+
+
+def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
+    """One PNG per (dataset, regime): learning curves and modality shares over rounds; returns relative paths."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    strategies = sorted({s for g in board.groups for s in g.curves})
+    cmap = plt.get_cmap("tab20")
+    colors = {s: cmap(i % 20) for i, s in enumerate(strategies)}
+    out = {}
+    with plt.rc_context({"svg.hashsalt": "mmal-bench", "font.size": 8}):
+        for g in board.groups:
+            if not g.curves:
+                continue
+            modalities = g.modalities[:1] if len(g.modalities) == 2 else g.modalities
+            fig, axes = plt.subplots(1, 1 + len(modalities), figsize=(4.2 * (1 + len(modalities)), 3.4), squeeze=False)
+            ax = axes[0, 0]
+            for s, c in sorted(g.curves.items()):
+                ax.plot(c.n_labeled, c.accuracy, marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+            ax.set(title=f"{g.label}: learning curves", xlabel="labelled samples", ylabel="test accuracy (mean over seeds)")
+            ax.grid(alpha=0.3)
+            for ax, m in zip(axes[0, 1:], modalities, strict=True):
+                for s, c in sorted(g.curves.items()):
+                    ax.plot(c.n_labeled, c.shares[m], marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+                ax.axhline(1.0 / len(g.modalities), color="grey", ls="--", lw=0.8)
+                ax.set(title=f"contribution of '{m}' (Shapley share)", xlabel="labelled samples", ylabel="share", ylim=(0, 1))
+                ax.grid(alpha=0.3)
+            axes[0, -1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+            fig.tight_layout()
+            name = f"{slug(g.dataset)}__{slug(g.regime)}.png"
+            fig.savefig(folder / name, dpi=90, metadata={"Software": None}, bbox_inches="tight")
+            plt.close(fig)
+            out[(g.dataset, g.regime)] = f"{PLOTS_DIR}/{name}"
+    return out
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.85rem}
+th,td{border:1px solid #ccc;padding:0.25rem 0.5rem;text-align:left;white-space:nowrap}
+th.sortable{cursor:pointer;background:#f3f3f3}th.sortable:hover{background:#e4e4e4}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+code,pre{font-size:0.8rem}pre{background:#f7f7f7;padding:0.5rem;overflow-x:auto}
+img{max-width:100%}.note{color:#555;font-size:0.85rem}
+"""
+
+# Sorts by each cell's data-v (numbers numerically, text alphabetically); no library, no network.
+_JS = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.classList.add("sortable");
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+        var nx = parseFloat(x), ny = parseFloat(y), r;
+        if (!isNaN(nx) && !isNaN(ny)) { r = nx - ny; } else { r = String(x).localeCompare(String(y)); }
+        return asc ? r : -r;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+"""
+
+
+def _sort_value(text: str) -> str:
+    """The number a cell sorts by: its leading figure (``0.71 [0.69, 0.73]`` → 0.71), else the text."""
+    match = re.match(r"^\s*([+-]?\d+(?:\.\d+)?)", text)
+    return match.group(1) if match else text
+
+
+def _html_table(headers: list[str], rows: list[list[str]], cell_html: dict[tuple[int, int], str] | None = None) -> str:
+    cell_html = cell_html or {}
+    head = "".join(f"<th scope=\"col\">{html.escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cells = "".join(
+            f"<td data-v=\"{html.escape(_sort_value(v), quote=True)}\">{cell_html.get((i, j), html.escape(v))}</td>" for j, v in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table class=\"sortable\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _strategy_cell(board: Scoreboard, strategy: str, out_dir: Path) -> str:
+    """Strategy name linked to its submission folder (relative, so it works from the file system)."""
+    info = board.catalog.get(strategy)
+    name = html.escape(strategy)
+    if info is not None and info.folder is not None and Path(info.folder).is_dir():
+        rel = Path(os.path.relpath(Path(info.folder).resolve(), Path(out_dir).resolve())).as_posix()
+        return f"<a href=\"{html.escape(rel, quote=True)}/submission.yaml\">{name}</a>"
+    return name
+
+
+def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], out_dir: Path) -> str:
+    """A single static page: sortable tables, plots, citations. Only relative links to files it wrote
+    or to submission folders; no external scripts, styles or fonts."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<title>mmal-bench leaderboard ({esc(board.suite)}, benchmark {esc(board.benchmark_version)})</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>mmal-bench leaderboard</h1>",
+        f"<p class=\"note\">Suite <code>{esc(board.suite)}</code>, benchmark version {esc(board.benchmark_version)}. "
+        "Generated from the result files by <code>mmal-bench leaderboard</code>. Click a column header to sort. "
+        "Cite with <code>mmal-bench cite [STRATEGY]</code>.</p>",
+        "<h2 id=\"overall\">Overall</h2>",
+    ]
+    rows = overall_rows(board)
+    links = {(i, 1): _strategy_cell(board, row[1], out_dir) for i, row in enumerate(rows)}
+    parts.append(_html_table(OVERALL_HEADERS, rows, links) if rows else "<p>No strategy has a complete set of results.</p>")
+    if board.missing:
+        parts.append("<h3>Not ranked (incomplete results)</h3><ul>")
+        parts += [f"<li>{esc(line)}</li>" for line in missing_lines(board)]
+        parts.append("</ul>")
+    if len(board.wins):
+        names = list(board.wins.index)
+        win_rows = [[a] + [("—" if a == b else f"{board.wins.loc[a, b]}/{board.ties.loc[a, b]}/{board.wins.loc[b, a]}") for b in names] for a in names]
+        parts += ["<h2 id=\"wins\">Pairwise wins</h2>", "<p class=\"note\">Row vs column: groups won / tied / lost.</p>", _html_table(["vs"] + names, win_rows)]
+    parts += ["<h2 id=\"datasets\">Datasets</h2>", _html_table(["Dataset", "Fingerprint"], [[d, f] for d, f in board.datasets.items()])]
+    for g in board.groups:
+        anchor = slug(f"{g.dataset}-{g.regime}")
+        parts.append(f"<h2 id=\"{esc(anchor, quote=True)}\">{esc(g.label)}</h2>")
+        parts.append(f"<p class=\"note\">Seeds {esc(', '.join(map(str, g.seeds)))}; protocol <code>{esc(short_hash(g.protocol_hash))}</code>.</p>")
+        grows = group_rows(board, g)
+        glinks = {(i, 1): _strategy_cell(board, row[1], out_dir) for i, row in enumerate(grows)}
+        parts.append(_html_table(GROUP_HEADERS, grows, glinks) if grows else "<p>No strategy has all seeds.</p>")
+        plot = plot_files.get((g.dataset, g.regime))
+        if plot:
+            parts.append(f"<img src=\"{esc(plot, quote=True)}\" alt=\"learning curves and modality contributions, {esc(g.label, quote=True)}\">")
+    parts.append("<h2 id=\"citations\">Citations</h2>")
+    for s in sorted(board.source_hashes):
+        info = board.catalog.get(s)
+        if info is None or not (info.bibtex or info.paper_url):
+            continue
+        paper = f" — <a href=\"{esc(info.paper_url, quote=True)}\">paper</a>" if info.paper_url else ""
+        parts.append(f"<details><summary>{esc(info.display_name)} (<code>{esc(s)}</code>){paper}</summary><pre>{esc(info.bibtex)}</pre></details>")
+    parts.append(f"<script>{_JS}</script>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+__all__ = [
+    "build_leaderboard",
+    "render_markdown",
+    "render_csv",
+    "render_html",
+    "write_plots",
+]

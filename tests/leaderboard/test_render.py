@@ -1,0 +1,156 @@
+"""Rendered leaderboard: byte-identical Markdown/CSV for the same files, well-formed self-contained HTML,
+atomic replacement (a failed build leaves the previous leaderboard untouched)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from leaderboard_factory import catalog_for, fingerprint_of, write_suite
+
+from mmal_bench.errors import ResultIntegrityError
+from mmal_bench.leaderboard.catalog import StrategyInfo
+from mmal_bench.leaderboard.render import build_leaderboard, fmt, fmt_ci
+
+LEVELS = {"random": 0.60, "entropy": 0.65, "mm-best": 0.72, "margin": 0.60}
+VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+
+def _build(results: Path, out: Path, catalog=None):
+    return build_leaderboard(results, out, catalog=catalog or catalog_for(LEVELS), fingerprint_of=fingerprint_of)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lb")
+    results = base / "results"
+    write_suite(results, LEVELS, skip={("margin", "synergy", "mid", 2)})
+    folder = base / "submissions" / "mm-best"
+    folder.mkdir(parents=True)
+    (folder / "submission.yaml").write_text("name: MM best\n")
+    catalog = catalog_for(LEVELS)
+    catalog["mm-best"] = StrategyInfo(
+        "mm-best", "multimodal", catalog["mm-best"].source_hash, kind="submission", title="MM best",
+        bibtex="@article{x, title={MM best}}", paper_url="https://example.org/paper", folder=folder,
+    )  # fmt: skip
+    out = base / "out"
+    board = _build(results, out, catalog)
+    return results, out, board, catalog
+
+
+def test_same_files_give_byte_identical_markdown_and_csv(built, tmp_path: Path) -> None:
+    results, out, _, catalog = built
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)  # another location, other mtimes: only content matters
+    out2 = tmp_path / "out2"
+    _build(copy, out2, catalog)
+    for name in ("LEADERBOARD.md", "leaderboard.csv"):
+        assert (out / name).read_bytes() == (out2 / name).read_bytes()
+    assert (out / "plots").is_dir() and sorted(p.name for p in (out / "plots").iterdir()) == sorted(p.name for p in (out2 / "plots").iterdir())
+
+
+def test_markdown_content(built) -> None:
+    _, out, _, _ = built
+    md = (out / "LEADERBOARD.md").read_text()
+    assert "Suite `quick`, benchmark version 1.0.0" in md
+    overall = md.split("## Overall")[1].split("###")[0]
+    lines = [line for line in overall.splitlines() if line.startswith("| ")]
+    assert lines[0].startswith("| Rank") and "Source hash" in lines[0]
+    assert [line.split("|")[2].strip() for line in lines[1:]] == ["mm-best", "entropy", "random"]
+    assert "| baseline " in lines[3]
+    assert "- margin: 1 missing cell(s): synergy@1.0.0/mid/seed 2" in md
+    for section in ("## redundant@1.0.0 / low", "## synergy@1.0.0 / mid", "## Pairwise wins", "## Datasets"):
+        assert section in md
+
+
+def test_csv_parses_and_matches_the_board(built) -> None:
+    _, out, board, _ = built
+    rows = list(csv.DictReader(io.StringIO((out / "leaderboard.csv").read_text())))
+    overall = [r for r in rows if r["scope"] == "overall"]
+    assert [r["strategy"] for r in overall] == ["mm-best", "entropy", "random"]
+    assert float(overall[1]["delta_aubc"]) == pytest.approx(board.overall.loc["entropy", "delta_aubc"], abs=1e-6)
+    assert {r["scope"] for r in rows} == {"overall", "redundant@1.0.0/low", "redundant@1.0.0/mid", "synergy@1.0.0/low", "synergy@1.0.0/mid"}
+    assert all(r["source_hash"].startswith("sha256:") for r in rows)
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.refs: list[str] = []
+        self.errors: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attrs = dict(attrs)
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.refs.append(attrs[key])
+        if tag == "link" or (tag == "script" and attrs.get("src")):
+            self.errors.append(f"external resource {tag} {attrs}")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unbalanced </{tag}> (open: {self.stack[-3:]})")
+        else:
+            self.stack.pop()
+
+
+def test_html_is_well_formed_and_references_only_existing_files(built) -> None:
+    _, out, _, _ = built
+    checker = _Checker()
+    checker.feed((out / "index.html").read_text())
+    checker.close()
+    assert checker.errors == [] and checker.stack == []
+    assert {"table", "img", "script", "details"} <= checker.tags
+    local = [r for r in checker.refs if not r.startswith(("http://", "https://", "#"))]
+    assert any(r.endswith(".png") for r in local) and any(r.endswith("submission.yaml") for r in local)
+    for ref in local:
+        assert (out / ref).exists(), ref
+    assert all(not r.startswith("http") or r == "https://example.org/paper" for r in checker.refs)
+
+
+def test_failed_build_leaves_the_previous_leaderboard_untouched(built, tmp_path: Path) -> None:
+    results, out, _, catalog = built
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    target = tmp_path / "out"
+    _build(copy, target, catalog)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    victim = next(copy.rglob("seed-1.json"))
+    raw = json.loads(victim.read_text())
+    raw["summary"]["final_accuracy"] = 1.0
+    victim.write_text(json.dumps(raw))
+    with pytest.raises(ResultIntegrityError, match="content hash mismatch"):
+        _build(copy, target, catalog)
+    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_rendering_error_leaves_no_partial_output(built, tmp_path: Path, monkeypatch) -> None:
+    results, _, _, catalog = built
+    import mmal_bench.leaderboard.render as render
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(render, "render_html", boom)
+    target = tmp_path / "fresh"
+    with pytest.raises(RuntimeError):
+        _build(results, target, catalog)
+    assert list(target.iterdir()) == []
+
+
+def test_number_formats() -> None:
+    assert fmt(float("nan")) == "n/a" and fmt(-0.00001) == "0.0000" and fmt(-0.00001, signed=True) == "+0.0000"
+    assert fmt(0.12345) == "0.1235" and fmt(-0.5, signed=True) == "-0.5000"
+    assert fmt_ci(0.5, float("nan"), float("nan")) == "0.5000"
+    assert fmt_ci(0.01, -0.02, 0.04, signed=True) == "+0.0100 [-0.0200, +0.0400]"

@@ -1,0 +1,102 @@
+"""Scores: group tables, paired differences, ranks, win matrix and completeness, on known numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from leaderboard_factory import catalog_for, fingerprint_of, write_suite
+from scipy import stats
+
+from mmal_bench.leaderboard.loading import load_results
+from mmal_bench.leaderboard.scoring import cells_frame, score
+
+LEVELS = {"random": 0.60, "entropy": 0.65, "mm-best": 0.72, "margin": 0.60}
+
+
+@pytest.fixture()
+def board(tmp_path: Path):
+    write_suite(tmp_path, LEVELS, skip={("margin", "synergy", "mid", 2)})
+    loaded = load_results(tmp_path, catalog=catalog_for(LEVELS), fingerprint_of=fingerprint_of)
+    return loaded, score(loaded, catalog_for(LEVELS))
+
+
+def test_incomplete_strategy_is_listed_not_ranked(board) -> None:
+    _, b = board
+    assert list(b.overall.index) == ["mm-best", "entropy", "random"]
+    assert b.missing == {"margin": (("synergy@1.0.0", "mid", 2),)}
+    groups = {(g.dataset, g.regime): g for g in b.groups}
+    assert "margin" not in groups[("synergy@1.0.0", "mid")].table.index  # not averaged over 2 of 3 seeds
+    assert "margin" in groups[("synergy@1.0.0", "low")].table.index
+    assert "margin" not in b.wins.index
+
+
+def test_expected_grid_from_the_suite(tmp_path: Path) -> None:
+    write_suite(tmp_path, {"random": 0.6}, datasets=("redundant",), regimes=("low",), seeds=(0, 1))
+    loaded = load_results(tmp_path, catalog=catalog_for(["random"]), fingerprint_of=fingerprint_of)
+    b = score(loaded, expected=[("redundant@1.0.0", "low", s) for s in range(3)])
+    assert b.missing == {"random": (("redundant@1.0.0", "low", 2),)}
+    assert b.overall.empty
+
+
+def test_group_statistics_match_scipy(board) -> None:
+    loaded, b = board
+    frame = cells_frame(loaded.results)
+    g = next(g for g in b.groups if (g.dataset, g.regime) == ("redundant@1.0.0", "low"))
+    sub = frame[(frame.dataset == "redundant@1.0.0") & (frame.regime == "low")]
+    ent = sub[sub.strategy == "entropy"].sort_values("seed")["aubc"].to_numpy()
+    rnd = sub[sub.strategy == "random"].sort_values("seed")["aubc"].to_numpy()
+    row = g.table.loc["entropy"]
+    assert row["aubc"] == pytest.approx(ent.mean())
+    lo, hi = stats.t.interval(0.95, 2, loc=ent.mean(), scale=stats.sem(ent))
+    assert (row["aubc_low"], row["aubc_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    d = ent - rnd
+    lo, hi = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert (row["delta_aubc"], row["delta_aubc_low"], row["delta_aubc_high"]) == (pytest.approx(d.mean()), pytest.approx(lo), pytest.approx(hi))
+    assert g.table.loc["random", "delta_aubc"] == 0.0
+    assert row["query_seconds"] == pytest.approx(0.0015)  # median of 0.001, 0.002 per seed
+    assert list(g.table.index[:3]) == ["mm-best", "entropy", "random"]
+
+
+def test_overall_ranks_wins_and_delta(board) -> None:
+    loaded, b = board
+    o = b.overall
+    assert o["rank"].tolist() == [1.0, 2.0, 3.0]
+    assert o["mean_rank"].tolist() == [1.0, 2.0, 3.0]
+    # 4 groups; level gaps of 0.05+ with noise 0.01 over 3 seeds: every pair is decided in every group.
+    assert b.wins.loc["mm-best", "entropy"] == 4 and b.wins.loc["entropy", "random"] == 4 and b.wins.loc["random", "mm-best"] == 0
+    assert (o.loc["mm-best", "wins"], o.loc["mm-best", "losses"]) == (8, 0)
+    assert (o.loc["random", "wins"], o.loc["random", "losses"]) == (0, 8)
+    frame = cells_frame(loaded.results)
+    pivot = frame.pivot_table(index=["dataset", "regime", "seed"], columns="strategy", values="aubc")
+    per_seed = (pivot["entropy"] - pivot["random"]).groupby(level="seed").mean().to_numpy()
+    lo, hi = stats.t.interval(0.95, len(per_seed) - 1, loc=per_seed.mean(), scale=stats.sem(per_seed))
+    assert o.loc["entropy", "delta_aubc"] == pytest.approx(per_seed.mean())
+    assert (o.loc["entropy", "delta_aubc_low"], o.loc["entropy", "delta_aubc_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert o.loc["mm-best", "modality"] == "multimodal" and o.loc["entropy", "modality"] == "unimodal"
+    assert np.array_equal(b.wins.to_numpy().diagonal(), np.zeros(3))
+
+
+def test_ties_when_strategies_are_indistinguishable(tmp_path: Path) -> None:
+    write_suite(tmp_path, {"random": 0.6, "entropy": 0.6}, datasets=("redundant",), regimes=("low",), seeds=(0, 1, 2, 3), noise=0.05)
+    loaded = load_results(tmp_path, catalog=catalog_for(["random", "entropy"]), fingerprint_of=fingerprint_of)
+    b = score(loaded)
+    g = b.groups[0].table
+    p = stats.ttest_rel(
+        [r.summary.aubc for r in loaded.results if r.provenance.strategy == "entropy"],
+        [r.summary.aubc for r in loaded.results if r.provenance.strategy == "random"],
+    ).pvalue
+    expected_tie = p >= 0.05
+    assert (b.ties.loc["entropy", "random"] == 1) == expected_tie
+    assert set(g.index) == {"random", "entropy"}
+
+
+def test_curves_are_means_over_seeds(board) -> None:
+    loaded, b = board
+    g = b.groups[0]
+    runs = [r for r in loaded.results if r.provenance.strategy == "entropy" and f"{r.provenance.dataset}@1.0.0" == g.dataset and r.provenance.regime == g.regime]
+    acc = np.mean([[rd.accuracy for rd in r.rounds] for r in runs], axis=0)
+    np.testing.assert_allclose(g.curves["entropy"].accuracy, acc)
+    assert g.curves["entropy"].n_labeled.tolist() == [10, 20, 30]
+    np.testing.assert_allclose(g.curves["entropy"].shares["a"] + g.curves["entropy"].shares["b"], 1.0)
