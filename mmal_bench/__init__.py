@@ -7,7 +7,7 @@ Data flows one way: ``data`` → ``models`` → ``strategies`` → ``harness`` �
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 __version__ = PACKAGE_VERSION
-__all__ = ["BENCHMARK_VERSION", "__version__", "load_benchmark", "load_dataset"]
+__all__ = ["BENCHMARK_VERSION", "__version__", "check_strategy", "load_benchmark", "load_dataset"]
 
 
 def __getattr__(name: str):
@@ -16,4 +16,8 @@ def __getattr__(name: str):
         from mmal_bench.data import hub
 
         return getattr(hub, name)
+    if name == "check_strategy":  # lazy too: it imports torch
+        from mmal_bench.strategies.check import check_strategy
+
+        return check_strategy
     raise AttributeError(f"module 'mmal_bench' has no attribute {name!r}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mmal_bench.data.schema import ModalBatch
+from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
 
 
 class FittedModel(ABC):
@@ -29,6 +29,20 @@ class FittedModel(ABC):
         """Fused class probabilities ``(n, C)``; with ``modalities`` given, every other modality is
         zeroed and marked absent first (the zero-ablation used for per-modality accuracy and Shapley).
         """
+
+    def predict_proba_subsets(
+        self, batch: ModalBatch, subsets: Sequence[Sequence[str]] | None = None, include_empty: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Fused probabilities for several modality subsets: ``{subset_key: (n, C)}``.
+
+        Default: every non-empty subset; ``include_empty`` adds key ``""`` (all modalities zeroed, the
+        Shapley baseline). This generic version calls `predict_proba` per subset; models override it
+        with one batched pass.
+        """
+        chosen = list(all_subsets(self.modalities)) if subsets is None else [tuple(s) for s in subsets]
+        if include_empty:
+            chosen = [(), *chosen]
+        return {subset_key(s, self.modalities): self.predict_proba(batch, s) for s in chosen}
 
     @abstractmethod
     def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:

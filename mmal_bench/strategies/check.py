@@ -1,0 +1,150 @@
+"""Contract checks for query strategies: `validate_selection` (every query the harness runs) and
+`check_strategy` (what a submitter runs on their own strategy, like scikit-learn's `check_estimator`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from mmal_bench.data.schema import ModalBatch
+from mmal_bench.errors import StrategyError
+from mmal_bench.models.base import FittedModel
+from mmal_bench.models.config import ModelConfig
+from mmal_bench.models.trainer import train_model
+from mmal_bench.strategies.base import PoolView, Strategy
+
+_SHOW = 5  # offending ids quoted in a message
+
+
+def _quote(ids: np.ndarray) -> str:
+    shown = ", ".join(str(int(i)) for i in ids[:_SHOW])
+    return f"[{shown}{', ...' if len(ids) > _SHOW else ''}]"
+
+
+def validate_selection(ids: object, view: PoolView, batch_size: int, name: str = "strategy") -> np.ndarray:
+    """Check one query's output against the contract and return it as int64 ids.
+
+    Raises a one-line `StrategyError` naming the problem: not a 1-d array, NaN, non-integer ids,
+    wrong count, duplicates, ids that are already labelled, ids not in the pool.
+    """
+    if ids is None:
+        raise StrategyError(f"{name} returned None; return an int64 array of {batch_size} unlabeled ids")
+    try:
+        arr = np.asarray(ids)
+    except Exception as exc:  # ragged lists and the like
+        raise StrategyError(f"{name} returned something that is not an array of ids ({exc})") from None
+    if arr.ndim != 1:
+        raise StrategyError(f"{name} returned ids of shape {arr.shape}; return a 1-d array of {batch_size} ids")
+    if arr.dtype.kind in "fc" and np.isnan(arr).any():
+        raise StrategyError(f"{name} returned NaN ids; return {batch_size} integer ids")
+    if arr.dtype.kind not in "iu":
+        raise StrategyError(f"{name} returned ids of dtype {arr.dtype}, not integers; return an int64 array")
+    if len(arr) != batch_size:
+        raise StrategyError(f"{name} returned {len(arr)} ids; exactly batch_size={batch_size} are required")
+    arr = arr.astype(np.int64)
+    values, counts = np.unique(arr, return_counts=True)
+    if (counts > 1).any():
+        raise StrategyError(f"{name} returned duplicate ids {_quote(values[counts > 1])}; ids must be distinct")
+    labeled = np.isin(arr, view.labeled_ids)
+    if labeled.any():
+        raise StrategyError(f"{name} returned already labeled ids {_quote(arr[labeled])}; pick from view.unlabeled_ids")
+    unknown = ~np.isin(arr, view.unlabeled_ids)
+    if unknown.any():
+        raise StrategyError(f"{name} returned ids not in the pool {_quote(arr[unknown])}; pick from view.unlabeled_ids")
+    return arr
+
+
+def view_fingerprint(view: PoolView) -> str:
+    """sha256 over every array of a `PoolView` (to prove a strategy did not modify it)."""
+    digest = hashlib.sha256()
+    for batch in (view.unlabeled, view.labeled):
+        for m in batch.modalities:
+            digest.update(np.ascontiguousarray(batch.features[m]).tobytes())
+            digest.update(np.ascontiguousarray(batch.present[m]).tobytes())
+    for arr in (view.unlabeled_ids, view.labeled_ids, view.labeled_labels):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    return digest.hexdigest()
+
+
+def tiny_problem(
+    n_pool: int = 120, n_labeled: int = 24, n_classes: int = 3, seed: int = 0
+) -> tuple[PoolView, FittedModel]:
+    """A small two-modality pool (some modalities missing), its read-only view and a trained model."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n_pool) % n_classes
+    rng.shuffle(labels)
+    dims = {"image": 6, "text": 4}
+    features, present = {}, {}
+    for j, (m, d) in enumerate(dims.items()):
+        centers = rng.normal(scale=2.0 - j, size=(n_classes, d))
+        x = centers[labels] + rng.normal(size=(n_pool, d))
+        p = rng.random(n_pool) > 0.15
+        x[~p] = 0.0
+        features[m] = x.astype(np.float32)
+        present[m] = p
+    ids = np.arange(n_pool, dtype=np.int64)
+    order = rng.permutation(n_pool)
+    lab, unl = np.sort(order[:n_labeled]), np.sort(order[n_labeled:])
+    pool = ModalBatch(features, present)
+    labeled = pool.take(lab)
+    model = train_model(labeled, labels[lab], n_classes, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40), seed)
+    view = PoolView(
+        unlabeled_ids=_frozen(ids[unl]),
+        unlabeled=pool.take(unl).read_only(),
+        labeled_ids=_frozen(ids[lab]),
+        labeled=labeled.read_only(),
+        labeled_labels=_frozen(labels[lab].astype(np.int64)),
+        n_classes=n_classes,
+    )
+    return view, model
+
+
+def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, seed: int = 0) -> None:
+    """Check that a strategy honours the contract; raise `StrategyError` with the first problem.
+
+    On a tiny two-modality pool with a trained model it checks: ``name`` and ``modality`` are set;
+    `select` runs, returns exactly ``batch_size`` (and 1) distinct integer ids of unlabelled samples
+    with no NaN; the same seed gives the same ids; the view is not modified. Returns ``None`` when
+    everything passes.
+    """
+    if isinstance(strategy, type):
+        strategy = strategy()
+    if not isinstance(strategy, Strategy):
+        raise StrategyError(f"{strategy!r} is not a mmal_bench.strategies.Strategy; subclass it and implement select()")
+    name = getattr(strategy, "name", None)
+    if not isinstance(name, str) or not name:
+        raise StrategyError(f"{type(strategy).__name__} has no `name`; set a class attribute name = '...'")
+    if getattr(strategy, "modality", None) not in ("unimodal", "multimodal"):
+        raise StrategyError(f"{name}: class attribute `modality` must be 'unimodal' or 'multimodal'")
+    view, model = tiny_problem(seed=seed)
+    before = view_fingerprint(view)
+    first = None
+    for k in (batch_size, 1):
+        got = validate_selection(_run(strategy, view, model, k, seed), view, k, name)
+        if view_fingerprint(view) != before:
+            raise StrategyError(f"{name} modified the pool view; strategies must treat the view as read-only")
+        if k == batch_size:
+            first = got
+    again = validate_selection(_run(strategy, view, model, batch_size, seed), view, batch_size, name)
+    if not np.array_equal(first, again):
+        raise StrategyError(
+            f"{name} is not deterministic: the same seed gave {_quote(first)} then {_quote(again)}; "
+            "draw all randomness from the rng argument"
+        )
+
+
+def _run(strategy: Strategy, view: PoolView, model: FittedModel, k: int, seed: int) -> object:
+    try:
+        return strategy.select(view, model, k, np.random.default_rng(seed))
+    except StrategyError:
+        raise
+    except Exception as exc:
+        raise StrategyError(f"{strategy.name}.select raised {type(exc).__name__}: {exc}") from exc
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.array(array)
+    array.flags.writeable = False
+    return array
