@@ -1,0 +1,212 @@
+"""Tests of mmal_bench.data.hub: hub-layout export, offline `datasets.load_dataset`, verified loading,
+corruption detection, concurrent cold-cache loads, hub fetch and push (with fakes, no network)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from mmal_bench.data import hub
+from mmal_bench.data.fingerprint import file_sha256
+from mmal_bench.data.registry import register, unregister
+from mmal_bench.data.schema import hf_features
+from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
+
+POOL_SHARD = "data/toy-test/pool-00000-of-00001.parquet"
+
+
+def test_export_layout_card_and_manifest(toy, tmp_path):
+    out = hub.export("toy-test", "0.1.0", tmp_path / "out")
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == [
+        "README.md",
+        "data/toy-test-cold-start/cold_start-00000-of-00001.parquet",
+        "data/toy-test/pool-00000-of-00001.parquet",
+        "data/toy-test/test-00000-of-00001.parquet",
+        "manifest.json",
+    ]
+    card = (out / "README.md").read_text()
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert [c["config_name"] for c in header["configs"]] == ["toy-test", "toy-test-cold-start"]
+    assert "dataset_info" not in header  # features come from the parquet schema, never overridden
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rows"] == {"pool": 300, "test": 120, "cold_start": 3000}
+    assert manifest["modalities"] == {"a": 6, "b": 5} and manifest["spec"]["spec"]["seed"] == 5
+    assert set(manifest["ground_truth"]) == {"a", "b", "a+b"}
+    assert manifest["files"][POOL_SHARD] == file_sha256(out / POOL_SHARD)
+    assert manifest["fingerprint"] in card and "Ground truth" in card and "@misc{mmalbench2026" in card
+    with pytest.raises(DatasetIntegrityError, match="not empty"):
+        hub.export("toy-test", "0.1.0", tmp_path / "out")
+
+
+def test_exported_folder_loads_offline_with_hf_datasets(toy, tmp_path):
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    out = hub.export("toy-test", None, tmp_path / "out")
+    ds = datasets.load_dataset(str(out), name="toy-test")
+    built = toy.build()
+    expected = hf_features({"a": 6, "b": 5}, toy.class_names)
+    for split_name, split in (("pool", built.pool), ("test", built.test)):
+        d = ds[split_name]
+        assert d.features == expected  # fixed-length float32 vectors stayed fixed-length
+        arrays = d.with_format("numpy")
+        assert np.array_equal(arrays["id"][:], split.ids) and np.array_equal(arrays["label"][:], split.labels)
+        for m in ("a", "b"):
+            assert np.array_equal(arrays[m][:], split.features[m]) and arrays[m][:].dtype == np.float32
+            assert np.array_equal(arrays[m + "_present"][:], split.present[m])
+    cold = datasets.load_dataset(str(out), name="toy-test-cold-start")["cold_start"].with_format("numpy")
+    assert cold.features == hub.cold_start_features()
+    seed3 = np.asarray(cold["id"][:])[np.asarray(cold["seed"][:]) == 3]
+    assert np.array_equal(seed3, built.cold_start_order[3])
+
+
+def test_load_benchmark_and_load_dataset_from_cache(toy, home):
+    bench = hub.load_benchmark("toy-test")
+    assert (home / "datasets/toy-test/0.1.0/manifest.json").is_file()
+    assert bench.ref == "toy-test@0.1.0" and bench.modalities == ("a", "b") and bench.n_classes == 3
+    assert set(bench.ground_truth) == {"a", "b", "a+b"} and bench.ground_truth["a+b"] >= bench.ground_truth["b"]
+    ids = bench.cold_start(seed=0, size=9)
+    assert np.bincount(bench.pool.labels[ids], minlength=3).tolist() == [3, 3, 3]
+    assert not bench.pool.features["a"].flags.writeable
+    assert hub.load_benchmark("toy-test", "0.1.0") is bench  # memoised until a file changes
+    dd = hub.load_dataset("toy-test")
+    assert list(dd) == ["pool", "test"] and dd["pool"].num_rows == 300
+    assert dd["test"].features == hf_features({"a": 6, "b": 5}, toy.class_names)
+    import mmal_bench
+
+    assert mmal_bench.load_benchmark is hub.load_benchmark
+
+
+def test_flipped_byte_is_detected_by_verify_and_load(toy):
+    folder = hub.ensure_built("toy-test")
+    hub.load_benchmark("toy-test")
+    shard = folder / POOL_SHARD
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    with pytest.raises(DatasetIntegrityError, match=r"toy-test@0.1.0: file .*pool-00000-of-00001.parquet is corrupted or edited"):
+        hub.verify_folder(folder)
+    with pytest.raises(DatasetIntegrityError, match="pool-00000-of-00001.parquet is corrupted"):
+        hub.load_benchmark("toy-test")
+
+
+def test_edited_row_is_detected_even_with_a_doctored_manifest(toy):
+    folder = hub.ensure_built("toy-test")
+    shard = folder / POOL_SHARD
+    table = pq.read_table(shard)
+    labels = table.column("label").to_numpy().copy()
+    labels[0] = (labels[0] + 1) % 3
+    pq.write_table(table.set_column(1, table.schema.field("label"), [labels]), shard, compression="snappy")
+    with pytest.raises(DatasetIntegrityError, match="pool-00000-of-00001.parquet is corrupted or edited"):
+        hub.load_benchmark("toy-test")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][POOL_SHARD] = file_sha256(shard)  # the editor also "fixed" the checksum
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetIntegrityError, match="content fingerprint .* does not match its manifest"):
+        hub.verify_folder(folder)
+    with pytest.raises(DatasetIntegrityError, match="does not match its manifest"):
+        hub.load_dataset("toy-test")
+
+
+def test_stray_shard_and_missing_file_are_named(toy):
+    folder = hub.ensure_built("toy-test")
+    shutil.copyfile(folder / POOL_SHARD, folder / "data/toy-test/pool-extra.parquet")
+    with pytest.raises(DatasetIntegrityError, match="pool-extra.parquet is not in the manifest"):
+        hub.verify_folder(folder)
+    (folder / "data/toy-test/pool-extra.parquet").unlink()
+    (folder / "data/toy-test/test-00000-of-00001.parquet").unlink()
+    with pytest.raises(DatasetIntegrityError, match="test-00000-of-00001.parquet listed in the manifest is missing"):
+        hub.load_benchmark("toy-test")
+    with pytest.raises(DatasetIntegrityError, match="has no manifest.json"):
+        hub.verify_folder(folder.parent)
+
+
+def test_bad_name_or_version():
+    with pytest.raises(DatasetNotFoundError, match="unknown dataset 'nope'"):
+        hub.load_benchmark("nope")
+    with pytest.raises(DatasetNotFoundError, match="has no version '0.0.1'; known versions: 1.0.0"):
+        hub.load_dataset("redundant", "0.0.1")
+
+
+def test_regeneration_that_drifts_from_the_published_manifest_is_refused(toy, monkeypatch):
+    monkeypatch.setattr(hub, "committed_manifest", lambda name, version: {"fingerprint": "sha256:" + "0" * 64})
+    with pytest.raises(DatasetIntegrityError, match="regenerated content has fingerprint .* but the published manifest"):
+        hub.load_benchmark("toy-test")
+    assert not hub.dataset_cache_dir("toy-test", "0.1.0").exists()  # nothing half-written left behind
+
+
+_WORKER = """
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import TOY_SPEC
+from mmal_bench.data.registry import register
+from mmal_bench.data.suite import synthetic_entry
+from mmal_bench.data.hub import load_benchmark
+register(synthetic_entry("toy-test", TOY_SPEC, pitfall="test", description="Tiny test dataset.", version="0.1.0", ground_truth_rows=4000))
+print(load_benchmark("toy-test").fingerprint)
+"""
+
+
+def test_concurrent_cold_cache_loads_agree(toy, home):
+    code = _WORKER.format(tests=str(Path(__file__).parent))
+    env = os.environ | {"MMAL_BENCH_HOME": str(home)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outs]
+    prints = {o[0].strip() for o in outs}
+    assert prints == {hub.load_benchmark("toy-test").fingerprint}
+    assert sorted(p.name for p in (home / "datasets/toy-test").iterdir()) == ["0.1.0"]  # no temp folders left
+
+
+def test_fetch_from_hub_at_pinned_revision(toy, tmp_path, monkeypatch):
+    published = hub.export("toy-test", "0.1.0", tmp_path / "published")
+    calls = []
+
+    def fake_snapshot_download(repo_id, repo_type, revision, local_dir):
+        calls.append((repo_id, repo_type, revision))
+        shutil.copytree(published, local_dir)
+        return str(local_dir)
+
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    register(dataclasses.replace(toy, hub_repo_id="org/toy", build=lambda: pytest.fail("should come from the hub")), replace=True)
+    bench = hub.load_benchmark("toy-test")
+    assert calls == [("org/toy", "dataset", "0.1.0")]
+    assert bench.fingerprint == json.loads((published / "manifest.json").read_text())["fingerprint"]
+
+
+def test_push_to_hub_uploads_the_export_and_tags_the_version(toy):
+    class FakeApi:
+        def __init__(self):
+            self.calls = []
+
+        def create_repo(self, **kw):
+            self.calls.append(("create_repo", kw))
+
+        def upload_folder(self, **kw):
+            self.calls.append(("upload_folder", kw))
+            return type("Commit", (), {"oid": "abc123"})()
+
+        def create_tag(self, **kw):
+            self.calls.append(("create_tag", kw))
+
+    api = FakeApi()
+    assert hub.push_to_hub("toy-test", "0.1.0", "org/toy", api=api) == "abc123"
+    (_, repo), (_, upload), (_, tag) = api.calls
+    assert repo == {"repo_id": "org/toy", "repo_type": "dataset", "exist_ok": True}
+    assert Path(upload["folder_path"]) == hub.dataset_cache_dir("toy-test", "0.1.0")
+    assert set(upload["allow_patterns"]) == {"README.md", "manifest.json", "data/**/*.parquet"}
+    assert tag["tag"] == "0.1.0" and tag["revision"] == "abc123" and tag["repo_type"] == "dataset"
+    unregister  # noqa: B018 - imported for symmetry with register
