@@ -1,0 +1,340 @@
+"""The active-learning loop: train → evaluate on test → query → reveal, for one (dataset, regime, seed)
+and all requested strategies in lock-step (a *group*), producing one `CellResult` per strategy.
+
+Lock-step is a speed lever that does not change any number: the round-0 model is the same for every
+strategy (same cold start, same seed), so it is trained once; later rounds train every strategy's model
+as one batched network (`train_models`), whose members are bitwise independent of each other. A cell's
+result therefore does not depend on which other strategies ran beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import numpy as np
+
+from mmal_bench.data.schema import BenchmarkData, ModalBatch, Split, subset_key
+from mmal_bench.errors import ConfigError, StrategyError
+from mmal_bench.harness import metrics
+from mmal_bench.harness.protocol import Protocol, model_seed, query_seed
+from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, Summary
+from mmal_bench.models.base import FittedModel
+from mmal_bench.models.trainer import train_models
+from mmal_bench.strategies import PoolView, Strategy, validate_selection
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
+
+#: Distributions whose versions are stamped on every result (import name → distribution name).
+PROVENANCE_PACKAGES = {"torch": "torch", "numpy": "numpy", "datasets": "datasets", "sklearn": "scikit-learn"}
+
+Trainer = Callable[..., list[FittedModel]]
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    """A strategy instance to run, under the name its results are filed by, with its provenance hash.
+
+    Built-ins come from `builtin_entry`; extra instances (a submission, a sandbox proxy) from
+    `StrategyEntry.of`. The instance must be picklable to run in worker processes.
+    """
+
+    name: str
+    strategy: Strategy
+    source_hash: str
+
+    @classmethod
+    def of(cls, strategy: Strategy, source_hash: str | None = None, name: str | None = None) -> StrategyEntry:
+        """Wrap ``strategy``; ``source_hash`` defaults to `strategy_source_hash` (``name`` to ``strategy.name``)."""
+        if not isinstance(strategy, Strategy):
+            raise ConfigError(f"{strategy!r} is not a mmal_bench.strategies.Strategy instance")
+        name = name or getattr(strategy, "name", None)
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"strategy {type(strategy).__name__} has no name; set the class attribute `name`")
+        return cls(name, strategy, source_hash or strategy_source_hash(strategy))
+
+
+def strategy_source_hash(strategy: Strategy) -> str:
+    """sha256 of the source file of the strategy's class (a ``source_hash`` attribute wins, for proxies
+    whose real code lives elsewhere, e.g. a sandboxed submission)."""
+    override = getattr(strategy, "source_hash", None)
+    if isinstance(override, str) and override:
+        return override
+    try:
+        path = inspect.getsourcefile(type(strategy))
+        data = open(path, "rb").read() if path else None  # noqa: SIM115 - tiny read
+    except (OSError, TypeError):
+        data = None
+    if data is None:
+        raise ConfigError(f"cannot read the source of strategy {type(strategy).__name__}; pass source_hash explicitly")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def builtin_entry(name: str) -> StrategyEntry:
+    """The built-in strategy ``name`` (unknown names: one-line `ConfigError` from the strategies stage)."""
+    from mmal_bench.strategies import get_strategy
+
+    return StrategyEntry.of(get_strategy(name), name=name)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages every number depends on."""
+    out = {}
+    for module, dist in PROVENANCE_PACKAGES.items():
+        try:
+            out[module] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[module] = "not installed"
+    return out
+
+
+@dataclass
+class GroupTimings:
+    """Wall time of one group, per round (seconds): training (one batched call), evaluation of every
+    member on the test split, and all strategies' queries. For benchmarks; results carry per-cell shares."""
+
+    train: list[float] = field(default_factory=list)
+    evaluate: list[float] = field(default_factory=list)
+    query: list[float] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
+
+
+@dataclass
+class GroupOutcome:
+    """What a group produced: a result per strategy that finished, a one-line reason per failed one."""
+
+    results: dict[str, CellResult]
+    failures: dict[str, str]
+    timings: GroupTimings
+
+
+def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int) -> PoolView:
+    """The read-only `PoolView` a strategy gets: copies of the pool's rows, labels of bought rows only.
+
+    Every array is a fresh, owning, read-only copy (so not even ``.base`` leads back to the pool), and
+    the containers are plain `ModalBatch`es (not `Split`s): nothing reachable from the view refers to
+    ``pool.labels``. Each strategy gets its own view, so one cannot disturb another.
+    """
+    mask = np.zeros(len(pool.ids), dtype=bool)
+    mask[np.asarray(labeled_positions, dtype=np.int64)] = True
+    unlabeled_positions, labeled_positions = np.flatnonzero(~mask), np.flatnonzero(mask)
+    return PoolView(
+        unlabeled_ids=_frozen_rows(pool.ids, unlabeled_positions),
+        unlabeled=_frozen_batch(pool, unlabeled_positions),
+        labeled_ids=_frozen_rows(pool.ids, labeled_positions),
+        labeled=_frozen_batch(pool, labeled_positions),
+        labeled_labels=_frozen_rows(pool.labels, labeled_positions),
+        n_classes=n_classes,
+    )
+
+
+def _frozen_rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    out = np.take(array, positions, axis=0)  # a new array that owns its memory
+    out.flags.writeable = False
+    return out
+
+
+def _frozen_batch(batch: ModalBatch, positions: np.ndarray) -> ModalBatch:
+    return ModalBatch(
+        {m: _frozen_rows(x, positions) for m, x in batch.features.items()},
+        {m: _frozen_rows(p, positions) for m, p in batch.present.items()},
+    )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Test-set metrics of one fitted model (the parts of a `RoundRecord` that do not depend on the query)."""
+
+    accuracy: float
+    macro_f1: float
+    subset_accuracy: dict[str, float]
+    shapley: dict[str, float]
+    imbalance: float
+    utilization_gap: float
+
+
+def evaluate(model: FittedModel, data: BenchmarkData, empty_value: float, truth_shapley: Sequence[float]) -> Evaluation:
+    """Accuracy, macro-F1, zero-ablated subset accuracies, Shapley values and imbalance on ``data.test``.
+
+    Uses the model's batched all-subsets forward pass where it has one (encoders run once).
+    """
+    modalities = data.modalities
+    labels = data.test.labels
+    batched = getattr(model, "predict_proba_subsets", None)
+    if batched is not None:
+        proba = batched(data.test)
+    else:
+        from mmal_bench.data.schema import all_subsets
+
+        proba = {subset_key(s, modalities): model.predict_proba(data.test, s) for s in all_subsets(modalities)}
+    predictions = {key: np.argmax(p, axis=1) for key, p in proba.items()}
+    subset_accuracy = {key: metrics.accuracy(labels, pred) for key, pred in predictions.items()}
+    full = subset_key(modalities, modalities)
+    shapley = metrics.shapley_values(subset_accuracy, modalities, empty_value)
+    phi = [shapley[m] for m in modalities]
+    return Evaluation(
+        accuracy=subset_accuracy[full],
+        macro_f1=metrics.macro_f1(labels, predictions[full], data.n_classes),
+        subset_accuracy=subset_accuracy,
+        shapley=shapley,
+        imbalance=metrics.imbalance(phi),
+        utilization_gap=metrics.utilization_gap(phi, truth_shapley),
+    )
+
+
+def check_protocol_fits(data: BenchmarkData, protocol: Protocol, seeds: Sequence[int]) -> None:
+    """Fail early with a `ConfigError` if the regime needs more labels than the pool (or cold start) has."""
+    regime = protocol.regime
+    where = f"{data.ref} regime {regime.name}"
+    if regime.max_labels > len(data.pool.ids):
+        raise ConfigError(f"{where} needs {regime.max_labels} labels but the pool has {len(data.pool.ids)} rows; shrink the regime")
+    for seed in seeds:
+        if seed not in data.cold_start_order:
+            raise ConfigError(f"{where}: the dataset publishes no cold-start set for seed {seed} (has {sorted(data.cold_start_order)})")
+        if regime.initial > len(data.cold_start_order[seed]):
+            raise ConfigError(f"{where}: cold start of {regime.initial} exceeds the published order ({len(data.cold_start_order[seed])})")
+
+
+def run_group(
+    data: BenchmarkData,
+    protocol: Protocol,
+    seed: int,
+    strategies: Sequence[StrategyEntry],
+    *,
+    trainer: Trainer = train_models,
+) -> GroupOutcome:
+    """Run every strategy of ``strategies`` on (``data``, ``protocol.regime``, ``seed``) in lock-step.
+
+    A strategy that raises or returns an invalid selection fails its own cell only (reported in
+    ``failures`` with a one-line reason naming the strategy); the others go on unaffected.
+    """
+    if data.name != protocol.dataset or data.version != protocol.dataset_version:
+        raise ConfigError(f"protocol is for {protocol.dataset_ref} but the data is {data.ref}")
+    names = [e.name for e in strategies]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"strategy names must be distinct in a group, got {names}")
+    check_protocol_fits(data, protocol, [seed])
+
+    regime, pool, n_classes, modalities = protocol.regime, data.pool, data.n_classes, data.modalities
+    empty_value = metrics.empty_coalition_value(data.test.labels, n_classes)
+    truth = metrics.shapley_values(data.ground_truth, modalities, empty_value)
+    truth_phi = [truth[m] for m in modalities]
+
+    cold = pool.positions(data.cold_start(seed, regime.initial))
+    labeled: dict[str, np.ndarray] = {e.name: cold for e in strategies}
+    records: dict[str, list[RoundRecord]] = {e.name: [] for e in strategies}
+    failures: dict[str, str] = {}
+    timings = GroupTimings()
+    active = list(strategies)
+
+    for r in range(regime.rounds + 1):
+        if not active:
+            break
+        # Train: once in round 0 (every strategy has the same cold start), then one batched call.
+        shared = r == 0
+        members = active[:1] if shared else active
+        batches = [pool.take(labeled[e.name]) for e in members]
+        start = time.perf_counter()
+        fitted = trainer(
+            [ModalBatch(b.features, b.present) for b in batches],
+            [b.labels for b in batches],
+            n_classes,
+            protocol.model,
+            [model_seed(seed, r)] * len(members),
+        )
+        train_seconds = time.perf_counter() - start
+        models = dict.fromkeys((e.name for e in active), fitted[0]) if shared else {e.name: m for e, m in zip(members, fitted, strict=True)}
+        timings.train.append(train_seconds)
+        timings.members.append(len(members))
+        # A batched (or shared) training's time is split evenly among the cells it served.
+        train_share = train_seconds / len(models)
+
+        start = time.perf_counter()
+        evaluations = {}
+        for e in members:
+            evaluations[e.name] = evaluate(models[e.name], data, empty_value, truth_phi)
+        if shared:
+            evaluations = dict.fromkeys(models, evaluations[members[0].name])
+        timings.evaluate.append(time.perf_counter() - start)
+
+        query_total = 0.0
+        for e in list(active):
+            counts = missing = query_seconds = None
+            if r < regime.rounds:
+                view = build_view(pool, labeled[e.name], n_classes)
+                rng = np.random.default_rng(query_seed(seed, r, e.name))
+                start = time.perf_counter()
+                try:
+                    selected = e.strategy.select(view, models[e.name], regime.batch_size, rng)
+                    ids = validate_selection(selected, view, regime.batch_size, name=e.name)
+                except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
+                    detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"
+                    failures[e.name] = (
+                        f"strategy {e.name!r} failed on {data.ref} regime {regime.name} seed {seed} round {r}: {detail}"
+                    )
+                    active.remove(e)
+                    continue
+                query_seconds = time.perf_counter() - start
+                query_total += query_seconds
+                positions = pool.positions(ids)
+                counts = metrics.class_counts(pool.labels[positions], n_classes)
+                missing = metrics.missing_share({m: pool.present[m][positions] for m in modalities})
+                labeled[e.name] = np.concatenate([labeled[e.name], positions])
+            ev = evaluations[e.name]
+            records[e.name].append(
+                RoundRecord(
+                    round=r,
+                    n_labeled=regime.budgets[r],
+                    accuracy=ev.accuracy,
+                    macro_f1=ev.macro_f1,
+                    subset_accuracy=ev.subset_accuracy,
+                    shapley=ev.shapley,
+                    imbalance=ev.imbalance,
+                    utilization_gap=ev.utilization_gap,
+                    batch_class_counts=counts,
+                    batch_missing_share=missing,
+                    train_seconds=train_share,
+                    query_seconds=query_seconds,
+                )
+            )
+        timings.query.append(query_total)
+
+    packages = package_versions()
+    results = {}
+    for e in strategies:
+        if e.name in failures:
+            continue
+        provenance = Provenance(
+            benchmark_version=BENCHMARK_VERSION,
+            package_version=PACKAGE_VERSION,
+            suite=protocol.suite,
+            dataset=data.name,
+            dataset_version=data.version,
+            dataset_fingerprint=data.fingerprint,
+            regime=regime.name,
+            seed=seed,
+            strategy=e.name,
+            strategy_source_hash=e.source_hash,
+            protocol_hash=protocol.protocol_hash,
+            packages=packages,
+        )
+        results[e.name] = CellResult(
+            provenance=provenance,
+            ground_truth={k: float(v) for k, v in data.ground_truth.items()},
+            rounds=records[e.name],
+            summary=summarize(records[e.name]),
+        )
+    return GroupOutcome(results, failures, timings)
+
+
+def summarize(rounds: Sequence[RoundRecord]) -> Summary:
+    """Per-run figures from the round records (AUBC over the labels axis, means over rounds)."""
+    return Summary(
+        aubc=metrics.aubc([r.n_labeled for r in rounds], [r.accuracy for r in rounds]),
+        final_accuracy=rounds[-1].accuracy,
+        mean_imbalance=float(np.mean([r.imbalance for r in rounds])),
+        mean_utilization_gap=float(np.mean([r.utilization_gap for r in rounds])),
+    )

@@ -1,0 +1,285 @@
+"""Plan and run a suite: expand it into cells, skip finished ones, run the rest group by group on an
+executor, and write every cell atomically the moment its group returns.
+
+Killing a run at any moment loses no written cell and leaves no partial file (`results.write_result`
+renames a fsynced temp file); re-running the same command resumes with exactly the missing cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmal_bench.data.hub import load_benchmark
+from mmal_bench.data.schema import BenchmarkData
+from mmal_bench.errors import ConfigError, ResultIntegrityError
+from mmal_bench.harness.executors import Executor, InlineExecutor, limit_threads, make_executor
+from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, builtin_entry, run_group
+from mmal_bench.harness.protocol import Protocol
+from mmal_bench.harness.results import CellKey, CellResult, read_result, result_path, write_result
+from mmal_bench.harness.suites import get_suite
+from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
+from mmal_bench.version import BENCHMARK_VERSION
+
+
+def default_out_dir() -> Path:
+    """``./results/<benchmark_version>`` (relative to the working directory)."""
+    return Path("results") / BENCHMARK_VERSION
+
+
+@dataclass(frozen=True)
+class PlannedCell:
+    """One cell of a plan: where its result lives and whether a valid one is already there."""
+
+    key: CellKey
+    path: Path
+    protocol: Protocol
+    strategy: StrategyEntry
+    #: ``"done"`` (valid, same protocol and strategy source: skipped), ``"missing"``, ``"invalid"``
+    #: (unreadable or tampered: re-run and replaced) or ``"stale"`` (the strategy's source changed).
+    status: str
+
+
+@dataclass(frozen=True)
+class GroupTask:
+    """The unit of execution: every pending strategy of one (dataset, regime, seed), picklable.
+
+    ``data`` carries an in-memory dataset (tests, ad-hoc data); ``None`` loads ``protocol.dataset_ref``
+    from the registry in the worker (cached per worker process).
+    """
+
+    protocol: Protocol
+    seed: int
+    strategies: tuple[StrategyEntry, ...]
+    data: BenchmarkData | None = None
+
+
+@dataclass
+class RunReport:
+    """What a run did. ``paths`` lists every planned cell's result file that exists at the end."""
+
+    out: Path
+    cells: list[PlannedCell]
+    paths: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    #: Failed cells and the one-line reason (a strategy broke the contract).
+    failures: dict[CellKey, str] = field(default_factory=dict)
+    timings: list[tuple[GroupTask, GroupTimings]] = field(default_factory=list)
+    executor: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def results(self) -> list[CellResult]:
+        """The (validated) results of every present cell, in plan order."""
+        return [read_result(p) for p in self.paths]
+
+
+def resolve_strategies(names: Sequence[str] | None, extra: Sequence[StrategyEntry | Strategy] = ()) -> list[StrategyEntry]:
+    """Built-in strategies ``names`` (``None``: all built-ins) followed by ``extra`` instances."""
+    chosen = list(BUILTIN_STRATEGIES) if names is None else list(dict.fromkeys(names))
+    unknown = [n for n in chosen if n not in BUILTIN_STRATEGIES]
+    if unknown:
+        raise ConfigError(f"unknown strategy {', '.join(map(repr, unknown))}; choose from: {', '.join(BUILTIN_STRATEGIES)}")
+    entries = [builtin_entry(n) for n in chosen]
+    entries += [e if isinstance(e, StrategyEntry) else StrategyEntry.of(e) for e in extra]
+    names_seen = [e.name for e in entries]
+    duplicated = sorted({n for n in names_seen if names_seen.count(n) > 1})
+    if duplicated:
+        raise ConfigError(f"strategy name(s) {', '.join(duplicated)} given twice; each strategy needs its own name")
+    if not entries:
+        raise ConfigError("no strategies to run; pass --strategies or an extra strategy")
+    return entries
+
+
+def cell_key(protocol: Protocol, seed: int, strategy: str) -> CellKey:
+    return CellKey(
+        suite=protocol.suite,
+        dataset=protocol.dataset,
+        dataset_version=protocol.dataset_version,
+        regime=protocol.regime.name,
+        seed=seed,
+        strategy=strategy,
+    )
+
+
+def plan_cells(
+    protocols: Sequence[Protocol], strategies: Sequence[StrategyEntry], out: Path, seeds: Sequence[int] | None = None
+) -> list[PlannedCell]:
+    """Every cell of ``protocols`` × ``seeds`` (default: each protocol's seeds) × ``strategies``, with
+    the status of its result file under ``out``.
+
+    A valid result written under a *different protocol* raises `ResultIntegrityError`: mixing it with
+    new cells would silently compare numbers made under different rules; use another ``out``.
+    """
+    cells = []
+    for protocol in protocols:
+        run_seeds = protocol.seeds if seeds is None else list(dict.fromkeys(int(s) for s in seeds))
+        bad = [s for s in run_seeds if s not in protocol.seeds]
+        if bad:
+            raise ConfigError(f"seed(s) {bad} are not in suite {protocol.suite!r} (seeds {list(protocol.seeds)})")
+        for seed in run_seeds:
+            for entry in strategies:
+                key = cell_key(protocol, seed, entry.name)
+                path = result_path(Path(out), key)
+                cells.append(PlannedCell(key, path, protocol, entry, _status(path, protocol, entry)))
+    return cells
+
+
+def _status(path: Path, protocol: Protocol, entry: StrategyEntry) -> str:
+    if not path.exists():
+        return "missing"
+    try:
+        existing = read_result(path)
+    except ResultIntegrityError:
+        return "invalid"
+    if existing.provenance.protocol_hash != protocol.protocol_hash:
+        raise ResultIntegrityError(
+            f"{path} was produced under another protocol ({existing.provenance.protocol_hash[:19]}…, now "
+            f"{protocol.protocol_hash[:19]}…); write this run to another --out directory"
+        )
+    if existing.provenance.strategy_source_hash != entry.source_hash:
+        return "stale"
+    return "done"
+
+
+def group_tasks(cells: Sequence[PlannedCell], data: Mapping[str, BenchmarkData] | None = None) -> list[GroupTask]:
+    """The pending cells bundled into one task per (protocol, seed), in plan order."""
+    groups: dict[tuple[str, int], list[PlannedCell]] = {}
+    for cell in cells:
+        if cell.status != "done":
+            groups.setdefault((cell.protocol.protocol_hash, cell.key.seed), []).append(cell)
+    data = data or {}
+    return [
+        GroupTask(
+            protocol=members[0].protocol,
+            seed=members[0].key.seed,
+            strategies=tuple(c.strategy for c in members),
+            data=data.get(members[0].protocol.dataset_ref),
+        )
+        for members in groups.values()
+    ]
+
+
+def execute_group(task: GroupTask) -> tuple[GroupTask, GroupOutcome]:
+    """Run one group in a worker process (the function pool and Dask workers call; top-level so that
+    it pickles). Pins the worker to one torch thread."""
+    limit_threads()
+    return _run_task(task)
+
+
+def execute_group_inline(task: GroupTask) -> tuple[GroupTask, GroupOutcome]:
+    """Run one group in the calling process with one torch thread, restoring the caller's setting."""
+    from mmal_bench.models.trainer import torch_threads
+
+    with torch_threads(1):
+        return _run_task(task)
+
+
+def _run_task(task: GroupTask) -> tuple[GroupTask, GroupOutcome]:
+    data = task.data if task.data is not None else load_benchmark(task.protocol.dataset, task.protocol.dataset_version)
+    return task, run_group(data, task.protocol, task.seed, task.strategies)
+
+
+def run_protocols(
+    protocols: Sequence[Protocol],
+    strategies: Sequence[StrategyEntry],
+    out: Path,
+    *,
+    seeds: Sequence[int] | None = None,
+    executor: Executor | None = None,
+    data: Mapping[str, BenchmarkData] | None = None,
+    progress: bool = True,
+) -> RunReport:
+    """Run every pending cell of ``protocols`` × seeds × ``strategies`` and write it under ``out``.
+
+    Parameters
+    ----------
+    data:
+        In-memory datasets by ``name@version`` that override the registry (tests, ad-hoc data).
+    executor:
+        Where groups run (default: `make_executor()`, a local pool over all cores). Not closed here
+        when given.
+
+    Returns
+    -------
+    A `RunReport`; strategy failures are in ``report.failures`` (they never abort other cells).
+    """
+    out = Path(out)
+    cells = plan_cells(protocols, strategies, out, seeds)
+    tasks = group_tasks(cells, data)
+    report = RunReport(out=out, cells=cells)
+    report.skipped = [c.path for c in cells if c.status == "done"]
+    pending = sum(len(t.strategies) for t in tasks)
+    own_executor = executor is None
+    executor = executor or make_executor()
+    report.executor = executor.describe()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=pending, unit="cell", desc="mmal-bench run", disable=not progress or pending == 0, dynamic_ncols=True)
+    fn = execute_group_inline if isinstance(executor, InlineExecutor) else execute_group
+    try:
+        for task, outcome in executor.imap_unordered(fn, tasks):
+            for name in sorted(outcome.results):
+                report.written.append(write_result(out, outcome.results[name]))
+            for name, reason in sorted(outcome.failures.items()):
+                report.failures[cell_key(task.protocol, task.seed, name)] = reason
+            report.timings.append((task, outcome.timings))
+            bar.update(len(task.strategies))
+    finally:
+        bar.close()
+        if own_executor:
+            executor.close()
+    report.paths = [c.path for c in cells if c.path.exists() and c.key not in report.failures]
+    return report
+
+
+def run_suite(
+    suite: str = "quick",
+    *,
+    strategies: Sequence[str] | None = None,
+    datasets: Sequence[str] | None = None,
+    regimes: Sequence[str] | None = None,
+    seeds: Sequence[int] | None = None,
+    out: Path | str | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    extra_strategies: Sequence[StrategyEntry | Strategy] = (),
+    executor: Executor | None = None,
+    data: Mapping[str, BenchmarkData] | None = None,
+    progress: bool = True,
+) -> RunReport:
+    """Run (or resume) ``suite`` restricted to the given strategies, datasets, regimes and seeds.
+
+    The Python entry point behind ``mmal-bench run``. ``strategies=None`` runs every built-in strategy;
+    ``extra_strategies`` adds strategy instances (e.g. a submission) filed under their own names.
+    Results go to ``out`` (default `default_out_dir`); ``jobs`` / ``scheduler`` choose the executor
+    as on the command line (ignored when ``executor`` is given). Unknown names raise `ConfigError`.
+    """
+    chosen = get_suite(suite)
+    entries = resolve_strategies(strategies, extra_strategies)
+    protocols = chosen.protocols(datasets, regimes)
+    if not protocols:
+        raise ConfigError(f"suite {suite!r} has no (dataset, regime) left after the selection")
+    out_dir = Path(out) if out is not None else default_out_dir()
+    if executor is not None:
+        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress)
+    with make_executor(jobs, scheduler) as own:
+        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=own, data=data, progress=progress)
+
+
+__all__ = [
+    "GroupTask",
+    "PlannedCell",
+    "RunReport",
+    "default_out_dir",
+    "execute_group",
+    "group_tasks",
+    "plan_cells",
+    "resolve_strategies",
+    "run_protocols",
+    "run_suite",
+]

@@ -1,0 +1,150 @@
+"""The benchmark's named suites (`standard` v1.0.0, `quick`): which datasets, budgets, seeds, model.
+
+A suite expands into one `Protocol` per (dataset, regime); nobody tunes it per submission.
+
+Budget regimes of `standard` (pool 5,000 rows, 2-10 classes). Following Lüth et al. (NeurIPS 2023),
+the cold start equals the query size and every regime runs 10 query rounds, so a regime is named by
+its step: the budget curve has 11 points and AUBC compares strategies over the same label range.
+
+- ``low``  = 20 + 20 × 10 (20 → 220 labels): 2-10 labels per class at the start, the regime where
+  cold-start effects and modality imbalance bite hardest and uncertainty strategies are known to lose
+  to random;
+- ``mid``  = 100 + 100 × 10 (100 → 1,100): the typical deep-AL regime (the model is competent but far
+  from saturated on the harder pitfalls: synergy, difficulty gap);
+- ``high`` = 250 + 250 × 10 (250 → 2,750, i.e. up to 55 % of the pool): the saturation regime where
+  strategies converge and query cost matters.
+
+Smaller datasets get their own budgets in `DATASET_REGIMES` (same names and rounds, scaled steps), so
+``--regimes low`` still means "the low-budget regime" everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mmal_bench.data.registry import get_entry, list_entries
+from mmal_bench.errors import ConfigError
+from mmal_bench.harness.protocol import Protocol, Regime
+from mmal_bench.models.config import ModelConfig
+
+STANDARD_REGIMES = (
+    Regime("low", initial=20, batch_size=20, rounds=10),
+    Regime("mid", initial=100, batch_size=100, rounds=10),
+    Regime("high", initial=250, batch_size=250, rounds=10),
+)
+
+#: Per-dataset budgets where the standard ones do not fit. UCI Multiple Features (`uci-mfeat`, six
+#: views, and its two-view `uci-mfeat-gap` config) has a 1,500-row pool, too small for ``high``
+#: (2,750 labels): ``low`` stays 20 + 20 × 10, ``mid`` becomes 60 + 60 × 10 (→ 660) and ``high``
+#: 120 + 120 × 10 (→ 1,320, 88 % of the pool), keeping 11 budget points per regime.
+_SMALL_POOL_REGIMES = (
+    Regime("low", initial=20, batch_size=20, rounds=10),
+    Regime("mid", initial=60, batch_size=60, rounds=10),
+    Regime("high", initial=120, batch_size=120, rounds=10),
+)
+DATASET_REGIMES: dict[str, tuple[Regime, ...]] = {
+    "uci-mfeat": _SMALL_POOL_REGIMES,
+    "uci-mfeat-gap": _SMALL_POOL_REGIMES,
+}
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A named, versioned grid of datasets × regimes × seeds with one model configuration.
+
+    ``datasets`` lists dataset names pinned to a version (``"redundant@1.0.0"``) or bare names (latest
+    registered version); ``None`` means every registered dataset of ``kinds``. ``regime_overrides``
+    maps a dataset name to its own regimes (defaults: `DATASET_REGIMES`).
+    """
+
+    name: str
+    version: str
+    regimes: tuple[Regime, ...]
+    seeds: tuple[int, ...]
+    model: ModelConfig = field(default_factory=ModelConfig)
+    datasets: tuple[str, ...] | None = None
+    kinds: tuple[str, ...] = ("synthetic", "real")
+    regime_overrides: Mapping[str, tuple[Regime, ...]] = field(default_factory=lambda: dict(DATASET_REGIMES))
+    description: str = ""
+
+    def dataset_refs(self) -> list[tuple[str, str]]:
+        """``(name, version)`` of every dataset in the suite, in registry order."""
+        if self.datasets is None:
+            latest: dict[str, str] = {}
+            for entry in list_entries():
+                if entry.kind in self.kinds:
+                    latest[entry.name] = entry.version  # list_entries sorts versions ascending
+            return list(latest.items())
+        refs = []
+        for ref in self.datasets:
+            entry = get_entry(ref)
+            refs.append((entry.name, entry.version))
+        return refs
+
+    def regimes_for(self, dataset: str) -> tuple[Regime, ...]:
+        return tuple(self.regime_overrides.get(dataset, self.regimes))
+
+    def protocols(self, datasets: Sequence[str] | None = None, regimes: Sequence[str] | None = None) -> list[Protocol]:
+        """One `Protocol` per selected (dataset, regime); unknown names raise a one-line `ConfigError`."""
+        refs = self.dataset_refs()
+        if datasets is not None:
+            wanted = _dedupe(datasets)
+            by_name = {name: (name, version) for name, version in refs}
+            by_ref = {f"{name}@{version}": (name, version) for name, version in refs}
+            unknown = [d for d in wanted if d not in by_name and d not in by_ref]
+            if unknown:
+                known = ", ".join(by_name) or "(none registered)"
+                raise ConfigError(f"unknown dataset(s) {', '.join(unknown)} for suite {self.name!r}; choose from: {known}")
+            refs = [by_name.get(d) or by_ref[d] for d in wanted]
+        names = {r.name for name, _ in refs for r in self.regimes_for(name)} | {r.name for r in self.regimes}
+        if regimes is not None:
+            unknown = [r for r in _dedupe(regimes) if r not in names]
+            if unknown:
+                raise ConfigError(f"unknown regime(s) {', '.join(unknown)} for suite {self.name!r}; choose from: {', '.join(sorted(names))}")
+        out = []
+        for name, version in refs:
+            for regime in self.regimes_for(name):
+                if regimes is None or regime.name in regimes:
+                    out.append(Protocol(self.name, self.version, name, version, regime, self.seeds, self.model))
+        return out
+
+
+def _dedupe(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+STANDARD = Suite(
+    name="standard",
+    version="1.0.0",
+    regimes=STANDARD_REGIMES,
+    seeds=tuple(range(10)),
+    description="every registered dataset x regimes low/mid/high x seeds 0-9 (the leaderboard suite)",
+)
+
+#: The demo suite: the README's main job and the smoke test of every strategy. Two pitfall datasets
+#: where strategies and modality reliance visibly differ, the low regime cut to 5 rounds, 2 seeds and
+#: a shorter training schedule, so that all built-in strategies finish in about two minutes on 2 cores.
+QUICK = Suite(
+    name="quick",
+    version="1.0.0",
+    regimes=(Regime("low", initial=20, batch_size=20, rounds=5),),
+    seeds=(0, 1),
+    model=ModelConfig(steps=100),
+    datasets=("difficulty-gap", "synergy"),
+    regime_overrides={},
+    description="2 datasets x low regime (20+20x5) x seeds 0-1, 100 training steps (demo and smoke test)",
+)
+
+SUITES: dict[str, Suite] = {s.name: s for s in (QUICK, STANDARD)}
+
+
+def get_suite(name: str) -> Suite:
+    """The suite called ``name``; an unknown name is a one-line `ConfigError` listing the known ones."""
+    try:
+        return SUITES[name]
+    except KeyError:
+        raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join(SUITES)}") from None
+
+
+__all__ = ["DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]
