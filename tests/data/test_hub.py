@@ -19,7 +19,7 @@ import yaml
 
 from mmal_bench.data import hub
 from mmal_bench.data.fingerprint import file_sha256
-from mmal_bench.data.registry import register, unregister
+from mmal_bench.data.registry import register
 from mmal_bench.data.schema import hf_features
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
 
@@ -209,4 +209,3 @@ def test_push_to_hub_uploads_the_export_and_tags_the_version(toy):
     assert Path(upload["folder_path"]) == hub.dataset_cache_dir("toy-test", "0.1.0")
     assert set(upload["allow_patterns"]) == {"README.md", "manifest.json", "data/**/*.parquet"}
     assert tag["tag"] == "0.1.0" and tag["revision"] == "abc123" and tag["repo_type"] == "dataset"
-    unregister  # noqa: B018 - imported for symmetry with register

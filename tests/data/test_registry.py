@@ -7,8 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mmal_bench.data.registry import BuiltDataset, check_built, get_entry, list_entries, parse_ref, register
-from mmal_bench.data.suite import SUITE
+from mmal_bench.data.registry import BuiltDataset, check_built, get_entry, list_entries, parse_ref, register, unregister
 from mmal_bench.errors import DatasetNotFoundError
 
 SUITE_NAMES = {"balanced", "redundant", "unique", "synergy", "difficulty-gap", "missing-mcar", "missing-mnar"}
@@ -34,14 +33,11 @@ def test_suite_is_registered_with_consistent_metadata():
 def test_get_entry_latest_and_errors(toy):
     assert get_entry("redundant").version == "1.0.0"
     assert get_entry("redundant@1.0.0") is get_entry("redundant", "1.0.0")
-    newer = register(dataclasses.replace(toy, version="0.10.0"))
+    register(dataclasses.replace(toy, version="0.10.0"))
     try:
         assert get_entry("toy-test").version == "0.10.0"  # numeric, not lexicographic, order
     finally:
-        from mmal_bench.data.registry import unregister
-
         unregister("toy-test", "0.10.0")
-    del newer
     with pytest.raises(DatasetNotFoundError, match=r"unknown dataset 'redundnat'; known datasets: .*redundant"):
         get_entry("redundnat")
     with pytest.raises(DatasetNotFoundError, match=r"dataset 'redundant' has no version '9.9.9'; known versions: 1.0.0"):
