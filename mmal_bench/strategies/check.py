@@ -8,7 +8,7 @@ import hashlib
 
 import numpy as np
 
-from mmal_bench.data.schema import ModalBatch
+from mmal_bench.data.schema import ModalBatch, Split
 from mmal_bench.errors import StrategyError
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
@@ -68,36 +68,50 @@ def view_fingerprint(view: PoolView) -> str:
     return digest.hexdigest()
 
 
-def tiny_problem(
-    n_pool: int = 120, n_labeled: int = 24, n_classes: int = 3, seed: int = 0
-) -> tuple[PoolView, FittedModel]:
-    """A small two-modality pool (some modalities missing), its read-only view and a trained model."""
+def tiny_pool(n_pool: int = 120, n_classes: int = 3, seed: int = 0) -> Split:
+    """A small two-modality pool split (about 15% of each modality missing), ids ``0..n-1``."""
     rng = np.random.default_rng(seed)
     labels = np.arange(n_pool) % n_classes
     rng.shuffle(labels)
-    dims = {"image": 6, "text": 4}
     features, present = {}, {}
-    for j, (m, d) in enumerate(dims.items()):
+    for j, (m, d) in enumerate({"image": 6, "text": 4}.items()):
         centers = rng.normal(scale=2.0 - j, size=(n_classes, d))
         x = centers[labels] + rng.normal(size=(n_pool, d))
         p = rng.random(n_pool) > 0.15
         x[~p] = 0.0
         features[m] = x.astype(np.float32)
         present[m] = p
-    ids = np.arange(n_pool, dtype=np.int64)
-    order = rng.permutation(n_pool)
-    lab, unl = np.sort(order[:n_labeled]), np.sort(order[n_labeled:])
-    pool = ModalBatch(features, present)
-    labeled = pool.take(lab)
-    model = train_model(labeled, labels[lab], n_classes, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40), seed)
-    view = PoolView(
-        unlabeled_ids=_frozen(ids[unl]),
-        unlabeled=pool.take(unl).read_only(),
-        labeled_ids=_frozen(ids[lab]),
-        labeled=labeled.read_only(),
-        labeled_labels=_frozen(labels[lab].astype(np.int64)),
+    return Split(features, present, np.arange(n_pool, dtype=np.int64), labels.astype(np.int64))
+
+
+def make_view(pool: Split, labeled_ids: np.ndarray, n_classes: int) -> PoolView:
+    """The read-only `PoolView` of ``pool`` with ``labeled_ids`` bought: copied rows, and only the
+    bought labels (the unlabelled part is a plain `ModalBatch`, never a `Split` carrying labels)."""
+    labeled_mask = np.isin(pool.ids, labeled_ids)
+    lab, unl = np.flatnonzero(labeled_mask), np.flatnonzero(~labeled_mask)
+
+    def rows(index: np.ndarray) -> ModalBatch:
+        return ModalBatch({m: x[index] for m, x in pool.features.items()}, {m: p[index] for m, p in pool.present.items()}).read_only()
+
+    return PoolView(
+        unlabeled_ids=_frozen(pool.ids[unl]),
+        unlabeled=rows(unl),
+        labeled_ids=_frozen(pool.ids[lab]),
+        labeled=rows(lab),
+        labeled_labels=_frozen(pool.labels[lab]),
         n_classes=n_classes,
     )
+
+
+def tiny_problem(
+    n_pool: int = 120, n_labeled: int = 24, n_classes: int = 3, seed: int = 0
+) -> tuple[PoolView, FittedModel]:
+    """A tiny pool's view with ``n_labeled`` random ids bought, and a model trained on them."""
+    pool = tiny_pool(n_pool, n_classes, seed)
+    labeled_ids = np.sort(np.random.default_rng(seed + 1).permutation(n_pool)[:n_labeled])
+    view = make_view(pool, labeled_ids, n_classes)
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40)
+    model = train_model(view.labeled, view.labeled_labels, n_classes, config, seed)
     return view, model
 
 

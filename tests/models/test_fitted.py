@@ -1,0 +1,99 @@
+"""FittedMLP: ablation semantics, subsets, embeddings, closed-form gradients, MC dropout, pickling."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from models_factory import blobs
+
+from mmal_bench.models import FittedModel, ModelConfig, train_model
+
+
+@pytest.fixture(scope="module", params=["concat", "gated"])
+def fitted(request):
+    batch, y = blobs(80, 0)
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40, fusion=request.param)
+    return train_model(batch, y, 3, config, 0), blobs(30, 1)[0]
+
+
+def test_is_a_fitted_model_with_probabilities(fitted):
+    model, batch = fitted
+    assert isinstance(model, FittedModel)
+    p = model.predict_proba(batch)
+    assert p.shape == (30, 3) and p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-5)
+
+
+def test_subset_prediction_equals_input_ablation(fitted):
+    model, batch = fitted
+    only_audio = batch.restricted_to(["audio"])
+    np.testing.assert_allclose(model.predict_proba(batch, ["audio"]), model.predict_proba(only_audio), rtol=1e-6, atol=1e-7)
+    subsets = model.predict_proba_subsets(batch, include_empty=True)
+    assert list(subsets) == ["", "audio", "video", "audio+video"]
+    np.testing.assert_allclose(subsets["audio"], model.predict_proba(batch, ["audio"]), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(subsets["audio+video"], model.predict_proba(batch), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(subsets[""], model.predict_proba(batch, []), rtol=1e-6, atol=1e-7)
+    # the generic base-class version agrees with the batched override
+    generic = FittedModel.predict_proba_subsets(model, batch, include_empty=True)
+    for key in subsets:
+        np.testing.assert_allclose(generic[key], subsets[key], rtol=1e-6, atol=1e-7)
+
+
+def test_absent_modality_has_zero_embedding(fitted):
+    model, batch = fitted
+    z = model.embed_modalities(batch)
+    for m in model.modalities:
+        assert z[m].shape == (30, 8)
+        assert not z[m][~batch.present[m]].any()
+
+
+def test_concat_embedding_and_slices():
+    batch, y = blobs(40, 0)
+    model = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=10), 0)
+    z = model.embed_modalities(batch)
+    h = model.embed(batch)
+    assert model.modality_slices == {"audio": slice(0, 8), "video": slice(8, 16)}
+    np.testing.assert_array_equal(h, np.concatenate([z["audio"], z["video"]], axis=1))
+
+
+def test_gradient_embedding_is_the_last_layer_gradient(fitted):
+    """Closed form (p − onehot(ŷ)) ⊗ h equals autograd of CE(ŷ) w.r.t. the fused head's weights."""
+    model, batch = fitted
+    a, h = model.gradient_embedding_factors(batch)
+    p = model.predict_proba(batch)
+    np.testing.assert_allclose(a, p - np.eye(3)[p.argmax(1)], atol=1e-6)
+    w = model.params["head.w"][0].clone().requires_grad_()
+    b = model.params["head.b"][0]
+    ht = torch.tensor(h[:1])
+    logits = ht @ w + b
+    torch.nn.functional.cross_entropy(logits, logits.argmax(1)).backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.outer(h[0], a[0]), rtol=1e-4, atol=1e-6)
+
+
+def test_mc_dropout_passes_differ_and_are_seeded(fitted):
+    model, batch = fitted
+    s = model.mc_dropout_proba(batch, 5, seed=3)
+    assert s.shape == (5, 30, 3)
+    assert not np.allclose(s[0], s[1])
+    np.testing.assert_array_equal(s, model.mc_dropout_proba(batch, 5, seed=3))
+    assert not np.array_equal(s, model.mc_dropout_proba(batch, 5, seed=4))
+
+
+def test_pickle_round_trip_is_small_and_equal(fitted):
+    model, batch = fitted
+    blob = pickle.dumps(model)
+    back = pickle.loads(blob)
+    np.testing.assert_array_equal(back.predict_proba(batch), model.predict_proba(batch))
+    assert len(blob) < 50_000  # own copies, not slices of a stacked training tensor
+
+
+def test_wrong_batch_is_a_clear_error(fitted):
+    model, batch = fitted
+    bad = type(batch)({"audio": batch.features["audio"]}, {"audio": batch.present["audio"]})
+    with pytest.raises(ValueError, match="trained on"):
+        model.predict_proba(bad)
+    with pytest.raises(ValueError, match="unknown modalities"):
+        model.predict_proba(batch, ["depth"])

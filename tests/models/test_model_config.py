@@ -1,0 +1,34 @@
+"""ModelConfig validation and round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmal_bench.errors import ConfigError
+from mmal_bench.models import ModelConfig
+
+
+def test_round_trip():
+    config = ModelConfig(hidden_sizes=(32, 16), fusion="sum", dropout=0.2)
+    assert ModelConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"fusion": "film"}, "model.fusion must be one of"),
+        ({"dropout": 1.0}, r"model.dropout must be in \[0, 1\)"),
+        ({"steps": 0}, "model.steps must be a positive integer"),
+        ({"device": "tpu"}, "model.device must be one of"),
+        ({"hidden_sizes": (0,)}, "model.hidden_sizes must be positive"),
+        ({"aux_weight": -1}, "model.aux_weight must be >= 0"),
+    ],
+)
+def test_bad_values_name_the_setting(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        ModelConfig(**kwargs)
+
+
+def test_unknown_keys_are_named():
+    with pytest.raises(ConfigError, match=r"unknown model settings \['epochs'\]"):
+        ModelConfig.from_dict({"epochs": 3})

@@ -1,0 +1,84 @@
+"""Batched training: bitwise independence of members, determinism, learning, input validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from models_factory import blobs
+
+from mmal_bench.models import ModelConfig, train_model, train_models
+from mmal_bench.models import trainer as trainer_module
+
+FAST = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25)
+
+
+def _same(a, b) -> bool:
+    return a.params.keys() == b.params.keys() and all(torch.equal(a.params[k], b.params[k]) for k in a.params)
+
+
+@pytest.mark.parametrize("fusion", ["concat", "sum", "gated"])
+def test_member_is_bitwise_identical_alone_or_batched(fusion):
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, fusion=fusion)
+    data = [blobs(40, seed) for seed in range(5)]
+    seeds = [11, 12, 13, 14, 15]
+    together = train_models([b for b, _ in data], [y for _, y in data], 3, config, seeds)
+    for e in (0, 3):
+        alone = train_model(data[e][0], data[e][1], 3, config, seeds[e])
+        assert _same(alone, together[e])
+    # other company: member 3 with members 1 and 4 only, in another order
+    subset = train_models([data[4][0], data[3][0]], [data[4][1], data[3][1]], 3, config, [seeds[4], seeds[3]])
+    assert _same(subset[1], together[3])
+
+
+def test_grouping_does_not_change_results(monkeypatch):
+    data = [blobs(30, seed) for seed in range(4)]
+    args = ([b for b, _ in data], [y for _, y in data], 3, FAST, [1, 2, 3, 4])
+    full = train_models(*args)
+    monkeypatch.setattr(trainer_module, "GROUP_ROWS", 60)  # groups of two members
+    grouped = train_models(*args)
+    assert all(_same(a, b) for a, b in zip(full, grouped, strict=True))
+
+
+def test_deterministic_for_a_seed_and_different_across_seeds():
+    batch, y = blobs(50, 0)
+    a, b, c = (train_model(batch, y, 3, FAST, s) for s in (5, 5, 6))
+    assert _same(a, b)
+    assert not _same(a, c)
+
+
+def test_learns_an_easy_task():
+    train, y = blobs(300, 0)
+    test, y_test = blobs(1000, 1)
+    model = train_model(train, y, 3, ModelConfig(), 0)
+    assert (model.predict_proba(test).argmax(1) == y_test).mean() > 0.9
+    # each auxiliary head alone also learned its (easy) modality where present
+    for m, p in model.unimodal_proba(test).items():
+        seen = test.present[m]
+        assert (p[seen].argmax(1) == y_test[seen]).mean() > 0.75
+
+
+def test_aux_weight_zero_leaves_aux_heads_untrained():
+    batch, y = blobs(60, 0)
+    trained = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, aux_weight=0.0, weight_decay=0.0), 0)
+    fresh = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=1, aux_weight=0.0, weight_decay=0.0), 0)
+    assert torch.equal(trained.params["aux.audio.w"], fresh.params["aux.audio.w"])
+    assert not torch.equal(trained.params["head.w"], fresh.params["head.w"])
+
+
+def test_training_restores_thread_count():
+    before = torch.get_num_threads()
+    batch, y = blobs(20, 0)
+    train_model(batch, y, 3, FAST, 0)
+    assert torch.get_num_threads() == before
+
+
+def test_rejects_mismatched_members():
+    a, ya = blobs(20, 0)
+    b, yb = blobs(21, 1)
+    with pytest.raises(ValueError, match="another shape"):
+        train_models([a, b], [ya, yb], 3, FAST, [0, 1])
+    with pytest.raises(ValueError, match="equally many"):
+        train_models([a], [ya, ya], 3, FAST, [0])
+    with pytest.raises(ValueError, match=r"ints in \[0, 2\)"):
+        train_model(a, ya, 2, FAST, 0)
