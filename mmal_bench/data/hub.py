@@ -25,7 +25,7 @@ from tabulate import tabulate
 
 from mmal_bench.data.fingerprint import FINGERPRINT_SCHEME, content_fingerprint, file_sha256
 from mmal_bench.data.registry import BuiltDataset, DatasetEntry, check_built, get_entry
-from mmal_bench.data.schema import PRESENT_SUFFIX, BenchmarkData, Split, all_subsets, hf_features, hf_to_split, subset_key
+from mmal_bench.data.schema import PRESENT_SUFFIX, BenchmarkData, Split, all_subsets, arrow_to_split, hf_features, subset_key
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
 from mmal_bench.paths import REPO_ROOT, dataset_cache_dir
 from mmal_bench.version import PACKAGE_VERSION
@@ -305,7 +305,7 @@ def read_folder(folder: str | Path, expected_fingerprint: str | None = None) -> 
     tables[COLD_START_SPLIT] = _read_split_table(folder, files, f"data/{cold_start_config(name)}/{COLD_START_SPLIT}-")
     try:
         features = datasets.Features.from_arrow_schema(tables["pool"].schema)
-        splits = {s: hf_to_split(datasets.Dataset(datasets.table.InMemoryTable(tables[s])), modalities) for s in ("pool", "test")}
+        splits = {s: arrow_to_split(tables[s], modalities) for s in ("pool", "test")}
         cold = _cold_start_from_arrow(tables[COLD_START_SPLIT])
         fingerprint = content_fingerprint(splits["pool"], splits["test"], cold, features["label"].names)
     except (KeyError, ValueError, TypeError, pa.ArrowException) as exc:

@@ -209,3 +209,14 @@ def test_push_to_hub_uploads_the_export_and_tags_the_version(toy):
     assert Path(upload["folder_path"]) == hub.dataset_cache_dir("toy-test", "0.1.0")
     assert set(upload["allow_patterns"]) == {"README.md", "manifest.json", "data/**/*.parquet"}
     assert tag["tag"] == "0.1.0" and tag["revision"] == "abc123" and tag["repo_type"] == "dataset"
+
+
+def test_fast_arrow_conversion_equals_hf_to_split(toy):
+    from mmal_bench.data.schema import arrow_to_split, hf_to_split
+
+    table = hub.read_folder(hub.ensure_built("toy-test")).tables["pool"]
+    fast, slow = arrow_to_split(table, ("a", "b")), hf_to_split(datasets.Dataset(datasets.table.InMemoryTable(table)), ("a", "b"))
+    assert np.array_equal(fast.ids, slow.ids) and np.array_equal(fast.labels, slow.labels)
+    for m in ("a", "b"):
+        assert np.array_equal(fast.features[m], slow.features[m]) and fast.features[m].dtype == np.float32
+        assert np.array_equal(fast.present[m], slow.present[m]) and fast.present[m].dtype == bool
