@@ -241,6 +241,18 @@ def render_markdown(board: Scoreboard) -> str:
     return "\n".join(out)
 
 
+def render_overview(board: Scoreboard) -> str:
+    """The overall table (and the unranked strategies) as plain text for the terminal."""
+    lines = [f"mmal-bench leaderboard: suite {board.suite}, benchmark {board.benchmark_version}, {board.n_results} result files", ""]
+    if len(board.overall):
+        lines.append(tabulate(overall_rows(board), headers=OVERALL_HEADERS, tablefmt="simple", disable_numparse=True))
+    else:
+        lines.append("No strategy has a complete set of results yet.")
+    if board.missing:
+        lines += ["", "Not ranked (incomplete):"] + [f"  {line}" for line in missing_lines(board)]
+    return "\n".join(lines)
+
+
 def render_csv(board: Scoreboard) -> str:
     """Long-format CSV: one row per (scope, strategy); scope ``overall`` or ``<dataset>/<regime>``."""
     cols = [
@@ -423,6 +435,7 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
 __all__ = [
     "build_leaderboard",
     "render_markdown",
+    "render_overview",
     "render_csv",
     "render_html",
     "write_plots",

@@ -1,0 +1,107 @@
+"""The ``submission.yaml`` schema: who wrote a strategy, what it is, how to cite it.
+
+Validated once at the boundary (pydantic); every problem becomes one `SubmissionError` line naming the
+file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mmal_bench.errors import SubmissionError
+
+METADATA_FILE = "submission.yaml"
+STRATEGY_FILE = "strategy.py"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$")
+
+
+class SubmissionMetadata(BaseModel):
+    """Fields of ``submission.yaml`` (all required; unknown keys are an error, to catch typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, description="display name, e.g. 'Information density'")
+    slug: str = Field(description="folder name and the name results are filed under (lowercase, digits, '-')")
+    authors: list[str] = Field(min_length=1, description="who submits the strategy")
+    description: str = Field(min_length=10, max_length=2000)
+    paper_url: str = Field(description="http(s) link to the paper the strategy comes from")
+    bibtex: str = Field(description="BibTeX entry of that paper")
+    license: str = Field(min_length=2, max_length=64, description="SPDX identifier of strategy.py's license")
+    modality: Literal["unimodal", "multimodal"]
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_RE.match(value):
+            raise ValueError("must be 3-50 lowercase letters, digits or '-', starting and ending with a letter or digit")
+        return value
+
+    @field_validator("authors")
+    @classmethod
+    def _authors(cls, value: list[str]) -> list[str]:
+        if any(not a.strip() for a in value):
+            raise ValueError("author names must be non-empty")
+        return value
+
+    @field_validator("paper_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("bibtex")
+    @classmethod
+    def _bibtex(cls, value: str) -> str:
+        if not re.match(r"^@\w+\s*\{\s*[^,\s]+\s*,", value):
+            raise ValueError("must be one BibTeX entry starting like '@article{key,'")
+        depth = 0
+        for ch in value:
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth < 0:
+                break
+        if depth != 0:
+            raise ValueError("has unbalanced braces")
+        return value
+
+
+def load_metadata(folder: Path, reserved: set[str] | frozenset[str] = frozenset()) -> SubmissionMetadata:
+    """Read and validate ``folder/submission.yaml``; the slug must equal the folder name and must not
+    be a name in ``reserved`` (the built-in strategies)."""
+    folder = Path(folder)
+    path = folder / METADATA_FILE
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder} is not a folder; pass submissions/<slug> (see submissions/README.md)")
+    if not path.is_file():
+        raise SubmissionError(f"{path} is missing; copy submissions/_template/{METADATA_FILE} and fill it in")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" at line {line + 1}" if line is not None else ""
+        raise SubmissionError(f"{path}: not valid YAML{where}; check indentation and quoting") from None
+    if not isinstance(raw, dict):
+        raise SubmissionError(f"{path}: must be a YAML mapping of fields (name, slug, authors, ...)")
+    try:
+        meta = SubmissionMetadata.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known field (allowed: " + ", ".join(SubmissionMetadata.model_fields) + ")"
+        raise SubmissionError(f"{path}: field '{field}' {msg}") from None
+    if meta.slug != folder.resolve().name:
+        raise SubmissionError(f"{path}: slug '{meta.slug}' must equal the folder name '{folder.resolve().name}'")
+    if meta.slug in reserved:
+        raise SubmissionError(f"{path}: slug '{meta.slug}' is a built-in strategy's name; choose another")
+    if not (folder / STRATEGY_FILE).is_file():
+        raise SubmissionError(f"{folder / STRATEGY_FILE} is missing; copy submissions/_template/{STRATEGY_FILE}")
+    return meta

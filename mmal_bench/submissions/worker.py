@@ -1,0 +1,183 @@
+"""The sandbox worker: a separate Python process that imports a submitted ``strategy.py`` and answers queries.
+
+Run as ``python -m mmal_bench.submissions.worker`` by `SandboxedStrategy`. It talks over its stdin/stdout
+with length-prefixed frames: requests are pickles from the (trusted) harness; replies are a JSON header
+plus an optional ``.npy`` frame, so the parent never unpickles anything the untrusted code produced.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import pickle
+import resource
+import struct
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+HEADER = struct.Struct(">Q")
+MIB = 1024 * 1024
+
+
+def write_frame(stream: BinaryIO, payload: bytes) -> None:
+    stream.write(HEADER.pack(len(payload)))
+    stream.write(payload)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> bytes | None:
+    head = stream.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(head)
+    return stream.read(size)
+
+
+def reply(stream: BinaryIO, header: dict[str, Any], array: np.ndarray | None = None) -> None:
+    header = {**header, "has_array": array is not None}
+    write_frame(stream, json.dumps(header).encode())
+    if array is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        write_frame(stream, buffer.getvalue())
+
+
+def _vm_size() -> int:
+    """Current virtual memory size of this process in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _limit_memory(allowance_mb: int) -> None:
+    """Cap the address space at what the worker uses now plus ``allowance_mb``.
+
+    Set *after* numpy/torch and the strategy are imported, so the allowance is what the strategy may
+    allocate while answering, independent of how big the interpreter's own footprint is.
+    """
+    limit = _vm_size() + int(allowance_mb) * MIB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message (strategy.py, line N)``: the innermost frame inside the submission."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith("strategy.py"):
+            where = f" (strategy.py, line {frame.lineno})"
+            break
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
+
+
+def load_strategy(path: Path):
+    """Import ``path`` and instantiate the one `Strategy` subclass it defines."""
+    from mmal_bench.strategies.base import Strategy
+
+    spec = importlib.util.spec_from_file_location("submitted_strategy", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["submitted_strategy"] = module  # so that its classes pickle by reference if ever needed
+    spec.loader.exec_module(module)
+    classes = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, Strategy) and obj.__module__ == module.__name__ and not getattr(obj, "__abstractmethods__", None)
+    ]
+    if len(classes) != 1:
+        found = ", ".join(sorted(c.__name__ for c in classes)) or "none"
+        raise LookupError(f"strategy.py must define exactly one concrete subclass of mmal_bench.strategies.Strategy (found: {found})")
+    cls = classes[0]
+    return cls()
+
+
+def _view(payload: dict[str, Any]):
+    from mmal_bench.data.schema import ModalBatch
+    from mmal_bench.strategies.base import PoolView
+
+    def batch(part: dict[str, Any]) -> ModalBatch:
+        return ModalBatch(part["features"], part["present"]).read_only()
+
+    def frozen(a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a)
+        a.flags.writeable = False
+        return a
+
+    return PoolView(
+        unlabeled_ids=frozen(payload["unlabeled_ids"]),
+        unlabeled=batch(payload["unlabeled"]),
+        labeled_ids=frozen(payload["labeled_ids"]),
+        labeled=batch(payload["labeled"]),
+        labeled_labels=frozen(payload["labeled_labels"]),
+        n_classes=int(payload["n_classes"]),
+    )
+
+
+def _rng(state: dict[str, Any]) -> np.random.Generator:
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    """Answer requests until stdin closes: ``load`` once, then any number of ``select``."""
+    strategy = None
+    while True:
+        frame = read_frame(requests)
+        if frame is None:
+            return
+        request = pickle.loads(frame)
+        op = request["op"]
+        if op == "load":
+            try:
+                import torch  # noqa: F401  (models unpickle into torch tensors; import before the memory cap)
+
+                import mmal_bench.models.fitted  # noqa: F401
+            except ImportError:
+                pass
+            try:
+                strategy = load_strategy(Path(request["path"]))
+            except SyntaxError as exc:
+                reply(replies, {"ok": False, "kind": "load", "error": f"SyntaxError: {exc.msg} (strategy.py, line {exc.lineno})"})
+                continue
+            except BaseException as exc:  # noqa: BLE001 - anything the module does at import is the submitter's bug
+                reply(replies, {"ok": False, "kind": "load", "error": _describe(exc)})
+                continue
+            _limit_memory(request["memory_limit_mb"])
+            reply(replies, {"ok": True, "name": str(getattr(strategy, "name", "")), "modality": str(getattr(strategy, "modality", ""))})
+        elif op == "select":
+            try:
+                view = _view(request["view"])
+                model = pickle.loads(request["model"])
+                rng = _rng(request["rng_state"])
+                out = strategy.select(view, model, int(request["batch_size"]), rng)
+                ids = np.asarray(out)
+                if ids.dtype.kind not in "iufb":
+                    raise TypeError(f"select() returned {type(out).__name__} of dtype {ids.dtype}, not an array of integer ids")
+                state = rng.bit_generator.state
+            except MemoryError:
+                out = ids = None
+                reply(replies, {"ok": False, "kind": "memory", "error": "MemoryError"})
+                continue
+            except BaseException as exc:  # noqa: BLE001
+                reply(replies, {"ok": False, "kind": "exception", "error": _describe(exc)})
+                continue
+            reply(replies, {"ok": True, "rng_state": state}, ids)
+        else:
+            reply(replies, {"ok": False, "kind": "protocol", "error": f"unknown request {op!r}"})
+
+
+def main() -> None:
+    # The protocol owns the real stdout; anything the strategy prints goes to stderr instead.
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    serve(sys.stdin.buffer, replies)
+
+
+if __name__ == "__main__":
+    main()
