@@ -45,8 +45,10 @@ def kmeanspp_factorised(a: np.ndarray, h: np.ndarray, k: int, rng: np.random.Gen
     norm (BMMAL reference); then each pick is drawn with probability ∝ squared distance to the nearest
     pick so far, using ``rng``. Returns ``k`` distinct positions in pick order.
     """
-    a = np.asarray(a, dtype=np.float64)
-    h = np.asarray(h, dtype=np.float64)
+    # float32 for the per-pick matrix-vector products (memory-bound; float64 gemv can also hit
+    # pathological BLAS threading on small shared machines); norms and distances in float64.
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    h = np.ascontiguousarray(h, dtype=np.float32)
     n = len(a)
     if len(h) != n:
         raise ValueError(f"a and h must have the same rows, got {len(a)} and {len(h)}")
@@ -54,16 +56,14 @@ def kmeanspp_factorised(a: np.ndarray, h: np.ndarray, k: int, rng: np.random.Gen
         raise ValueError(f"cannot pick {k} of {n} rows")
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    norm_a = np.einsum("ij,ij->i", a, a)
-    norm_h = np.einsum("ij,ij->i", h, h)
-    norms = norm_a * norm_h
+    norms = _sq_norms(a) * _sq_norms(h)
     picks = [int(np.argmax(norms))]
     chosen = np.zeros(n, dtype=bool)
     chosen[picks[0]] = True
     min_d2 = np.full(n, np.inf)
     for _ in range(k - 1):
         c = picks[-1]
-        d2 = norms + norms[c] - 2.0 * (a @ a[c]) * (h @ h[c])
+        d2 = norms + norms[c] - 2.0 * (a @ a[c]).astype(np.float64) * (h @ h[c]).astype(np.float64)
         np.minimum(min_d2, np.maximum(d2, 0.0), out=min_d2)
         min_d2[chosen] = 0.0
         total = min_d2.sum()
@@ -88,26 +88,35 @@ def k_center_greedy(x: np.ndarray, centers: np.ndarray, k: int, rng: np.random.G
     centers are computed in blocks bounding memory to about 32 MiB. Ties go to the lower position.
     Without centers the first pick is uniform from ``rng``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    centers = np.asarray(centers, dtype=np.float64).reshape(-1, x.shape[1])
+    x = np.ascontiguousarray(x, dtype=np.float32)  # float32 products, float64 norms (see above)
+    centers = np.ascontiguousarray(centers, dtype=np.float32).reshape(-1, x.shape[1])
     n = len(x)
     if not 0 <= k <= n:
         raise ValueError(f"cannot pick {k} of {n} rows")
-    norm_x = np.einsum("ij,ij->i", x, x)
+    norm_x = _sq_norms(x)
     min_d2 = np.full(n, np.inf)
     block = max(1, (1 << 22) // max(n, 1))
     for start in range(0, len(centers), block):
         c = centers[start : start + block]
-        d2 = norm_x[:, None] + np.einsum("ij,ij->i", c, c)[None, :] - 2.0 * (x @ c.T)
-        np.minimum(min_d2, np.maximum(d2, 0.0).min(axis=1), out=min_d2)
+        # min_c ‖x − c‖² = ‖x‖² + min_c (‖c‖² − 2⟨x, c⟩): one float32 (n, block) temporary, not five
+        partial = x @ c.T
+        partial *= -2.0
+        partial += _sq_norms(c).astype(np.float32)[None, :]
+        np.minimum(min_d2, np.maximum(norm_x + partial.min(axis=1).astype(np.float64), 0.0), out=min_d2)
     picks: list[int] = []
     for _ in range(k):
         nxt = int(rng.integers(n)) if not np.isfinite(min_d2).any() else int(np.argmax(min_d2))
         picks.append(nxt)
-        d2 = norm_x + norm_x[nxt] - 2.0 * (x @ x[nxt])
+        d2 = norm_x + norm_x[nxt] - 2.0 * (x @ x[nxt]).astype(np.float64)
         np.minimum(min_d2, np.maximum(d2, 0.0), out=min_d2)
         min_d2[nxt] = -1.0  # never picked twice, even when every distance is zero
     return np.asarray(picks, dtype=np.int64)
+
+
+def _sq_norms(x: np.ndarray) -> np.ndarray:
+    """Squared row norms in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.einsum("ij,ij->i", x, x)
 
 
 # -- uncertainty -------------------------------------------------------------------------------------
