@@ -6,7 +6,9 @@ process that runs an untrusted strategy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -15,6 +17,42 @@ from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.network import Params, fuse, head, layer
+
+
+CHUNK_ROWS = 65_536
+
+_T = TypeVar("_T")
+
+
+def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows and stitch the outputs (array, dict of
+    arrays or tuple of arrays) back together, so activations never exist for a whole large pool."""
+
+    @functools.wraps(method)
+    def wrapper(self: FittedMLP, batch: ModalBatch, *args: object, **kwargs: object) -> _T:
+        n = len(batch)
+        if n <= CHUNK_ROWS:
+            return method(self, batch, *args, **kwargs)
+        parts = [
+            method(
+                self,
+                ModalBatch(
+                    {m: x[s : s + CHUNK_ROWS] for m, x in batch.features.items()},
+                    {m: p[s : s + CHUNK_ROWS] for m, p in batch.present.items()},
+                ),
+                *args,
+                **kwargs,
+            )
+            for s in range(0, n, CHUNK_ROWS)
+        ]
+        first = parts[0]
+        if isinstance(first, dict):
+            return {k: np.concatenate([p[k] for p in parts]) for k in first}  # type: ignore[return-value]
+        if isinstance(first, tuple):
+            return tuple(np.concatenate([p[i] for p in parts]) for i in range(len(first)))  # type: ignore[return-value]
+        return np.concatenate(parts)  # type: ignore[return-value]
+
+    return wrapper
 
 
 class FittedMLP(FittedModel):
@@ -84,13 +122,15 @@ class FittedMLP(FittedModel):
                 keep[s, j] = float(m in members)
         return keep
 
-    # -- FittedModel --------------------------------------------------------------------------------
+    # -- FittedModel (row-chunked: inference memory stays bounded on million-row pools) ---------------
 
+    @_row_chunked
     def predict_proba(self, batch: ModalBatch, modalities: Sequence[str] | None = None) -> np.ndarray:
         zs, present = self._embeddings(batch)
         subset = self.modalities if modalities is None else tuple(modalities)
         return self._proba_for_masks(zs, present, self._keep([subset]))[0].numpy()
 
+    @_row_chunked
     def predict_proba_subsets(
         self, batch: ModalBatch, subsets: Sequence[Sequence[str]] | None = None, include_empty: bool = False
     ) -> dict[str, np.ndarray]:
@@ -107,20 +147,24 @@ class FittedMLP(FittedModel):
         proba = self._proba_for_masks(zs, present, self._keep(chosen)).numpy()
         return {subset_key(s, self.modalities): proba[i] for i, s in enumerate(chosen)}
 
+    @_row_chunked
     def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
         zs, _ = self._embeddings(batch)
         with torch.no_grad():
             return {m: torch.softmax(head(self.params, zs[m][0], f"aux.{m}"), dim=-1).numpy() for m in self.modalities}
 
+    @_row_chunked
     def embed(self, batch: ModalBatch) -> np.ndarray:
         zs, present = self._embeddings(batch)
         with torch.no_grad():
             return fuse(self.params, self.config, zs, present)[0].numpy()
 
+    @_row_chunked
     def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
         zs, _ = self._embeddings(batch)
         return {m: z[0].numpy() for m, z in zs.items()}
 
+    @_row_chunked
     def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
         zs, present = self._embeddings(batch)
         with torch.no_grad():

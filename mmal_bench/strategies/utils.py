@@ -114,9 +114,8 @@ def k_center_greedy(x: np.ndarray, centers: np.ndarray, k: int, rng: np.random.G
 
 
 def _sq_norms(x: np.ndarray) -> np.ndarray:
-    """Squared row norms in float64."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.einsum("ij,ij->i", x, x)
+    """Squared row norms accumulated in float64 (einsum casts in buffered chunks: no float64 copy of x)."""
+    return np.einsum("ij,ij->i", x, x, dtype=np.float64, casting="safe")
 
 
 # -- uncertainty -------------------------------------------------------------------------------------

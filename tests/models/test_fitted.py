@@ -97,3 +97,18 @@ def test_wrong_batch_is_a_clear_error(fitted):
         model.predict_proba(bad)
     with pytest.raises(ValueError, match="unknown modalities"):
         model.predict_proba(batch, ["depth"])
+
+
+def test_row_chunking_gives_the_same_outputs(fitted, monkeypatch):
+    from mmal_bench.models import fitted as fitted_module
+
+    model, batch = fitted
+    whole = (model.predict_proba(batch), model.predict_proba_subsets(batch), model.gradient_embedding_factors(batch))
+    monkeypatch.setattr(fitted_module, "CHUNK_ROWS", 7)
+    chunked = (model.predict_proba(batch), model.predict_proba_subsets(batch), model.gradient_embedding_factors(batch))
+    np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-6, atol=1e-7)
+    for key in whole[1]:
+        np.testing.assert_allclose(chunked[1][key], whole[1][key], rtol=1e-6, atol=1e-7)
+    for c, w in zip(chunked[2], whole[2], strict=True):
+        assert c.shape == w.shape
+        np.testing.assert_allclose(c, w, rtol=1e-6, atol=1e-6)
