@@ -46,6 +46,9 @@ def register(subparsers) -> None:
     p.add_argument("--token", default=None, help="hub token (default: the logged-in one)")
     p.set_defaults(func=cmd_push)
 
+    from mmal_bench.cli.datasets_convert import register_convert  # owned by the real-datasets issue
+    register_convert(sub)
+
 
 def _entries(args: argparse.Namespace, field: str = "ref") -> list:
     from mmal_bench.data.registry import get_entry, list_entries, parse_ref
