@@ -66,12 +66,14 @@ class BMMAL(Strategy):
         slices = [model.modality_slices[m] for m in model.modalities]
         columns = [np.arange(h.shape[1])[s] for s in slices]
         if sum(len(c) for c in columns) == len(np.unique(np.concatenate(columns))):
-            g = np.asarray(h, dtype=np.float64).copy()
+            g = np.array(h, dtype=np.float32)  # a scaled copy; float32 is what the seeding multiplies in
             for j, cols in enumerate(columns):
-                g[:, cols] *= scales[:, j : j + 1]
+                g[:, cols] *= scales[:, j : j + 1].astype(np.float32)
         else:
             z = model.embed_modalities(batch)
-            g = np.concatenate([z[m] * scales[:, j : j + 1] for j, m in enumerate(model.modalities)], axis=1)
+            g = np.concatenate(
+                [z[m] * scales[:, j : j + 1].astype(np.float32) for j, m in enumerate(model.modalities)], axis=1
+            )
         return np.asarray(view.unlabeled_ids, dtype=np.int64)[kmeanspp_factorised(a, g, batch_size, rng)]
 
 
