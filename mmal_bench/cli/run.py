@@ -1,7 +1,77 @@
-"""``mmal-bench run``: placeholder registration until the run stage lands (owned by its issue)."""
+"""``mmal-bench run``: run (or resume) a suite of active-learning cells and print a summary table.
+
+Thin layer over `mmal_bench.harness.runner.run_suite`; every user error is a one-line `MMALBenchError`.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
+from mmal_bench.errors import ConfigError
+
+
+def parse_seeds(values: list[str] | None) -> list[int] | None:
+    """``["0", "3-5"]`` → ``[0, 3, 4, 5]`` (ranges inclusive); a bad token is a `ConfigError`."""
+    if values is None:
+        return None
+    seeds: list[int] = []
+    for token in (t for v in values for t in v.split(",") if t):
+        try:
+            if "-" in token:
+                low, high = (int(x) for x in token.split("-", 1))
+                seeds.extend(range(low, high + 1))
+            else:
+                seeds.append(int(token))
+        except ValueError:
+            raise ConfigError(f"--seeds takes integers or ranges like 0-4, got {token!r}") from None
+    return list(dict.fromkeys(seeds))
+
 
 def register(subparsers) -> None:
-    subparsers.add_parser("run", help="(not yet available)")
+    """Add the ``run`` sub-command."""
+    from mmal_bench.harness.suites import SUITES
+
+    parser = subparsers.add_parser(
+        "run",
+        help="run or resume a suite (strategies x datasets x regimes x seeds)",
+        description="Run every cell (strategy x dataset x regime x seed) of a suite that has no valid result "
+        "file yet, one JSON file per cell. Re-running the same command resumes; finished cells are skipped.",
+    )
+    parser.add_argument("--suite", default="quick", choices=sorted(SUITES), help="which suite (default: quick)")
+    parser.add_argument("--strategies", nargs="+", metavar="NAME", help="built-in strategies to run (default: all)")
+    parser.add_argument("--datasets", nargs="+", metavar="NAME[@VERSION]", help="datasets of the suite to run (default: all)")
+    parser.add_argument("--regimes", nargs="+", metavar="NAME", help="budget regimes to run (default: all of the suite)")
+    parser.add_argument("--seeds", nargs="+", metavar="SEED", help="seeds to run, e.g. 0 1 or 0-4 (default: all of the suite)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
+    parser.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster at ADDR (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="results directory (default: ./results/<benchmark version>)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mmal_bench.harness.report import summary_table
+    from mmal_bench.harness.runner import default_out_dir, run_suite
+
+    out = args.out or default_out_dir()
+    report = run_suite(
+        args.suite,
+        strategies=args.strategies,
+        datasets=args.datasets,
+        regimes=args.regimes,
+        seeds=parse_seeds(args.seeds),
+        out=out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    print(summary_table(report.results()))
+    print(
+        f"\n{len(report.written)} cells run, {len(report.skipped)} already done, {len(report.failures)} failed "
+        f"({report.executor}); results in {out}"
+    )
+    for reason in report.failures.values():
+        print(f"failed: {reason}", file=sys.stderr)
+    return 1 if report.failures else 0

@@ -213,6 +213,10 @@ def run_protocols(
     tasks = group_tasks(cells, data)
     report = RunReport(out=out, cells=cells)
     report.skipped = [c.path for c in cells if c.status == "done"]
+    # Build or verify every needed dataset once, here, before any worker starts: a missing cache is
+    # built by one process (not raced by all workers) and a fingerprint mismatch fails the run early.
+    for ref in dict.fromkeys(t.protocol.dataset_ref for t in tasks if t.data is None):
+        load_benchmark(*ref.split("@"))
     pending = sum(len(t.strategies) for t in tasks)
     own_executor = executor is None
     executor = executor or make_executor()

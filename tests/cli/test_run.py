@@ -1,0 +1,81 @@
+"""``mmal-bench run`` end to end on a tiny registered dataset, and its one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmal_bench.cli import main
+from mmal_bench.cli.run import parse_seeds
+from mmal_bench.data import registry
+from mmal_bench.data.suite import synthetic_entry
+from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec
+from mmal_bench.errors import ConfigError
+from mmal_bench.harness import suites
+from mmal_bench.harness.protocol import Regime
+from mmal_bench.harness.results import iter_result_files, read_result
+from mmal_bench.models.config import ModelConfig
+
+TINY_SPEC = GeneratorSpec(
+    modalities=(ModalitySpec("a", dim=4, informative=2, noise=0.3), ModalitySpec("b", dim=4, informative=2, noise=0.8, missing_pool=0.2)),
+    n_classes=3,
+    pool_size=80,
+    test_size=60,
+    seed=5,
+)
+
+
+@pytest.fixture
+def tiny_suite(monkeypatch):
+    entry = registry.register(synthetic_entry("cli-tiny", TINY_SPEC, pitfall="control", description="CLI test", ground_truth_rows=2000))
+    suite = suites.Suite(
+        name="clitest",
+        version="0.0.1",
+        regimes=(Regime("low", initial=6, batch_size=6, rounds=2),),
+        seeds=(0, 1),
+        model=ModelConfig(hidden_sizes=(8,), embed_dim=4, steps=5),
+        datasets=("cli-tiny",),
+        regime_overrides={},
+    )
+    monkeypatch.setitem(suites.SUITES, "clitest", suite)
+    yield suite
+    registry.unregister(entry.name, entry.version)
+
+
+def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Path, capsys) -> None:
+    argv = ["run", "--suite", "clitest", "--strategies", "random", "entropy", "--jobs", "1", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "cli-tiny@1.0.0" in out and "entropy" in out and "AUBC" in out
+    assert "4 cells run, 0 already done, 0 failed" in out
+    files = list(iter_result_files(tmp_path))
+    assert len(files) == 4
+    assert {read_result(f).provenance.strategy for f in files} == {"random", "entropy"}
+    assert main([*argv, "--seeds", "1"]) == 0
+    assert "0 cells run, 2 already done, 0 failed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--strategies", "nope"], "error: unknown strategy 'nope'; choose from: random, entropy"),
+        (["--datasets", "nope"], "error: unknown dataset(s) nope for suite 'clitest'; choose from: cli-tiny"),
+        (["--regimes", "huge"], "error: unknown regime(s) huge for suite 'clitest'; choose from: low"),
+        (["--seeds", "7"], "error: seed(s) [7] are not in suite 'clitest' (seeds [0, 1])"),
+        (["--seeds", "x"], "error: --seeds takes integers or ranges like 0-4, got 'x'"),
+        (["--jobs", "0"], "error: --jobs must be at least 1, got 0"),
+    ],
+)
+def test_bad_options_are_one_line_errors(tiny_suite, tmp_path: Path, capsys, extra: list[str], message: str) -> None:
+    assert main(["run", "--suite", "clitest", "--out", str(tmp_path), "--quiet", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not list(iter_result_files(tmp_path))
+
+
+def test_parse_seeds() -> None:
+    assert parse_seeds(["0", "3-5", "2,3"]) == [0, 3, 4, 5, 2]
+    assert parse_seeds(None) is None
+    with pytest.raises(ConfigError):
+        parse_seeds(["1-x"])

@@ -1,0 +1,67 @@
+"""Protocols, their hash, and the named suites."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from mmal_bench.data.registry import list_entries
+from mmal_bench.errors import ConfigError
+from mmal_bench.harness.protocol import Protocol, Regime, model_seed, query_seed
+from mmal_bench.harness.suites import QUICK, STANDARD, get_suite
+from mmal_bench.models.config import ModelConfig
+
+BASE = Protocol("standard", "1.0.0", "redundant", "1.0.0", Regime("low", 20, 20, 10), tuple(range(10)), ModelConfig())
+
+
+def test_regime_budgets_and_validation() -> None:
+    assert Regime("low", 20, 20, 10).budgets == tuple(range(20, 221, 20))
+    assert Regime("x", 5, 10, 0).max_labels == 5
+    with pytest.raises(ConfigError, match="regime low: batch_size must be an integer >= 1, got 0"):
+        Regime("low", 20, 0, 10)
+
+
+def test_protocol_hash_is_stable_and_sensitive() -> None:
+    assert BASE.protocol_hash == replace(BASE).protocol_hash
+    assert BASE.protocol_hash.startswith("sha256:") and len(BASE.protocol_hash) == 71
+    variants = [
+        replace(BASE, regime=Regime("low", 20, 20, 9)),
+        replace(BASE, model=ModelConfig(steps=99)),
+        replace(BASE, dataset_version="1.0.1"),
+        replace(BASE, seeds=(0, 1)),
+        replace(BASE, suite_version="1.0.1"),
+    ]
+    assert len({BASE.protocol_hash, *(v.protocol_hash for v in variants)}) == 1 + len(variants)
+    with pytest.raises(ConfigError, match="seeds must be distinct non-negative integers"):
+        replace(BASE, seeds=(1, 1))
+
+
+def test_derived_seeds_are_deterministic_and_distinct() -> None:
+    assert model_seed(0, 1) == model_seed(0, 1) != model_seed(0, 2) != model_seed(1, 1)
+    assert query_seed(0, 1, "entropy") != query_seed(0, 1, "margin")
+    assert 0 <= query_seed(3, 4, "badge") < 2**63
+
+
+def test_standard_suite_covers_every_registered_dataset() -> None:
+    protocols = STANDARD.protocols()
+    synthetic = {e.name for e in list_entries() if e.kind == "synthetic"}
+    assert synthetic <= {p.dataset for p in protocols} and len(synthetic) >= 7
+    low = [p for p in protocols if p.dataset == "redundant"]
+    assert [(p.regime.name, p.regime.initial, p.regime.batch_size, p.regime.rounds) for p in low] == [
+        ("low", 20, 20, 10),
+        ("mid", 100, 100, 10),
+        ("high", 250, 250, 10),
+    ]
+    assert all(p.seeds == tuple(range(10)) for p in protocols)
+    assert STANDARD.regimes_for("uci-mfeat")[2].max_labels <= 1500  # override fits its 1,500-row pool
+
+
+def test_quick_suite_is_small_and_selection_errors_are_one_line() -> None:
+    protocols = QUICK.protocols()
+    assert len(protocols) == 4 and len(QUICK.seeds) == 2
+    assert [p.regime.name for p in QUICK.protocols(datasets=["difficulty-gap"], regimes=["mid"])] == ["mid"]
+    with pytest.raises(ConfigError, match=r"unknown dataset\(s\) nope for suite 'quick'; choose from: difficulty-gap, missing-mnar"):
+        QUICK.protocols(datasets=["nope"])
+    with pytest.raises(ConfigError, match="unknown suite 'full'; choose from: quick, standard"):
+        get_suite("full")
