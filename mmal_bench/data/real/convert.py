@@ -379,7 +379,7 @@ def _encode_split(split: Any, part: str, modalities: Sequence[ModalitySpec], opt
             keep = np.array([it is not None for it in items], dtype=bool)
             if keep.any():
                 assert spec.encoder is not None
-                enc = _check_encoded(spec.encoder([it for it in items if it is not None]), int(keep.sum()), spec, part, start)
+                enc = _check_encoded(_call_encoder(spec, [it for it in items if it is not None], part), int(keep.sum()), spec, part, start)
                 if chunks and enc.shape[1] != chunks[0][1].shape[1]:
                     raise ConfigError(f"encoder {spec.encoder_name!r} of modality {spec.name!r} changed its output width from {chunks[0][1].shape[1]} to {enc.shape[1]}")
                 rows = start + np.flatnonzero(keep)
@@ -391,6 +391,18 @@ def _encode_split(split: Any, part: str, modalities: Sequence[ModalitySpec], opt
             x[rows] = enc
         out[spec.name] = (x, present)
     return out
+
+
+def _call_encoder(spec: ModalitySpec, items: list[Any], part: str) -> Any:
+    """Run the encoder; any exception becomes one error naming the modality (e.g. a wrong encoder kind)."""
+    assert spec.encoder is not None
+    try:
+        return spec.encoder(items)
+    except Exception as exc:  # noqa: BLE001 - user code: report which modality broke, keep the cause chained
+        raise ConfigError(
+            f"encoder {spec.encoder_name!r} of modality {spec.name!r} (column {spec.column!r}, {spec.kind} items) "
+            f"failed on split {part!r}: {type(exc).__name__}: {exc}".splitlines()[0]
+        ) from exc
 
 
 def _feature_column(values: Sequence[Any], spec: ModalitySpec, part: str) -> tuple[np.ndarray, np.ndarray]:
