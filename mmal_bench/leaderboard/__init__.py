@@ -5,11 +5,33 @@ Everything here is a function of the result files; `build_leaderboard` is the on
 
 from __future__ import annotations
 
-from mmal_bench.leaderboard.catalog import StrategyInfo, builtin_catalog
-from mmal_bench.leaderboard.citation import benchmark_bibtex, citation_text, strategy_bibtex
-from mmal_bench.leaderboard.loading import LoadedResults, load_results, manifest_fingerprint
-from mmal_bench.leaderboard.render import build_leaderboard, render_csv, render_html, render_markdown
-from mmal_bench.leaderboard.scoring import Scoreboard, score
+_EXPORTS = {
+    "StrategyInfo": "catalog",
+    "builtin_catalog": "catalog",
+    "benchmark_bibtex": "citation",
+    "citation_text": "citation",
+    "strategy_bibtex": "citation",
+    "LoadedResults": "loading",
+    "load_results": "loading",
+    "manifest_fingerprint": "loading",
+    "build_leaderboard": "render",
+    "render_csv": "render",
+    "render_html": "render",
+    "render_markdown": "render",
+    "Scoreboard": "scoring",
+    "score": "scoring",
+}
+
+
+def __getattr__(name: str):
+    # Lazy: pandas/scipy/matplotlib load only when scoring is used (the sandbox worker imports
+    # `leaderboard.catalog` and must start fast).
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"mmal_bench.leaderboard.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'mmal_bench.leaderboard' has no attribute {name!r}")
+
 
 __all__ = [
     "LoadedResults",

@@ -5,10 +5,6 @@ Sits on top of the leaderboard stage: it merges submissions into the leaderboard
 
 from __future__ import annotations
 
-from mmal_bench.submissions.catalog import full_catalog, source_hash, submission_catalog, submission_folders
-from mmal_bench.submissions.metadata import SubmissionMetadata, load_metadata
-from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits
-
 __all__ = [
     "SandboxLimits",
     "SandboxedStrategy",
@@ -22,10 +18,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # Lazy: the pipeline imports the harness (torch); the sandbox worker imports this package too.
-    if name == "submit":
-        from mmal_bench.submissions.submit import submit
+_EXPORTS = {
+    "full_catalog": "catalog",
+    "source_hash": "catalog",
+    "submission_catalog": "catalog",
+    "submission_folders": "catalog",
+    "SubmissionMetadata": "metadata",
+    "load_metadata": "metadata",
+    "SandboxLimits": "sandbox",
+    "SandboxedStrategy": "sandbox",
+    "submit": "submit",
+}
 
-        return submit
+
+def __getattr__(name: str):
+    # Lazy: the sandbox worker process imports this package and must start fast; the pipeline
+    # imports the harness and torch.
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"mmal_bench.submissions.{_EXPORTS[name]}"), name)
     raise AttributeError(f"module 'mmal_bench.submissions' has no attribute {name!r}")

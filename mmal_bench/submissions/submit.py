@@ -131,6 +131,7 @@ def submit(
     meta, proxy = open_submission(folder, limits)
     report = SubmitReport(metadata=meta, source_hash=proxy.source_hash)
     entry = StrategyEntry.of(proxy, source_hash=proxy.source_hash, name=meta.slug)
+    staging: Path | None = None
     try:
         echo(f"[1/4] {meta.slug}: metadata valid, strategy.py loaded in the sandbox")
         try:
@@ -140,12 +141,8 @@ def submit(
         echo(f"[2/4] {meta.slug}: check_strategy passed")
         smoke_run(entry)
         echo(f"[3/4] {meta.slug}: smoke run passed")
-    finally:
-        proxy.close()
-
-    results_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{meta.slug}-", dir=results_root))
-    try:
+        results_root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{meta.slug}-", dir=results_root))
         run = run_suite(
             suite,
             strategies=[],
@@ -158,11 +155,13 @@ def submit(
             progress=progress,
         )
         if run.failures:
-            key, reason = next(iter(sorted(run.failures.items(), key=lambda kv: kv[0].relative_path())))
+            _, reason = min(run.failures.items(), key=lambda kv: kv[0].relative_path())
             raise SubmissionError(f"scoring failed ({len(run.failures)} of {len(run.cells)} cells): {reason}")
         report.results = _publish(staging, results_root, suite, meta.slug)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        proxy.close()  # the in-process copy; pool workers' copies end with their processes
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     echo(f"[4/4] {meta.slug}: {len(report.results)} result files written under {results_root / suite}")
     if leaderboard_dir is not None:
         report.board = build_leaderboard(results_root, leaderboard_dir, suite=suite, catalog=full_catalog(folder.resolve().parent))

@@ -1,0 +1,102 @@
+"""The sandbox proxy: same ids and RNG stream as in-process, only view arrays cross, limits enforced.
+
+One submission whose behaviour depends on ``batch_size`` keeps the number of worker starts (≈2 s
+each: torch import) small.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from submission_factory import HEADER, child_pids, make_submission
+
+from mmal_bench.errors import StrategyError
+from mmal_bench.strategies.check import tiny_problem
+from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits, _view_payload, ids_from_output
+
+SOURCE = HEADER + """\
+import os
+import time
+
+
+class Moody(Strategy):
+    name = "moody"
+
+    def select(self, view, model, batch_size, rng):
+        if batch_size == 1:
+            os._exit(3)
+        if batch_size == 2:
+            time.sleep(60)
+        if batch_size == 4:
+            print("chatter " * 1000)
+        return rng.choice(view.unlabeled_ids, size=batch_size, replace=False)
+"""
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return tiny_problem()
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory):
+    folder = make_submission(tmp_path_factory.mktemp("sbx"), "moody", source=SOURCE)
+    proxy = SandboxedStrategy(folder / "strategy.py", name="moody", source_hash="sha256:x", limits=SandboxLimits(query_seconds=1.0))
+    yield proxy
+    proxy.close()
+
+
+def test_matches_in_process_selection_and_rng_stream(proxy, problem) -> None:
+    view, model = problem
+    rng = np.random.default_rng(7)
+    ids = proxy.select(view, model, 5, rng)
+    ref = np.random.default_rng(7)
+    assert np.array_equal(ids, ref.choice(view.unlabeled_ids, size=5, replace=False))
+    assert rng.random() == ref.random()  # the parent's generator advanced exactly as in-process
+    assert ids.dtype == np.int64 and proxy.declared_name == "moody"
+
+
+def test_prints_do_not_break_the_protocol(proxy, problem) -> None:
+    view, model = problem
+    assert len(proxy.select(view, model, 4, np.random.default_rng(0))) == 4
+
+
+def test_pickles_without_its_process(proxy) -> None:
+    proxy.start()
+    clone = pickle.loads(pickle.dumps(proxy))
+    assert clone._worker is None and clone.name == "moody" and clone.limits == proxy.limits
+    assert proxy._worker is not None
+
+
+def test_hang_is_killed_then_crash_reported_then_restart(proxy, problem) -> None:
+    view, model = problem
+    proxy.start()
+    before = child_pids()
+    with pytest.raises(StrategyError, match=r"strategy 'moody': exceeded the 1 s time limit while answering select\(\); the strategy process was stopped"):
+        proxy.select(view, model, 2, np.random.default_rng(0))
+    assert len(child_pids()) == len(before) - 1  # killed and reaped
+    with pytest.raises(StrategyError, match=r"strategy 'moody': the strategy process died while answering select\(\) \(exit code 3"):
+        proxy.select(view, model, 1, np.random.default_rng(0))  # a fresh worker, which then exits
+    assert len(proxy.select(view, model, 3, np.random.default_rng(0))) == 3  # and another fresh one
+
+
+def test_only_view_arrays_cross_the_process_boundary(problem) -> None:
+    view, _ = problem
+    payload = _view_payload(view)
+    assert set(payload) == {"unlabeled_ids", "unlabeled", "labeled_ids", "labeled", "labeled_labels", "n_classes"}
+    assert len(payload["labeled_labels"]) == len(view.labeled_ids)  # labels of bought rows only
+
+
+def test_output_that_is_not_ids() -> None:
+    with pytest.raises(StrategyError, match="returned NaN ids"):
+        ids_from_output(np.array([1.0, np.nan]), "s")
+    with pytest.raises(StrategyError, match="non-integer ids"):
+        ids_from_output(np.array([1.5, 2.0]), "s")
+    with pytest.raises(StrategyError, match="boolean mask"):
+        ids_from_output(np.array([True, False]), "s")
+    with pytest.raises(StrategyError, match=r"shape \(2, 2\)"):
+        ids_from_output(np.zeros((2, 2), dtype=np.int64), "s")
+    assert ids_from_output(np.array([3.0, 4.0]), "s").tolist() == [3, 4]
