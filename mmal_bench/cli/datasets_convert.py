@@ -20,7 +20,8 @@ def register_convert(datasets_subparsers) -> None:
     epilog = (
         "recipes (see --list):\n"
         "  food101  RAW/images/{train,test}/<class>/<file>.jpg + RAW/texts/{train,test}_titles.csv\n"
-        "  cremad   RAW/AudioWAV/<actor>_<sentence>_<EMO>_<level>.wav + RAW/Frames/<clip>/*.jpg"
+        "  cremad   RAW/AudioWAV/<actor>_<sentence>_<EMO>_<level>.wav + RAW/Frames/<clip>/*.jpg\n"
+        "  uci-mfeat  RAW/mfeat-{fou,fac,kar,pix,zer,mor} (the original UCI files; builds uci-mfeat and uci-mfeat-gap)"
     )
     p = datasets_subparsers.add_parser(
         "convert",
@@ -29,7 +30,7 @@ def register_convert(datasets_subparsers) -> None:
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("recipe", nargs="?", metavar="RECIPE", help="recipe name (food101, cremad; --list shows all)")
+    p.add_argument("recipe", nargs="?", metavar="RECIPE", help="recipe name (food101, cremad, uci-mfeat; --list shows all)")
     p.add_argument("--raw", type=Path, help="folder holding the raw data in the layout the recipe expects")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: the dataset cache, where load_benchmark finds it)")
     p.add_argument(
@@ -59,10 +60,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
     if args.list or not args.recipe:
         rows = [[r.name, f"{r.dataset_name}@{r.version}", ", ".join(f"{m.name}:{m.encoder}" for m in r.modalities), r.source] for r in RECIPES.values()]
+        rows.append(["uci-mfeat", "uci-mfeat@1.0.0, uci-mfeat-gap@1.0.0", "six UCI views (precomputed)", "UCI ML repository, Multiple Features (mfeat-*)"])
         print(tabulate(rows, headers=["recipe", "dataset", "modalities:encoder", "raw data from"], tablefmt="github"))
         return 0
     if args.raw is None:
         raise ConfigError(f"give the raw data folder: mmal-bench datasets convert {args.recipe} --raw DIR")
+    if args.recipe == "uci-mfeat":
+        from mmal_bench.data.real.uci_mfeat import convert_from_source
+
+        for folder in convert_from_source(args.raw, args.out):
+            print(f"{folder.parent.name}@{folder.name}: {folder} (fingerprint matches the published manifest)")
+        return 0
     folder = run_recipe(args.recipe, args.raw, args.out, parse_encoder_overrides(args.encoder))
     from mmal_bench.data.hub import MANIFEST
 

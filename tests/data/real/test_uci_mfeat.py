@@ -104,3 +104,21 @@ def test_harness_runs_on_the_gap_config(home, tmp_path):
     assert result.rounds[-1].accuracy > 0.5  # 10 classes, 40 labels: far above chance
     assert set(result.rounds[-1].subset_accuracy) == {"fac", "mor", "fac+mor"}
     assert 0.0 <= result.rounds[-1].utilization_gap <= 1.0  # needs the ground truth of every subset
+
+
+def test_convert_from_original_uci_folder_via_cli(home, tmp_path, capsys):
+    from mmal_bench.cli import main
+
+    views, _ = uci_mfeat.read_views()
+    raw = tmp_path / "mfeat"
+    raw.mkdir()
+    for view, x in views.items():
+        np.savetxt(raw / f"mfeat-{view}", x, fmt="%.10g")
+    assert main(["datasets", "convert", "uci-mfeat", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 0
+    assert "fingerprint matches the published manifest" in capsys.readouterr().out
+    assert hub.verify_folder(tmp_path / "out" / "uci-mfeat-gap" / "1.0.0")["name"] == "uci-mfeat-gap"
+    edited = views["mor"].copy()
+    edited[0, 3] += 5.0
+    np.savetxt(raw / "mfeat-mor", edited, fmt="%.10g")  # an edited source file is refused
+    assert main(["datasets", "convert", "uci-mfeat", "--raw", str(raw), "--out", str(tmp_path / "out2")]) == 2
+    assert "differ from the UCI release" in capsys.readouterr().err
