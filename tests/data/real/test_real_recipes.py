@@ -108,3 +108,21 @@ def test_encoder_override_reaches_the_converter(home, food_raw, tmp_path, capsys
 
     folder = run_recipe("food101", food_raw, tmp_path / "o2", encoders={"image": ColorLayoutImageEncoder(grid=4, work_size=16)})
     assert hub.read_folder(folder).manifest["modalities"] == {"image": 72, "text": 384}
+
+
+def test_convert_any_hf_folder_from_the_cli(home, tmp_path, capsys):
+    import datasets
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for split, n in (("train", 12), ("test", 6)):
+        datasets.Dataset.from_dict(
+            {"vec": [[float(i % 3), 1.0] for i in range(n)], "caption": [None if i == 0 else f"item of kind {i % 3}" for i in range(n)], "label": [i % 3 for i in range(n)]}
+        ).to_parquet(str(src / f"{split}.parquet"))
+    argv = ["datasets", "convert", "hf", "--source", str(src), "--modality", "v=vec:features", "--modality", "t=caption:text:minilm", "--name", "tiny-hf", "--out", str(tmp_path / "o"), "--license", "cc0-1.0"]
+    assert main(argv) == 0
+    content = hub.read_folder(tmp_path / "o")
+    assert content.manifest["modalities"] == {"v": 2, "t": 384} and not content.pool.present["t"][0] and content.pool.present["t"][1:].all()
+    assert "cc0-1.0" in (tmp_path / "o" / hub.CARD).read_text()
+    assert main(["datasets", "convert", "hf", "--source", str(src), "--modality", "t=caption:text", "--modality", "v=vec:features", "--name", "x", "--out", str(tmp_path / "p")]) == 2
+    assert "a raw text column needs an encoder" in capsys.readouterr().err
