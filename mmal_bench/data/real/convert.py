@@ -73,6 +73,7 @@ class ConvertOptions:
     #: the ground-truth probe fits on at most this many (stratified) pool rows
     probe_max_rows: int = 20000
     probe_cs: tuple[float, ...] = (0.01, 0.1, 1.0)
+    probe_folds: int = 5
 
 
 @dataclass(frozen=True)
@@ -215,17 +216,15 @@ def _label_ids(feature: Any, raw: Mapping[str, list[Any]], column: str) -> tuple
 
     if isinstance(feature, datasets.ClassLabel):
         return tuple(feature.names), {part: np.asarray(v, dtype=np.int64) for part, v in raw.items()}
-    values = [v for vs in raw.values() for v in vs]
+    parts = list(raw)
+    values = [v for part in parts for v in raw[part]]
     if any(v is None for v in values):
         raise ConfigError(f"label column {column!r} has empty values; every row needs a label")
-    kinds = {type(v) for v in values}
-    if kinds <= {int, np.int64, bool}:
-        names = sorted({int(v) for v in values})
-        lookup = {v: i for i, v in enumerate(names)}
-        return tuple(str(v) for v in names), {p: np.array([lookup[int(v)] for v in vs], np.int64) for p, vs in raw.items()}
-    names_s = sorted({str(v) for v in values})
-    lookup_s = {v: i for i, v in enumerate(names_s)}
-    return tuple(names_s), {p: np.array([lookup_s[str(v)] for v in vs], np.int64) for p, vs in raw.items()}
+    numeric = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
+    array = np.asarray(values, dtype=np.int64 if numeric else str)
+    names, codes = np.unique(array, return_inverse=True)  # sorted class names, one vectorised pass
+    bounds = np.cumsum([len(raw[part]) for part in parts])[:-1]
+    return tuple(str(v) for v in names), dict(zip(parts, (c.astype(np.int64) for c in np.split(codes, bounds))))
 
 
 def _check_encoded(out: Any, n: int, spec: ModalitySpec, part: str, start: int) -> np.ndarray:
@@ -461,7 +460,7 @@ def _probe(pool: Split, test: Split, names: tuple[str, ...], options: ConvertOpt
     if len(pool.labels) > options.probe_max_rows:
         keep, _ = stratified_split(pool.labels, 1.0 - options.probe_max_rows / len(pool.labels), options.split_seed)
         fit_pool = pool.take(np.sort(keep))
-    acc, se, _ = probe_ground_truth(fit_pool, test, names, cs=options.probe_cs)
+    acc, se, _ = probe_ground_truth(fit_pool, test, names, cs=options.probe_cs, folds=options.probe_folds)
     return acc, se
 
 

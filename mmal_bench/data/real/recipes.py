@@ -152,7 +152,7 @@ FOOD101 = register_recipe(
   pages     = {1--6},
   year      = {2015}
 }""",
-        options=ConvertOptions(pool_split="train", test_split="test", seed=101),
+        options=ConvertOptions(pool_split="train", test_split="test", seed=101, probe_max_rows=10000, probe_folds=3),
         notes="The BMMAL reference setup uses BERT [CLS] (768) + ResNet-101 (2048) features with 1,000 + 1,000 x 7 labels.",
     )
 )
@@ -311,8 +311,9 @@ def recipe_card_notes(recipe: Recipe, converted: Converted) -> str:
         "",
         "### Ground truth",
         "",
-        "Measured: test accuracy of a logistic-regression probe on the pool embeddings of each modality subset "
-        "(C by 5-fold CV on the pool). It describes these embeddings, not the raw data.",
+        f"Measured: test accuracy of a logistic-regression probe fitted on (at most {recipe.options.probe_max_rows:,} "
+        f"stratified) pool embeddings of each modality subset, C from {list(recipe.options.probe_cs)} by "
+        f"{recipe.options.probe_folds}-fold CV on the pool. It describes these embeddings, not the raw data.",
     ]
     if recipe.notes:
         lines += ["", recipe.notes]
