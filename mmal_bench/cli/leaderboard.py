@@ -24,17 +24,43 @@ def register(subparsers) -> None:
     p.add_argument("--suite", default=None, help="suite to show when the results root holds several (e.g. standard)")
     p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output folder (default: ./leaderboard)")
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
+    p.add_argument(
+        "--grid",
+        choices=("suite", "observed"),
+        default="suite",
+        help="cells a strategy needs to be ranked: every cell of the suite definition (default) or every cell "
+        "any strategy in the results has (for partial runs, e.g. --seeds 0 1)",
+    )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from mmal_bench.errors import ConfigError
+    from mmal_bench.leaderboard.loading import suites_in
     from mmal_bench.leaderboard.render import MARKDOWN_NAME, build_leaderboard, render_overview
+    from mmal_bench.leaderboard.scoring import suite_grid
     from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
 
     results = args.results or default_results_dir()
+    suite = args.suite
+    expected = None
+    if args.grid == "suite":
+        present = suites_in(results)
+        if suite is None and len(present) == 1:
+            suite = present[0]
+        if suite is not None:  # otherwise build_leaderboard explains (no results, or several suites)
+            try:
+                expected = suite_grid(suite)
+            except ConfigError as exc:
+                raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
     board = build_leaderboard(
-        results, args.out, suite=args.suite, catalog=full_catalog(args.submissions or DEFAULT_SUBMISSIONS), plots=not args.no_plots
+        results,
+        args.out,
+        suite=suite,
+        catalog=full_catalog(args.submissions or DEFAULT_SUBMISSIONS),
+        expected=expected,
+        plots=not args.no_plots,
     )
     print(render_overview(board))
     print(f"\nwrote {args.out / MARKDOWN_NAME}, leaderboard.csv and index.html to {args.out}")

@@ -44,6 +44,12 @@ def manifest_fingerprint(name: str, version: str) -> str:
     return str(manifest["fingerprint"])
 
 
+def suites_in(root: Path) -> list[str]:
+    """Names of the suites with a folder under the results root (hidden/staging folders skipped)."""
+    root = Path(root)
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+
+
 def load_results(
     root: Path,
     *,
@@ -69,7 +75,7 @@ def load_results(
     root = Path(root)
     if not root.is_dir():
         raise ResultIntegrityError(f"results root {root} does not exist; run `mmal-bench run` first or pass --results DIR")
-    suites = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    suites = suites_in(root)
     if suite is None:
         if len(suites) > 1:
             raise ResultIntegrityError(f"{root} holds several suites ({', '.join(suites)}); choose one with --suite")

@@ -93,6 +93,13 @@ def cells_frame(results: Iterable[CellResult]) -> pd.DataFrame:
     return frame.sort_values(["dataset", "regime", "strategy", "seed"], kind="stable").reset_index(drop=True)
 
 
+def suite_grid(suite: str) -> set[GridCell]:
+    """Every (dataset ref, regime, seed) cell of the registered suite ``suite`` (the completeness target)."""
+    from mmal_bench.harness.suites import get_suite
+
+    return {(p.dataset_ref, p.regime.name, int(s)) for p in get_suite(suite).protocols() for s in p.seeds}
+
+
 def missing_cells(frame: pd.DataFrame, expected: Iterable[GridCell] | None = None) -> dict[str, tuple[GridCell, ...]]:
     """For every strategy, the grid cells it lacks (empty tuple: complete).
 

@@ -25,13 +25,22 @@ def results(tmp_path_factory) -> Path:
 
 def test_builds_and_prints(results: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "board"
-    assert main(["leaderboard", "--results", str(results), "--out", str(out), "--no-plots"]) == 0
+    args = ["leaderboard", "--results", str(results), "--out", str(out), "--no-plots", "--grid", "observed"]
+    assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "random" in printed and "Rank" in printed
+    assert "random" in printed and "Rank" in printed and "Not ranked" not in printed
     assert {p.name for p in out.iterdir()} == {"LEADERBOARD.md", "leaderboard.csv", "index.html"}
     first = (out / "LEADERBOARD.md").read_bytes()
-    assert main(["leaderboard", "--results", str(results), "--out", str(out), "--no-plots"]) == 0
+    assert main(args) == 0
     assert (out / "LEADERBOARD.md").read_bytes() == first
+
+
+def test_partial_run_is_not_ranked_against_the_suite(results: Path, tmp_path: Path, capsys) -> None:
+    assert main(["leaderboard", "--results", str(results), "--out", str(tmp_path / "board"), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    n_cells = sum(len(p.seeds) for p in get_suite("quick").protocols())
+    assert "No strategy has a complete set of results yet." in printed
+    assert f"random: {n_cells - 1} missing cell(s)" in printed
 
 
 def test_tampered_result_is_one_error_line(results: Path, tmp_path: Path, capsys) -> None:

@@ -100,3 +100,13 @@ def test_curves_are_means_over_seeds(board) -> None:
     np.testing.assert_allclose(g.curves["entropy"].accuracy, acc)
     assert g.curves["entropy"].n_labeled.tolist() == [10, 20, 30]
     np.testing.assert_allclose(g.curves["entropy"].shares["a"] + g.curves["entropy"].shares["b"], 1.0)
+
+
+def test_suite_grid_is_every_protocol_seed() -> None:
+    from mmal_bench.harness.suites import get_suite
+    from mmal_bench.leaderboard.scoring import suite_grid
+
+    grid = suite_grid("quick")
+    protocols = get_suite("quick").protocols()
+    assert len(grid) == sum(len(p.seeds) for p in protocols)
+    assert (protocols[0].dataset_ref, protocols[0].regime.name, protocols[0].seeds[0]) in grid

@@ -7,7 +7,6 @@ each: torch import) small.
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
