@@ -290,8 +290,10 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
 
     folder.mkdir(parents=True, exist_ok=True)
     strategies = sorted({s for g in board.groups for s in g.curves})
+    # tab20's dark shades first, then the light ones: neighbours in the legend stay distinguishable.
     cmap = plt.get_cmap("tab20")
-    colors = {s: cmap(i % 20) for i, s in enumerate(strategies)}
+    shades = [2 * i for i in range(10)] + [2 * i + 1 for i in range(10)]
+    colors = {s: cmap(shades[i % 20]) for i, s in enumerate(strategies)}
     out = {}
     with plt.rc_context({"svg.hashsalt": "mmal-bench", "font.size": 8}):
         for g in board.groups:
@@ -307,10 +309,12 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
             for ax, m in zip(axes[0, 1:], modalities, strict=True):
                 for s, c in sorted(g.curves.items()):
                     ax.plot(c.n_labeled, c.shares[m], marker="o", ms=3, lw=1.2, color=colors[s], label=s)
-                ax.axhline(1.0 / len(g.modalities), color="grey", ls="--", lw=0.8)
+                if m in g.truth_shares:
+                    ax.axhline(g.truth_shares[m], color="black", ls="--", lw=1.0, label="data supports")
                 ax.set(title=f"contribution of '{m}' (Shapley share)", xlabel="labelled samples", ylabel="share", ylim=(0, 1))
                 ax.grid(alpha=0.3)
-            axes[0, -1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+            handles, labels = axes[0, -1].get_legend_handles_labels()
+            axes[0, -1].legend(handles, labels, fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
             fig.tight_layout()
             name = f"{slug(g.dataset)}__{slug(g.regime)}.png"
             fig.savefig(folder / name, dpi=90, metadata={"Software": None}, bbox_inches="tight")
@@ -357,7 +361,9 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 
 def _sort_value(text: str) -> str:
     """The number a cell sorts by: its leading figure (``0.71 [0.69, 0.73]`` → 0.71), else the text."""
-    match = re.match(r"^\s*([+-]?\d+(?:\.\d+)?)", text)
+    if text == "baseline":  # the baseline's difference to itself
+        return "0"
+    match = re.match(r"^\s*([+-]?\d+(?:\.\d+)?)(?=$|\s|/)", text)
     return match.group(1) if match else text
 
 

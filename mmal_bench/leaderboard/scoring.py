@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mmal_bench.harness.metrics import shapley_shares
+from mmal_bench.harness.metrics import shapley_shares, shapley_values
 from mmal_bench.harness.results import CellResult
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import LoadedResults
@@ -45,6 +45,8 @@ class GroupScore:
     modalities: tuple[str, ...]
     table: pd.DataFrame  # indexed by strategy, see `_group_table`
     curves: dict[str, Curves]
+    #: Shapley shares that the data supports (ground-truth subset accuracies under the same game).
+    truth_shares: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -162,6 +164,7 @@ def score(
                 modalities=tuple(any_result.rounds[0].shapley),
                 table=table,
                 curves=_curves(by_group[(dataset, regime)], full, seeds),
+                truth_shares=truth_shares(any_result),
             )
         )
 
@@ -182,6 +185,20 @@ def score(
         catalog=catalog,
         source_hashes=dict(sorted(hashes.items())),
     )
+
+
+def truth_shares(result: CellResult) -> dict[str, float]:
+    """Shapley shares of the dataset's ground-truth subset accuracies (what the data supports).
+
+    v(∅) is not stored, but Shapley efficiency recovers it exactly from any round:
+    ``v(∅) = v(all) − Σ_m φ_m``; the harness uses the same v(∅) for model and truth.
+    """
+    first = result.rounds[0]
+    modalities = list(first.shapley)
+    full = "+".join(modalities)
+    empty = first.subset_accuracy[full] - sum(first.shapley.values())
+    phi = shapley_values(result.ground_truth, modalities, empty)
+    return {m: float(v) for m, v in zip(modalities, shapley_shares([phi[m] for m in modalities]), strict=True)}
 
 
 def _index_results(results: Iterable[CellResult]) -> dict[tuple[str, str], list[CellResult]]:

@@ -154,3 +154,11 @@ def test_number_formats() -> None:
     assert fmt(0.12345) == "0.1235" and fmt(-0.5, signed=True) == "-0.5000"
     assert fmt_ci(0.5, float("nan"), float("nan")) == "0.5000"
     assert fmt_ci(0.01, -0.02, 0.04, signed=True) == "+0.0100 [-0.0200, +0.0400]"
+
+
+def test_sort_keys() -> None:
+    from mmal_bench.leaderboard.render import _sort_value
+
+    assert _sort_value("0.7100 [0.6900, 0.7300]") == "0.7100"
+    assert _sort_value("3/9/0") == "3" and _sort_value("baseline") == "0"
+    assert _sort_value("49b282c93a17") == "49b282c93a17" and _sort_value("-0.0200") == "-0.0200"

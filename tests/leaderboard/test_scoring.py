@@ -110,3 +110,15 @@ def test_suite_grid_is_every_protocol_seed() -> None:
     protocols = get_suite("quick").protocols()
     assert len(grid) == sum(len(p.seeds) for p in protocols)
     assert (protocols[0].dataset_ref, protocols[0].regime.name, protocols[0].seeds[0]) in grid
+
+
+def test_truth_shares_recover_the_empty_value(board) -> None:
+    from mmal_bench.harness.metrics import shapley_shares, shapley_values
+
+    loaded, b = board
+    r = loaded.results[0]
+    empty = r.rounds[0].subset_accuracy["a+b"] - sum(r.rounds[0].shapley.values())
+    phi = shapley_values(r.ground_truth, ["a", "b"], empty)
+    expected = shapley_shares([phi["a"], phi["b"]])
+    shares = b.groups[0].truth_shares
+    assert (shares["a"], shares["b"]) == (pytest.approx(expected[0]), pytest.approx(expected[1]))
