@@ -51,7 +51,7 @@ def test_standard_suite_covers_every_registered_dataset() -> None:
     assert [(p.regime.name, p.regime.initial, p.regime.batch_size, p.regime.rounds) for p in low] == [
         ("low", 20, 20, 10),
         ("mid", 100, 100, 10),
-        ("high", 250, 250, 10),
+        ("high", 200, 200, 10),
     ]
     assert all(p.seeds == tuple(range(10)) for p in protocols)
     assert STANDARD.regimes_for("uci-mfeat")[2].max_labels <= 1500  # override fits its 1,500-row pool
