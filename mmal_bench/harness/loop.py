@@ -9,6 +9,7 @@ result therefore does not depend on which other strategies ran beside it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import time
@@ -246,7 +247,12 @@ def run_group(
             [model_seed(seed, r)] * len(members),
         )
         train_seconds = time.perf_counter() - start
-        models = dict.fromkeys((e.name for e in active), fitted[0]) if shared else {e.name: m for e, m in zip(members, fitted, strict=True)}
+        if shared:
+            # Every strategy gets its own copy of the one round-0 model, so a strategy that changes
+            # model state cannot leak into another's query (cells stay independent of their group).
+            models = {e.name: fitted[0] if i == 0 else copy.deepcopy(fitted[0]) for i, e in enumerate(active)}
+        else:
+            models = {e.name: m for e, m in zip(members, fitted, strict=True)}
         timings.train.append(train_seconds)
         timings.members.append(len(members))
         # A batched (or shared) training's time is split evenly among the cells it served.
@@ -269,6 +275,7 @@ def run_group(
                 start = time.perf_counter()
                 try:
                     selected = e.strategy.select(view, models[e.name], regime.batch_size, rng)
+                    query_seconds = time.perf_counter() - start
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
                     detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"
@@ -277,7 +284,6 @@ def run_group(
                     )
                     active.remove(e)
                     continue
-                query_seconds = time.perf_counter() - start
                 query_total += query_seconds
                 positions = pool.positions(ids)
                 counts = metrics.class_counts(pool.labels[positions], n_classes)
