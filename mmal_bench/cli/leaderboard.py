@@ -22,7 +22,12 @@ def register(subparsers) -> None:
     )
     p.add_argument("--results", type=Path, default=None, help="results root (default: results/<benchmark version>)")
     p.add_argument("--suite", default=None, help="suite to show when the results root holds several (e.g. standard)")
-    p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output folder (default: ./leaderboard)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: <results>/../<suite>-leaderboard; the committed leaderboard is ./leaderboard)",
+    )
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
     p.add_argument(
         "--grid",
@@ -35,33 +40,55 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def default_leaderboard_dir(results: Path, suite: str) -> Path:
+    """Where a leaderboard of local results goes unless ``--out`` says otherwise.
+
+    Next to the results root, never the committed ``leaderboard/`` folder, so a local run cannot
+    overwrite the published leaderboard by accident.
+    """
+    return Path(results).parent / f"{suite}-leaderboard"
+
+
+def render_leaderboard(
+    results: Path, suite: str | None, out: Path | None, *, grid: str = "suite", submissions: Path | None = None, plots: bool = True
+) -> Path:
+    """Score ``results`` (one suite), write the leaderboard, print its overall table; return the folder."""
     from mmal_bench.errors import ConfigError
     from mmal_bench.leaderboard.loading import suites_in
     from mmal_bench.leaderboard.render import MARKDOWN_NAME, build_leaderboard, render_overview
     from mmal_bench.leaderboard.scoring import suite_grid
     from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
 
-    results = args.results or default_results_dir()
-    suite = args.suite
+    present = suites_in(results)
+    if suite is None and len(present) == 1:
+        suite = present[0]
     expected = None
-    if args.grid == "suite":
-        present = suites_in(results)
-        if suite is None and len(present) == 1:
-            suite = present[0]
-        if suite is not None:  # otherwise build_leaderboard explains (no results, or several suites)
-            try:
-                expected = suite_grid(suite)
-            except ConfigError as exc:
-                raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
+    if grid == "suite" and suite is not None:  # otherwise build_leaderboard explains (no results, or several suites)
+        try:
+            expected = suite_grid(suite)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
+    out = out or default_leaderboard_dir(results, suite or "results")
     board = build_leaderboard(
         results,
-        args.out,
+        out,
         suite=suite,
-        catalog=full_catalog(args.submissions or DEFAULT_SUBMISSIONS),
+        catalog=full_catalog(submissions or DEFAULT_SUBMISSIONS),
         expected=expected,
-        plots=not args.no_plots,
+        plots=plots,
     )
     print(render_overview(board))
-    print(f"\nwrote {args.out / MARKDOWN_NAME}, leaderboard.csv and index.html to {args.out}")
+    print(f"\nwrote {out / MARKDOWN_NAME}, leaderboard.csv and index.html to {out}")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    render_leaderboard(
+        args.results or default_results_dir(),
+        args.suite,
+        args.out,
+        grid=args.grid,
+        submissions=args.submissions,
+        plots=not args.no_plots,
+    )
     return 0

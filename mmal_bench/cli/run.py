@@ -48,6 +48,11 @@ def register(subparsers) -> None:
     parser.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster at ADDR (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="results directory (default: ./results/<benchmark version>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-leaderboard",
+        action="store_true",
+        help="do not score the suite's results and write its leaderboard (<out>/../<suite>-leaderboard) at the end",
+    )
     parser.set_defaults(func=cmd_run)
 
 
@@ -74,4 +79,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     for reason in report.failures.values():
         print(f"failed: {reason}", file=sys.stderr)
-    return 1 if report.failures else 0
+    if report.failures:
+        return 1
+    if not args.no_leaderboard:
+        from mmal_bench.cli.leaderboard import render_leaderboard
+
+        print()
+        render_leaderboard(out, args.suite, None, grid=_leaderboard_grid(args))
+    return 0
+
+
+def _leaderboard_grid(args: argparse.Namespace) -> str:
+    """Rank against the whole suite only when the whole suite was asked for; else against what ran."""
+    partial = any(getattr(args, name) is not None for name in ("strategies", "datasets", "regimes", "seeds"))
+    return "observed" if partial else "suite"

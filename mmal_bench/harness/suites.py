@@ -122,13 +122,28 @@ def _dedupe(items: Sequence[str]) -> list[str]:
 #: the 64/32 default and trains about 2× faster, which is what keeps the standard suite in budget.
 BENCHMARK_MODEL = ModelConfig(hidden_sizes=(32,), embed_dim=16)
 
+#: The datasets of `standard` v1.0.0, pinned: a versioned suite never grows by itself (a user's own
+#: converted datasets register as ``real`` too, and must not join the leaderboard suite silently).
+STANDARD_DATASETS = (
+    "balanced@1.0.0",
+    "difficulty-gap@1.0.0",
+    "missing-mcar@1.0.0",
+    "missing-mnar@1.0.0",
+    "redundant@1.0.0",
+    "synergy@1.0.0",
+    "unique@1.0.0",
+    "uci-mfeat@1.0.0",
+    "uci-mfeat-gap@1.0.0",
+)
+
 STANDARD = Suite(
     name="standard",
     version="1.0.0",
     regimes=STANDARD_REGIMES,
     seeds=tuple(range(10)),
+    datasets=STANDARD_DATASETS,
     model=BENCHMARK_MODEL,
-    description="every registered dataset x regimes low/mid/high x seeds 0-9 (the leaderboard suite)",
+    description="the 9 published datasets x regimes low/mid/high x seeds 0-9 (the leaderboard suite)",
 )
 
 #: The demo suite: the README's main job and the smoke test of every strategy. Two pitfall datasets
@@ -157,4 +172,4 @@ def get_suite(name: str) -> Suite:
         raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join(SUITES)}") from None
 
 
-__all__ = ["BENCHMARK_MODEL", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]
+__all__ = ["BENCHMARK_MODEL", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_DATASETS", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]

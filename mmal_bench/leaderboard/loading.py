@@ -35,13 +35,22 @@ class LoadedResults:
 
 
 def manifest_fingerprint(name: str, version: str) -> str:
-    """The fingerprint that the committed manifest ``datasets/<name>/<version>/manifest.json`` records."""
-    from mmal_bench.data.hub import committed_manifest
+    """The fingerprint a result's dataset must have.
+
+    For a published dataset, what its committed manifest ``datasets/<name>/<version>/manifest.json``
+    records. A dataset that is registered but not published (converted by the user, or registered by
+    a test) has no committed manifest: its verified local build is then the reference.
+    """
+    from mmal_bench.data.hub import committed_manifest, load_benchmark
+    from mmal_bench.errors import MMALBenchError
 
     manifest = committed_manifest(name, version)
-    if manifest is None:
-        raise LookupError(f"datasets/{name}/{version}/manifest.json is not in the repository")
-    return str(manifest["fingerprint"])
+    if manifest is not None:
+        return str(manifest["fingerprint"])
+    try:
+        return load_benchmark(name, version).fingerprint
+    except MMALBenchError as exc:
+        raise LookupError(f"datasets/{name}/{version}/manifest.json is not in the repository and no verified local build: {exc}") from None
 
 
 def suites_in(root: Path) -> list[str]:

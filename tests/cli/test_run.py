@@ -44,16 +44,21 @@ def tiny_suite(monkeypatch):
 
 
 def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Path, capsys) -> None:
-    argv = ["run", "--suite", "clitest", "--strategies", "random", "entropy", "--jobs", "1", "--out", str(tmp_path), "--quiet"]
+    results = tmp_path / "results"
+    argv = ["run", "--suite", "clitest", "--strategies", "random", "entropy", "--jobs", "1", "--out", str(results), "--quiet"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "cli-tiny@1.0.0" in out and "entropy" in out and "AUBC" in out
     assert "4 cells run, 0 already done, 0 failed" in out
-    files = list(iter_result_files(tmp_path))
+    board = tmp_path / "clitest-leaderboard"
+    assert f"wrote {board / 'LEADERBOARD.md'}" in out
+    assert "entropy" in (board / "LEADERBOARD.md").read_text() and (board / "leaderboard.csv").is_file()
+    files = list(iter_result_files(results))
     assert len(files) == 4
     assert {read_result(f).provenance.strategy for f in files} == {"random", "entropy"}
-    assert main([*argv, "--seeds", "1"]) == 0
-    assert "0 cells run, 2 already done, 0 failed" in capsys.readouterr().out
+    assert main([*argv, "--seeds", "1", "--no-leaderboard"]) == 0
+    out = capsys.readouterr().out
+    assert "0 cells run, 2 already done, 0 failed" in out and "LEADERBOARD.md" not in out
 
 
 @pytest.mark.parametrize(
