@@ -50,29 +50,33 @@ class FittedModel(ABC):
 
     @abstractmethod
     def embed(self, batch: ModalBatch) -> np.ndarray:
-        """Fused embedding ``(n, D)``: the input of the fused classifier head."""
+        """Fused embedding ``(n, D)``: the input of the fused classifier head (its last linear layer; with
+        a fusion interaction layer, that layer's output rather than the modality embeddings side by side)."""
 
     @abstractmethod
     def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
         """Per-modality encoder outputs ``{m: (n, d_m)}``.
 
-        For concat fusion, the fused embedding is their concatenation in ``modalities`` order.
+        For concat fusion with a linear fused head, the fused embedding is their concatenation in
+        ``modalities`` order.
         """
 
     @abstractmethod
     def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
         """Closed-form last-layer gradient embedding, factorised: ``(a, h)`` with
-        ``a = p - onehot(argmax p)`` of shape ``(n, C)`` and ``h`` the fused embedding ``(n, D)``.
+        ``a = p - onehot(argmax p)`` of shape ``(n, C)`` and ``h`` the input of the last linear layer ``(n, D)`` (what `embed` returns).
 
         The gradient embedding of sample i is ``a[i] ⊗ h[i]`` (length C·D); it is never materialised,
         since ``<a⊗h, b⊗g> = <a, b>·<h, g>``. ``modality_slices`` says which columns of ``h`` belong to
-        which modality (the per-modality gradient blocks).
+        which modality (the per-modality gradient blocks) where such blocks exist.
         """
 
     @property
     @abstractmethod
     def modality_slices(self) -> dict[str, slice]:
-        """Columns of the fused embedding that each modality contributes (concat fusion)."""
+        """Columns of ``h`` that each modality contributes. Disjoint blocks only for concat fusion with a
+        linear head; fusions that mix modalities in the same columns (sum, gated, an interaction layer)
+        give overlapping slices, which tells a strategy there are no per-modality blocks."""
 
     @abstractmethod
     def mc_dropout_proba(self, batch: ModalBatch, n_samples: int, seed: int) -> np.ndarray:

@@ -29,6 +29,13 @@ class ModelConfig:
         ``concat`` (late fusion, default; the fused embedding is the modality embeddings side by
         side), ``sum`` (their sum) or ``gated`` (a softmax over present modalities of a learned
         scalar gate per modality embedding, then the weighted sum).
+    fusion_hidden:
+        Width of a fusion interaction layer: ``0`` (the BMMAL reference) puts the fused head, one
+        linear layer, directly on the fused embedding, so with concat fusion the class logits are a
+        sum of per-modality terms ``f(a) + g(b)`` and cannot represent cross-modal interactions
+        (XOR-like synergy stays at chance). ``> 0`` inserts one hidden ReLU layer of that width over
+        the fused embedding before the fused head. The last-layer gradient embedding then uses that
+        layer's output, which mixes all modalities, so ``modality_slices`` has no per-modality blocks.
     aux_weight:
         Weight of each per-modality auxiliary head's cross-entropy. The loss is
         ``(CE_fused + aux_weight * sum_m CE_m) / (1 + aux_weight * M)``; ``1.0`` is the BMMAL
@@ -51,6 +58,7 @@ class ModelConfig:
     hidden_sizes: tuple[int, ...] = (64,)
     embed_dim: int = 32
     fusion: Literal["concat", "sum", "gated"] = "concat"
+    fusion_hidden: int = 0
     aux_weight: float = 1.0
     dropout: float = 0.1
     lr: float = 1e-2
@@ -69,6 +77,8 @@ class ModelConfig:
             raise ConfigError(f"model.embed_dim must be a positive integer, got {self.embed_dim}")
         if self.fusion not in FUSIONS:
             raise ConfigError(f"model.fusion must be one of {list(FUSIONS)}, got {self.fusion!r}")
+        if isinstance(self.fusion_hidden, bool) or not isinstance(self.fusion_hidden, int) or self.fusion_hidden < 0:
+            raise ConfigError(f"model.fusion_hidden must be an integer >= 0 (0 = linear fused head), got {self.fusion_hidden!r}")
         if not self.aux_weight >= 0:
             raise ConfigError(f"model.aux_weight must be >= 0, got {self.aux_weight}")
         if not 0 <= self.dropout < 1:

@@ -16,7 +16,7 @@ import torch
 from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
-from mmal_bench.models.network import Params, fuse, head, layer
+from mmal_bench.models.network import Params, fuse, head, interact, layer
 
 
 CHUNK_ROWS = 65_536
@@ -108,7 +108,7 @@ class FittedMLP(FittedModel):
         with torch.no_grad():
             masked_z = {m: zs[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
             masked_p = {m: present[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
-            h = fuse(self.params, self.config, masked_z, masked_p)
+            h = interact(self.params, self.config, fuse(self.params, self.config, masked_z, masked_p))
             return torch.softmax(head(self.params, h), dim=-1)
 
     def _keep(self, subsets: Sequence[Iterable[str]]) -> torch.Tensor:
@@ -157,7 +157,7 @@ class FittedMLP(FittedModel):
     def embed(self, batch: ModalBatch) -> np.ndarray:
         zs, present = self._embeddings(batch)
         with torch.no_grad():
-            return fuse(self.params, self.config, zs, present)[0].numpy()
+            return interact(self.params, self.config, fuse(self.params, self.config, zs, present))[0].numpy()
 
     @_row_chunked
     def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
@@ -168,7 +168,7 @@ class FittedMLP(FittedModel):
     def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
         zs, present = self._embeddings(batch)
         with torch.no_grad():
-            h = fuse(self.params, self.config, zs, present)[0]
+            h = interact(self.params, self.config, fuse(self.params, self.config, zs, present))[0]
             p = torch.softmax(head(self.params, h), dim=-1)
             a = p.clone()
             a[torch.arange(len(a)), p.argmax(dim=1)] -= 1.0
@@ -176,8 +176,13 @@ class FittedMLP(FittedModel):
 
     @property
     def modality_slices(self) -> dict[str, slice]:
-        """Concat fusion: modality j owns columns ``[j*D, (j+1)*D)``. Sum / gated fusion mix the
-        modalities in the same ``D`` columns, so every modality maps to ``slice(0, D)``."""
+        """Concat fusion with a linear fused head: modality j owns columns ``[j*D, (j+1)*D)``. Sum /
+        gated fusion mix the modalities in the same ``D`` columns, and a fusion interaction layer
+        (``fusion_hidden = F > 0``) mixes them in all ``F`` columns of the head input, so there every
+        modality maps to all columns (overlapping slices: no per-modality blocks; BMMAL then scales the
+        per-modality embeddings instead)."""
+        if self.config.fusion_hidden > 0:
+            return {m: slice(0, self.config.fusion_hidden) for m in self.modalities}
         d = self.config.embed_dim
         if self.config.fusion == "concat":
             return {m: slice(j * d, (j + 1) * d) for j, m in enumerate(self.modalities)}
@@ -205,9 +210,12 @@ class FittedMLP(FittedModel):
                         u = torch.rand(z.shape, generator=generator)
                         z = z * torch.where(u >= p_drop, 1.0 / (1.0 - p_drop), 0.0)
                     dropped[m] = z
-                h = fuse(self.params, self.config, dropped, present)
+                h = interact(self.params, self.config, fuse(self.params, self.config, dropped, present))
                 out[t] = torch.softmax(head(self.params, h[0]), dim=-1).numpy()
         return out
 
     def __repr__(self) -> str:
-        return f"FittedMLP(modalities={self.modalities}, n_classes={self.n_classes}, fusion={self.config.fusion!r})"
+        return (
+            f"FittedMLP(modalities={self.modalities}, n_classes={self.n_classes}, fusion={self.config.fusion!r}, "
+            f"fusion_hidden={self.config.fusion_hidden})"
+        )

@@ -30,6 +30,9 @@ def layer_shapes(config: ModelConfig, dims: Mapping[str, int], n_classes: int) -
             shapes[f"gate.{m}"] = (config.embed_dim, 1)
         shapes[f"aux.{m}"] = (config.embed_dim, n_classes)
     fused = config.embed_dim * (len(dims) if config.fusion == "concat" else 1)
+    if config.fusion_hidden > 0:
+        shapes["fusion"] = (fused, config.fusion_hidden)
+        fused = config.fusion_hidden
     shapes["head"] = (fused, n_classes)
     return shapes
 
@@ -66,7 +69,8 @@ def forward(
     present: Mapping[str, torch.Tensor],
     keep_masks: Sequence[torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor], torch.Tensor]:
-    """Fused logits ``(E, n, C)``, aux logits ``{m: (E, n, C)}``, embeddings ``{m: (E, n, D)}``, fused ``h``.
+    """Fused logits ``(E, n, C)``, aux logits ``{m: (E, n, C)}``, embeddings ``{m: (E, n, D)}`` and ``h``,
+    the input of the fused head (the fused embedding, or the fusion interaction layer's output).
 
     ``xs[m]`` is ``(E, n, d_m)``; ``present[m]`` is float ``(E, n, 1)``. ``keep_masks`` (one per
     dropout site, in `dropout_widths` order, each ``(E, n, D)`` already scaled by ``1/(1-p)``)
@@ -80,7 +84,7 @@ def forward(
             a = layer(params, config, m, i, a, present[m])
         zs[m] = a if keep_masks is None else a * keep_masks[j]
     aux = {m: torch.baddbmm(params[f"aux.{m}.b"], z, params[f"aux.{m}.w"]) for m, z in zs.items()}
-    h = fuse(params, config, zs, present)
+    h = interact(params, config, fuse(params, config, zs, present))
     return torch.baddbmm(params["head.b"], h, params["head.w"]), aux, zs, h
 
 
@@ -109,6 +113,19 @@ def fuse(
     )
     gates = torch.softmax(logits, dim=-1)
     return sum(gates[..., i : i + 1] * z for i, z in enumerate(zs.values()))  # type: ignore[return-value]
+
+
+def interact(params: Params, config: ModelConfig, h: torch.Tensor) -> torch.Tensor:
+    """The fusion interaction layer (``config.fusion_hidden > 0``): ReLU of a linear map of the fused
+    embedding, what lets the fused head model cross-modal interactions; the identity when it is 0.
+
+    ``h`` is ``(B, n, D)`` with ``B`` the member count or, for a one-member model, any batch (subsets,
+    MC passes): the weights ``(E, D, F)`` broadcast when ``E == 1``. Each member's rows only ever meet
+    that member's weights, so members stay independent.
+    """
+    if config.fusion_hidden == 0:
+        return h
+    return torch.relu(torch.matmul(h, params["fusion.w"]) + params["fusion.b"])
 
 
 def head(params: Params, h: torch.Tensor, name: str = "head") -> torch.Tensor:

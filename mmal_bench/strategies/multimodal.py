@@ -51,9 +51,11 @@ class BMMAL(Strategy):
     paper's ``1 − |c1 − c2|``; for M modalities exact M-player Shapley and the gap to the dominant
     one). Then the same k-means++ seeding as `Badge` over the whole pool, factorised.
 
-    With concat fusion the blocks are ``model.modality_slices``. With sum / gated fusion the fused
-    embedding mixes modalities in the same columns, so the scaled per-modality embeddings
-    (`embed_modalities`) are concatenated instead; for concat fusion both are the same vector.
+    With concat fusion and a linear fused head the blocks are ``model.modality_slices``. With sum /
+    gated fusion, or a fusion interaction layer (``fusion_hidden > 0``: the head input is a hidden
+    layer over all modalities), the head input mixes modalities in the same columns (overlapping
+    slices), so the scaled per-modality embeddings (`embed_modalities`) are concatenated instead; for
+    concat fusion with a linear head both are the same vector.
     """
 
     name = "bmmal"

@@ -12,10 +12,11 @@ from models_factory import blobs
 from mmal_bench.models import FittedModel, ModelConfig, train_model
 
 
-@pytest.fixture(scope="module", params=["concat", "gated"])
+@pytest.fixture(scope="module", params=[("concat", 0), ("gated", 0), ("concat", 12)])
 def fitted(request):
     batch, y = blobs(80, 0)
-    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40, fusion=request.param)
+    fusion, fusion_hidden = request.param
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40, fusion=fusion, fusion_hidden=fusion_hidden)
     return train_model(batch, y, 3, config, 0), blobs(30, 1)[0]
 
 
@@ -57,6 +58,17 @@ def test_concat_embedding_and_slices():
     h = model.embed(batch)
     assert model.modality_slices == {"audio": slice(0, 8), "video": slice(8, 16)}
     np.testing.assert_array_equal(h, np.concatenate([z["audio"], z["video"]], axis=1))
+
+
+def test_fusion_layer_embedding_is_the_head_input_and_mixes_modalities():
+    batch, y = blobs(40, 0)
+    model = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=10, fusion_hidden=12), 0)
+    h = model.embed(batch)
+    assert h.shape == (40, 12) and (h >= 0).all()  # ReLU output of the interaction layer
+    np.testing.assert_array_equal(model.gradient_embedding_factors(batch)[1], h)
+    # no per-modality blocks: every modality spans all columns (BMMAL falls back to embed_modalities)
+    assert model.modality_slices == {"audio": slice(0, 12), "video": slice(0, 12)}
+    assert "fusion_hidden=12" in repr(model)
 
 
 def test_gradient_embedding_is_the_last_layer_gradient(fitted):

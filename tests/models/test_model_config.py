@@ -9,7 +9,7 @@ from mmal_bench.models import ModelConfig
 
 
 def test_round_trip():
-    config = ModelConfig(hidden_sizes=(32, 16), fusion="sum", dropout=0.2)
+    config = ModelConfig(hidden_sizes=(32, 16), fusion="sum", fusion_hidden=24, dropout=0.2)
     assert ModelConfig.from_dict(config.to_dict()) == config
 
 
@@ -22,6 +22,8 @@ def test_round_trip():
         ({"device": "tpu"}, "model.device must be one of"),
         ({"hidden_sizes": (0,)}, "model.hidden_sizes must be positive"),
         ({"aux_weight": -1}, "model.aux_weight must be >= 0"),
+        ({"fusion_hidden": -1}, r"model.fusion_hidden must be an integer >= 0"),
+        ({"fusion_hidden": 1.5}, r"model.fusion_hidden must be an integer >= 0"),
     ],
 )
 def test_bad_values_name_the_setting(kwargs, message):

@@ -17,9 +17,9 @@ def _same(a, b) -> bool:
     return a.params.keys() == b.params.keys() and all(torch.equal(a.params[k], b.params[k]) for k in a.params)
 
 
-@pytest.mark.parametrize("fusion", ["concat", "sum", "gated"])
-def test_member_is_bitwise_identical_alone_or_batched(fusion):
-    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, fusion=fusion)
+@pytest.mark.parametrize(("fusion", "fusion_hidden"), [("concat", 0), ("sum", 0), ("gated", 0), ("concat", 12), ("gated", 6)])
+def test_member_is_bitwise_identical_alone_or_batched(fusion, fusion_hidden):
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, fusion=fusion, fusion_hidden=fusion_hidden)
     data = [blobs(40, seed) for seed in range(5)]
     seeds = [11, 12, 13, 14, 15]
     together = train_models([b for b, _ in data], [y for _, y in data], 3, config, seeds)
@@ -82,3 +82,22 @@ def test_rejects_mismatched_members():
         train_models([a], [ya, ya], 3, FAST, [0])
     with pytest.raises(ValueError, match=r"ints in \[0, 2\)"):
         train_model(a, ya, 2, FAST, 0)
+
+
+def test_fusion_layer_learns_a_cross_modal_xor():
+    """Label = XOR of one sign per modality: each modality alone is at chance, so an additive (linear
+    fused head) model cannot fit it, the fusion interaction layer can."""
+    rng = np.random.default_rng(0)
+    n = 400
+    ua, ub = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    xa = (ua[:, None] * 2.0 - 1.0) * 2 + rng.normal(scale=0.3, size=(n, 2))
+    xb = (ub[:, None] * 2.0 - 1.0) * 2 + rng.normal(scale=0.3, size=(n, 2))
+    from mmal_bench.data.schema import ModalBatch
+
+    batch = ModalBatch({"a": xa.astype(np.float32), "b": xb.astype(np.float32)}, {"a": np.ones(n, bool), "b": np.ones(n, bool)})
+    y = ua ^ ub
+    common = {"hidden_sizes": (16,), "embed_dim": 8, "steps": 300, "aux_weight": 0.0}
+    additive = train_model(batch, y, 2, ModelConfig(**common), 0)
+    interacting = train_model(batch, y, 2, ModelConfig(**common, fusion_hidden=16), 0)
+    assert (additive.predict_proba(batch).argmax(1) == y).mean() < 0.8
+    assert (interacting.predict_proba(batch).argmax(1) == y).mean() > 0.95
