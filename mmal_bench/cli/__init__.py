@@ -20,11 +20,11 @@ GETTING_STARTED = """\
 mmal-bench {package} (benchmark {benchmark}): the benchmark for multimodal active learning.
 
 Start here:
-  mmal-bench quickstart         build the datasets, run the quick suite, print the leaderboard
-  mmal-bench datasets list      the published datasets
-  mmal-bench run --help         run a suite (strategies x datasets x regimes x seeds)
-  mmal-bench submit DIR         score your own strategy (see submissions/README.md)
-  mmal-bench cite               BibTeX for the benchmark
+  mmal-bench run --suite quick   the main job: build the datasets, run the quick suite, print the leaderboard
+  mmal-bench datasets list       the published datasets
+  mmal-bench run --help          run a suite (strategies x datasets x regimes x seeds)
+  mmal-bench submit DIR          score your own strategy (see submissions/README.md)
+  mmal-bench cite                BibTeX for the benchmark
 
 Every command takes --help.
 """
