@@ -136,6 +136,7 @@ def write_result(root: Path, result: CellResult) -> Path:
     text = json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True, allow_nan=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp creates 0600; results are shared, read-only data
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
