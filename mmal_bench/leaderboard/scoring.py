@@ -194,8 +194,10 @@ def truth_shares(result: CellResult) -> dict[str, float]:
     ``v(∅) = v(all) − Σ_m φ_m``; the harness uses the same v(∅) for model and truth.
     """
     first = result.rounds[0]
-    modalities = list(first.shapley)
-    full = "+".join(modalities)
+    # Result files store dicts with sorted keys, so the dataset's modality order is recovered from the
+    # one subset key that names every modality (subset keys list modalities in dataset order).
+    full = max(first.subset_accuracy, key=lambda key: key.count("+"))
+    modalities = full.split("+")
     empty = first.subset_accuracy[full] - sum(first.shapley.values())
     phi = shapley_values(result.ground_truth, modalities, empty)
     return {m: float(v) for m, v in zip(modalities, shapley_shares([phi[m] for m in modalities]), strict=True)}

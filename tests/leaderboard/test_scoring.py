@@ -122,3 +122,23 @@ def test_truth_shares_recover_the_empty_value(board) -> None:
     expected = shapley_shares([phi["a"], phi["b"]])
     shares = b.groups[0].truth_shares
     assert (shares["a"], shares["b"]) == (pytest.approx(expected[0]), pytest.approx(expected[1]))
+
+
+def test_truth_shares_survive_modality_order_that_is_not_alphabetical(tmp_path: Path) -> None:
+    """Result files sort dict keys; the full subset key still gives the dataset's modality order."""
+    from leaderboard_factory import make_result
+
+    from mmal_bench.harness.metrics import shapley_shares, shapley_values
+    from mmal_bench.harness.results import read_result, write_result
+    from mmal_bench.leaderboard.scoring import truth_shares
+
+    result = make_result("random")
+    first = result.rounds[0].model_copy(
+        update={"subset_accuracy": {"z": 0.5, "a": 0.4, "z+a": 0.8}, "shapley": {"z": 0.3, "a": 0.2}}
+    )
+    truth = {"z": 0.9, "a": 0.3, "z+a": 0.95}
+    result = result.model_copy(update={"rounds": [first, *result.rounds[1:]], "ground_truth": truth})
+    back = read_result(write_result(tmp_path, result))
+    phi = shapley_values(truth, ["z", "a"], 0.8 - 0.5)
+    expected = dict(zip(["z", "a"], shapley_shares([phi["z"], phi["a"]]), strict=True))
+    assert truth_shares(back) == pytest.approx(expected)
