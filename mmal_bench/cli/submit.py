@@ -18,7 +18,12 @@ def register(subparsers) -> None:
     p.add_argument("folder", type=Path, help="the submission folder (submissions/<slug>)")
     p.add_argument("--suite", default="quick", help="suite to score on: quick (default) or standard")
     p.add_argument("--out", type=Path, default=None, help="results root (default: results/<benchmark version>)")
-    p.add_argument("--leaderboard", type=Path, default=Path("leaderboard"), help="leaderboard folder to rebuild (default: ./leaderboard)")
+    p.add_argument(
+        "--leaderboard",
+        type=Path,
+        default=None,
+        help="leaderboard folder to rebuild (default: <out>/../<suite>-leaderboard; the committed one is ./leaderboard)",
+    )
     p.add_argument("--no-leaderboard", action="store_true", help="only write results")
     p.add_argument("--datasets", nargs="+", default=None, help="restrict to these datasets")
     p.add_argument("--regimes", nargs="+", default=None, help="restrict to these regimes")
@@ -31,16 +36,17 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mmal_bench.cli.leaderboard import default_results_dir
+    from mmal_bench.cli.leaderboard import default_leaderboard_dir, default_results_dir
     from mmal_bench.leaderboard.render import render_overview
     from mmal_bench.submissions.sandbox import SandboxLimits
     from mmal_bench.submissions.submit import submit
 
+    results_root = args.out or default_results_dir()
     report = submit(
         args.folder,
         suite=args.suite,
-        results_root=args.out or default_results_dir(),
-        leaderboard_dir=None if args.no_leaderboard else args.leaderboard,
+        results_root=results_root,
+        leaderboard_dir=None if args.no_leaderboard else args.leaderboard or default_leaderboard_dir(results_root, args.suite),
         limits=SandboxLimits(query_seconds=args.time_limit, memory_mb=args.memory_limit),
         jobs=args.jobs,
         datasets=args.datasets,
