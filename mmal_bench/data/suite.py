@@ -18,13 +18,8 @@ from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec, generate, spe
 SUITE_VERSION = "1.0.0"
 SYNTHETIC_LICENSE = "cc-by-4.0"
 
-MMAL_BENCH_CITATION = """@misc{mmalbench2026,
-  title={mmal-bench: an open benchmark for multimodal active learning},
-  author={{mmal-bench contributors}},
-  year={2026},
-  note={Synthetic pitfall datasets, version 1.0.0}
-}
-@article{eisenhardt2026mind,
+#: The paper the benchmark rests on (also printed by `mmal-bench cite`).
+MIND_THE_GAP_BIBTEX = """@article{eisenhardt2026mind,
   title={Mind the Gap: A Framework for Assessing Pitfalls in Multimodal Active Learning},
   author={Eisenhardt, Dustin and Jeong, Yunhee and Buettner, Florian},
   year={2026},
@@ -32,6 +27,14 @@ MMAL_BENCH_CITATION = """@misc{mmalbench2026,
   archivePrefix={arXiv},
   primaryClass={cs.LG}
 }"""
+
+MMAL_BENCH_CITATION = """@misc{mmalbench2026,
+  title={mmal-bench: an open benchmark for multimodal active learning},
+  author={{mmal-bench contributors}},
+  year={2026},
+  note={Synthetic pitfall datasets, version 1.0.0}
+}
+""" + MIND_THE_GAP_BIBTEX
 
 
 def build_synthetic(spec: GeneratorSpec, ground_truth_rows: int = GROUND_TRUTH_ROWS) -> BuiltDataset:

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from mmal_bench.data.suite import MIND_THE_GAP_BIBTEX
 from mmal_bench.errors import ConfigError
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
-MIND_THE_GAP_BIBTEX = """@article{eisenhardt2026mind,
-  title = {Mind the Gap: A Framework for Assessing Pitfalls in Multimodal Active Learning},
-  author = {Eisenhardt, Dustin and Jeong, Yunhee and Buettner, Florian},
-  year = {2026},
-  eprint = {2603.29677},
-  archivePrefix = {arXiv},
-  primaryClass = {cs.LG}
-}"""
 
 #: Papers of the built-in strategies (used when a strategy class carries no ``bibtex`` of its own).
 BUILTIN_REFERENCES: dict[str, str] = {
