@@ -6,13 +6,6 @@ import argparse
 from pathlib import Path
 
 
-def default_results_dir() -> Path:
-    """Where `mmal-bench run` writes by default (``results/<benchmark version>``)."""
-    from mmal_bench.version import BENCHMARK_VERSION
-
-    return Path("results") / BENCHMARK_VERSION
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "leaderboard",
@@ -83,8 +76,10 @@ def render_leaderboard(
 
 
 def run(args: argparse.Namespace) -> int:
+    from mmal_bench.harness.runner import default_out_dir
+
     render_leaderboard(
-        args.results or default_results_dir(),
+        args.results or default_out_dir(),
         args.suite,
         args.out,
         grid=args.grid,

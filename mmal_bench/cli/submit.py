@@ -36,12 +36,13 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mmal_bench.cli.leaderboard import default_leaderboard_dir, default_results_dir
+    from mmal_bench.cli.leaderboard import default_leaderboard_dir
+    from mmal_bench.harness.runner import default_out_dir
     from mmal_bench.leaderboard.render import render_overview
     from mmal_bench.submissions.sandbox import SandboxLimits
     from mmal_bench.submissions.submit import submit
 
-    results_root = args.out or default_results_dir()
+    results_root = args.out or default_out_dir()
     report = submit(
         args.folder,
         suite=args.suite,
