@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mmal_bench.leaderboard.render import CSV_NAME, MARKDOWN_NAME, build_leaderboard
 from mmal_bench.leaderboard.scoring import suite_grid
 from mmal_bench.paths import REPO_ROOT
@@ -17,6 +19,7 @@ from mmal_bench.submissions.catalog import full_catalog
 COMMITTED = REPO_ROOT / "leaderboard"
 
 
+@pytest.mark.skip(reason="benchmark 1.0.0 results are archived: the 2.0.0 model and strategies changed their source hashes; package 0.1.0 (git tag v0.1.0) reproduces them")
 def test_committed_leaderboard_is_reproduced_byte_for_byte(tmp_path: Path) -> None:
     board = build_leaderboard(
         COMMITTED / "results" / "1.0.0",
