@@ -91,8 +91,9 @@ class RLMBAStyle(Strategy):
     max_tracked: ClassVar[int] = 512
     history_kept: ClassVar[int] = 32
     bibtex: ClassVar[str] = """@inproceedings{zeng2026label,
-  title = {Label What Matters: Modality-Balanced and Difficulty-Aware Multimodal Active Learning},
+  title = {Label What Matters},
   author = {Zeng and others},
+  note = {RL-MBA; only the abstract and introduction are public},
   booktitle = {Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)},
   year = {2026},
   eprint = {2603.25107},

@@ -69,14 +69,12 @@ class NoiseAware(ScoreStrategy):
   title = {Mind Your Outliers! {I}nvestigating the Negative Impact of Outliers on Active Learning for Visual Question Answering},
   author = {Karamcheti, Siddharth and Krishna, Ranjay and Fei-Fei, Li and Manning, Christopher D.},
   booktitle = {Proceedings of ACL-IJCNLP},
-  pages = {7265--7281},
   year = {2021}
 }
 @inproceedings{swayamdipta2020dataset,
   title = {Dataset Cartography: Mapping and Diagnosing Datasets with Training Dynamics},
   author = {Swayamdipta, Swabha and Schwartz, Roy and Lourie, Nicholas and Wang, Yizhong and Hajishirzi, Hannaneh and Smith, Noah A. and Choi, Yejin},
   booktitle = {Proceedings of EMNLP},
-  pages = {9275--9293},
   year = {2020}
 }"""
 
