@@ -239,7 +239,8 @@ def _run(
     strategy: Strategy, view: PoolView, model: FittedModel, k: int, seed: int, state: dict | None = None
 ) -> tuple[object, dict]:
     try:
-        return select_with_state(strategy, view, model, k, np.random.default_rng(seed), {} if state is None else state, strategy.name)
+        rng = np.random.default_rng(seed)
+        return select_with_state(strategy, view, model, k, rng, {} if state is None else state, strategy.name)
     except StrategyError:
         raise
     except Exception as exc:

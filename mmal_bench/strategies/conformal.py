@@ -82,7 +82,7 @@ class ConformalDisagreement(Strategy):
         """Fused set size plus mean pairwise symmetric difference of the unimodal sets, both over K."""
         modalities = model.modalities
         n_lab = len(view.labeled_ids)
-        cal = np.sort(rng.permutation(n_lab)[: max(1, math.ceil(self.calibration_share * n_lab))]) if n_lab else np.zeros(0, np.int64)
+        cal = np.sort(rng.permutation(n_lab)[: math.ceil(self.calibration_share * n_lab)])  # a random slice
         subsets = [(m,) for m in modalities] + [modalities]
         pool_p = model.predict_proba_subsets(view.unlabeled, subsets)
         cal_batch = view.labeled.take(cal)

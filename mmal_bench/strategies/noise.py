@@ -38,7 +38,7 @@ def noise_aware_scores(samples: np.ndarray) -> np.ndarray:
     mean = samples.mean(axis=0)
     k = mean.shape[1]
     predicted = mean.argmax(axis=1)
-    p_hat = np.take_along_axis(samples, np.broadcast_to(predicted[None, :, None], (samples.shape[0], len(predicted), 1)), axis=2)[..., 0]
+    p_hat = samples[:, np.arange(len(predicted)), predicted]  # (T, n): each pass's probability of that class
     unlearnable = lowness(p_hat.mean(axis=0)) * lowness(p_hat.std(axis=0))
     return entropy(mean) / np.log(max(k, 2)) * (1.0 - unlearnable)
 
