@@ -160,6 +160,12 @@ class FittedMLP(FittedModel):
             return {m: torch.softmax(aux[0, j], dim=-1).numpy() for j, m in enumerate(self.modalities)}
 
     @_row_chunked
+    def unimodal_logits(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        zs, _ = self._embeddings(batch)
+        with torch.no_grad():
+            return {m: head(self.params, zs[m][0], f"aux.{m}").numpy() for m in self.modalities}
+
+    @_row_chunked
     def embed(self, batch: ModalBatch) -> np.ndarray:
         return self._head_input(batch).numpy()
 
