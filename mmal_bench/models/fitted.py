@@ -154,16 +154,20 @@ class FittedMLP(FittedModel):
 
     @_row_chunked
     def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
-        z0, present = self._encoded(batch)
         with torch.no_grad():
-            aux = linear(with_absent(self.params, z0, present), self.params["aux.w"], self.params["aux.b"])
+            aux = self._aux_logits(batch)
             return {m: torch.softmax(aux[0, j], dim=-1).numpy() for j, m in enumerate(self.modalities)}
 
     @_row_chunked
     def unimodal_logits(self, batch: ModalBatch) -> dict[str, np.ndarray]:
-        zs, _ = self._embeddings(batch)
         with torch.no_grad():
-            return {m: head(self.params, zs[m][0], f"aux.{m}").numpy() for m in self.modalities}
+            aux = self._aux_logits(batch)
+            return {m: aux[0, j].numpy() for j, m in enumerate(self.modalities)}
+
+    def _aux_logits(self, batch: ModalBatch) -> torch.Tensor:
+        """Every auxiliary head's logits ``(1, M, n, C)``; an absent modality's head sees its absent embedding."""
+        z0, present = self._encoded(batch)
+        return linear(with_absent(self.params, z0, present), self.params["aux.w"], self.params["aux.b"])
 
     @_row_chunked
     def embed(self, batch: ModalBatch) -> np.ndarray:
