@@ -58,3 +58,13 @@ def test_leave_one_dataset_out_reports_whether_the_top_group_moves() -> None:
     lodo = leave_one_dataset_out(scores)
     assert len(lodo) == scores.shape[1] and not lodo["changed"].any()
     assert set(lodo["top_group"]) == {"star"}
+
+
+def test_cd_diagram_png_is_written_and_byte_stable(tmp_path) -> None:
+    from mmal_bench.leaderboard.cd_diagram import plot_cd_diagram
+
+    scores = scores_with({"a": 0.0, "b": 0.0, "c": 0.0, "star": 0.05})
+    groups = rank_groups(scores, scores.mean(axis=1))
+    first = plot_cd_diagram(groups, tmp_path / "cd1.png").read_bytes()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot_cd_diagram(groups, tmp_path / "cd2.png").read_bytes() == first
