@@ -37,3 +37,9 @@ def test_incomplete_curves_are_refused() -> None:
     c = curves({})
     with pytest.raises(ValueError, match="complete"):
         penalty_matrix(c.iloc[1:])
+
+
+def test_constant_shift_wins_and_identical_curves_do_not() -> None:
+    acc = np.stack([np.array([[0.5, 0.6, 0.7], [0.52, 0.61, 0.69]]), np.array([[0.5, 0.6, 0.7], [0.52, 0.61, 0.69]]) + 0.1])
+    wins = paired_t_wins(acc)  # (K=2, S=2, R=3): strategy 1 is 0.1 higher on every seed and budget
+    assert wins[1, 0].tolist() == [1.0, 1.0, 1.0] and wins[0, 1].sum() == 0 and wins[0, 0].sum() == 0
