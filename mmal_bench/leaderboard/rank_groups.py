@@ -124,8 +124,11 @@ def leave_one_dataset_out(scores: pd.DataFrame, alpha: float = ALPHA) -> pd.Data
     """Does the top rank group change when one dataset is left out?
 
     The headline without dataset d is the mean of the remaining per-dataset scores (what `headline`
-    estimates). Returns one row per left-out dataset: ``top_group`` (comma-joined) and ``changed``.
+    estimates). Returns one row per left-out dataset: ``top_group`` (comma-joined) and ``changed``;
+    no rows with fewer than two datasets.
     """
+    if scores.shape[1] < 2:  # nothing is left to rank without the only dataset
+        return pd.DataFrame(columns=["left_out", "top_group", "changed"])
     full = rank_groups(scores, scores.mean(axis=1), alpha).top_group
     rows = []
     for d in scores.columns:

@@ -419,26 +419,27 @@ def _overall(
         "over_reliance", "truth_gap", "shares_na", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv",
         "query_seconds", "source_hash",
     ]  # fmt: skip
-    if not complete or head is None or groups is None:
+    if not complete:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="strategy"))
+    order = list(groups.ranks.index) if groups is not None else complete  # no ranking without baseline + another
     rows = {}
-    for s in head.table.index:
+    for s in order:
         part = frame[frame["strategy"] == s]
         m = metrics[metrics["strategy"] == s]
         per_ds = m.groupby("dataset")[["over_reliance", "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv"]].mean()
         q = np.concatenate([np.asarray(v, dtype=np.float64) for v in part["query_seconds"]] + [np.empty(0)])
-        h = head.table.loc[s]
+        h = head.table.loc[s] if head is not None else pd.Series(np.nan, index=["mean", "low", "high", "p_rank1", "rank_low", "rank_high"])
         info = catalog.get(s)
         rows[s] = {
-            "rank": int(groups.ranks[s]),
-            "rank_label": groups.label(s),
+            "rank": int(groups.ranks[s]) if groups is not None else 1,
+            "rank_label": groups.label(s) if groups is not None else ("=1" if len(order) > 1 else "1"),
             "modality": info.modality if info else "",
             "delta": h["mean"],
             "delta_low": h["low"],
             "delta_high": h["high"],
             "p_rank1": h["p_rank1"],
-            "rank_low": int(h["rank_low"]),
-            "rank_high": int(h["rank_high"]),
+            "rank_low": h["rank_low"],
+            "rank_high": h["rank_high"],
             "aubc": float(part.groupby("dataset")["aubc"].mean().mean()),
             **{c: float(per_ds[c].mean()) if per_ds[c].notna().any() else np.nan for c in per_ds.columns},
             "shares_na": float(m["shares_na_rounds"].sum() / max(1, m["n_rounds"].sum())),
@@ -447,4 +448,4 @@ def _overall(
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "strategy"
-    return table.loc[list(groups.ranks.index), columns]
+    return table.loc[order, columns]

@@ -7,6 +7,7 @@ and re-rendering reproduces LEADERBOARD.md and leaderboard.csv byte for byte.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ COMMITTED = REPO_ROOT / "leaderboard"
 #: Benchmark versions whose committed leaderboard was rendered by an earlier package: the 1.0.0 one by
 #: package 0.1.0 (git tag v0.1.0), before dataset-level statistics replaced mean ranks and W/T/L.
 ARCHIVED = {"1.0.0"}
-CURRENT = sorted(p.name for p in (COMMITTED / "results").iterdir() if p.is_dir() and p.name not in ARCHIVED)
+VERSION = re.compile(r"^\d+\.\d+\.\d+$")  # results/<version>/ folders (not e.g. results/1.0.0-statistics/)
+CURRENT = sorted(p.name for p in (COMMITTED / "results").iterdir() if p.is_dir() and VERSION.match(p.name) and p.name not in ARCHIVED)
 
 
 @pytest.mark.skipif(
