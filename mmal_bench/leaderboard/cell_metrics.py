@@ -7,8 +7,6 @@ are absent is NaN ("n/a"), never a default that looks like a measurement.
 
 from __future__ import annotations
 
-import glob
-import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,9 +16,11 @@ from mmal_bench.harness.metrics import RELIANCE_THRESHOLD, reliance_shares, shap
 from mmal_bench.harness.results import CellResult
 from mmal_bench.leaderboard.reference import Reference
 
-#: Assumed CPU thermal design power when no RAPL counter is read (the CPU model's TDP is not known to
-#: the package). Following CodeCarbon's fallback, average draw = 50 % of TDP, shared by the cores.
+#: The CPU-TDP energy estimate (CodeCarbon's fallback: average draw = 50 % of TDP), with an assumed
+#: CPU because records do not say which CPU ran them: 85 W TDP over 8 cores. Fixed constants, so the
+#: same result files give the same leaderboard on every machine.
 ASSUMED_TDP_WATTS = 85.0
+ASSUMED_CORES = 8
 TDP_SHARE = 0.5
 
 CELL_METRIC_COLUMNS = [
@@ -114,17 +114,20 @@ def cell_metrics_frame(results: Iterable[CellResult], reference: Reference, thre
 
 
 def energy_method() -> str:
-    """How the energy column is produced on this machine, for the leaderboard's label."""
-    readable = [p for p in glob.glob("/sys/class/powercap/intel-rapl*/energy_uj") if os.access(p, os.R_OK)]
-    why = "RAPL counters are readable here, but result records carry CPU-seconds, not counter readings" if readable else (
-        "no readable RAPL counter (/sys/class/powercap/intel-rapl*)"
+    """How the energy column is produced, for the leaderboard's label.
+
+    Result records carry query CPU-seconds, not RAPL counter readings (``/sys/class/powercap/
+    intel-rapl*`` is root-only or absent on typical machines, including the reference one), so every
+    figure is the labelled CPU-TDP estimate.
+    """
+    return (
+        f"estimate = query CPU-seconds × {TDP_SHARE:.0%} × {ASSUMED_TDP_WATTS:.0f} W TDP / {ASSUMED_CORES} cores (assumed CPU; "
+        "records hold CPU-seconds, not RAPL readings); CodeCarbon's method, may be off by ±40 %"
     )
-    return f"estimate: CPU-seconds × {TDP_SHARE:.0%} of an assumed {ASSUMED_TDP_WATTS:.0f} W TDP / {os.cpu_count()} cores ({why}); may be off by ±40 %"
 
 
-def energy_joules(cpu_seconds: float, n_cores: int | None = None, tdp_watts: float = ASSUMED_TDP_WATTS) -> float:
+def energy_joules(cpu_seconds: float, cores: int = ASSUMED_CORES, tdp_watts: float = ASSUMED_TDP_WATTS) -> float:
     """CPU-TDP energy estimate of ``cpu_seconds`` of query work: ``cpu_s × TDP_SHARE × TDP / cores``."""
-    cores = n_cores or os.cpu_count() or 1
     return float(cpu_seconds * TDP_SHARE * tdp_watts / cores)
 
 
