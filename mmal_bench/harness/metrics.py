@@ -114,18 +114,71 @@ def shapley_shares(shapley: Sequence[float]) -> np.ndarray:
     return a / total
 
 
-def imbalance(shapley: Sequence[float]) -> float:
-    """How unevenly a model relies on its modalities, in [0, 1].
+def imbalance(shapley: Sequence[float], threshold: float | None = None) -> float:
+    """How unevenly a model relies on its modalities, in [0, 1] (NaN when undefined).
 
     The total-variation distance of the Shapley shares from uniform, divided by its maximum
     ``1 − 1/M`` (all weight on one modality): ``M/(M−1) · ½ Σ |s_m − 1/M|``. 0 = equal reliance,
     1 = one modality only. For two modalities it is exactly ``max(s) − min(s) = |s_1 − s_2|``.
+    With ``threshold`` set, a model whose total contribution ``Σ|φ|`` is below it gets NaN (see
+    `reliance_shares`): φ = (0.001, 0) near chance is no evidence of imbalance.
     """
-    shares = shapley_shares(shapley)
+    shares = shapley_shares(shapley) if threshold is None else reliance_shares(shapley, threshold)
     m = len(shares)
     if m < 2:
         return 0.0
+    if np.isnan(shares).any():  # builtin min() would turn NaN into 1.0
+        return float("nan")
     return float(min(1.0, m / (m - 1) * 0.5 * np.abs(shares - 1.0 / m).sum()))
+
+
+#: Below this total contribution (Σ|φ| of test accuracy, or Σ max(acc_m − chance, 0) for the
+#: reference) modality shares are undefined: two accuracy points of signal split between modalities
+#: are within the test set's noise, and a share of 1.0 from φ = (0.001, 0) would be an artefact.
+RELIANCE_THRESHOLD = 0.02
+
+
+def reliance_shares(shapley: Sequence[float], threshold: float = RELIANCE_THRESHOLD) -> np.ndarray:
+    """The model's Shapley shares ``|φ_m| / Σ|φ|``, all NaN when ``Σ|φ| < threshold``.
+
+    Parameters
+    ----------
+    shapley: the model's Shapley value per modality (accuracy units).
+    threshold: the smallest total contribution for which shares are reported.
+
+    Returns
+    -------
+    Shares summing to 1, or NaN everywhere (a model at chance relies on nothing in particular).
+    """
+    a = np.abs(np.asarray(shapley, dtype=np.float64))
+    if not a.sum() >= threshold:
+        return np.full(len(a), np.nan)
+    return a / a.sum()
+
+
+def supported_shares(unimodal_accuracy: Sequence[float], chance: float, threshold: float = RELIANCE_THRESHOLD) -> np.ndarray:
+    """What the same labels support: ``max(acc_m − chance, 0) / Σ_k max(acc_k − chance, 0)``.
+
+    ``unimodal_accuracy`` holds, per modality, the accuracy of a unimodal reference model (same
+    encoder and head, that modality alone) trained on random labelled sets of the same size n
+    (the suite's calibration data). NaN everywhere when the sum is below ``threshold``.
+    """
+    gain = np.maximum(np.asarray(unimodal_accuracy, dtype=np.float64) - chance, 0.0)
+    if not gain.sum() >= threshold:
+        return np.full(len(gain), np.nan)
+    return gain / gain.sum()
+
+
+def over_reliance(
+    shapley: Sequence[float], unimodal_accuracy: Sequence[float], chance: float, threshold: float = RELIANCE_THRESHOLD
+) -> np.ndarray:
+    """Signed over-reliance per modality: the model's share minus the share supported at the same n.
+
+    Positive: the model leans on this modality more than unimodal learners with the same labels
+    would justify; ~0 for every modality when the model's reliance is what the labels support. NaN
+    when either side is undefined (`reliance_shares`, `supported_shares`).
+    """
+    return reliance_shares(shapley, threshold) - supported_shares(unimodal_accuracy, chance, threshold)
 
 
 def utilization_gap(model_shapley: Sequence[float], truth_shapley: Sequence[float]) -> float:

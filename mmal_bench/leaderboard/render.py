@@ -22,12 +22,13 @@ from tabulate import tabulate
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import FingerprintLookup, load_results, manifest_fingerprint
 from mmal_bench.leaderboard.scoring import BASELINE, GridCell, GroupScore, Scoreboard, score
-from mmal_bench.leaderboard.stats import ALPHA, CONFIDENCE
+from mmal_bench.leaderboard.stats import CONFIDENCE
 
 MARKDOWN_NAME = "LEADERBOARD.md"
 CSV_NAME = "leaderboard.csv"
 HTML_NAME = "index.html"
 PLOTS_DIR = "plots"
+CD_NAME = "cd_diagram.png"
 #: Digits of every figure in the Markdown and CSV output (fixed, so output is byte-stable).
 DIGITS = 4
 NA = "n/a"
@@ -61,6 +62,11 @@ def build_leaderboard(
     staging = Path(tempfile.mkdtemp(prefix=".leaderboard-build-", dir=out_dir))
     try:
         plot_files = write_plots(board, staging / PLOTS_DIR) if plots else {}
+        if plots and board.rank_groups is not None:
+            from mmal_bench.leaderboard.cd_diagram import plot_cd_diagram
+
+            plot_cd_diagram(board.rank_groups, staging / PLOTS_DIR / CD_NAME, f"{board.suite} {board.benchmark_version}")
+            plot_files[("cd", "")] = f"{PLOTS_DIR}/{CD_NAME}"
         (staging / MARKDOWN_NAME).write_text(render_markdown(board), encoding="utf-8")
         (staging / CSV_NAME).write_text(render_csv(board), encoding="utf-8")
         (staging / HTML_NAME).write_text(render_html(board, plot_files, out_dir), encoding="utf-8")
@@ -102,6 +108,15 @@ def fmt_ci(mean: float, low: float, high: float, signed: bool = False) -> str:
 
 
 def fmt_rank(x: float) -> str:
+    """Ranks are integers (a tie is shown by the table, not by a fraction)."""
+    return str(int(x)) if math.isfinite(x) else NA
+
+
+def fmt_bytes(x: float) -> str:
+    return f"{x / 2**20:.1f} MiB" if math.isfinite(x) else NA
+
+
+def fmt_joules(x: float) -> str:
     return f"{x:.1f}" if math.isfinite(x) else NA
 
 
@@ -131,20 +146,41 @@ def _modality(board: Scoreboard, strategy: str) -> str:
 # ----------------------------------------------------------------------------- tables
 
 
+def headline_name(board: Scoreboard) -> str:
+    """What the headline column is: normalised by the random→full-pool gap, or raw (flagged)."""
+    if board.headline is not None and board.headline.normalised:
+        return f"ΔAUBC vs {BASELINE} / gap [{CONFIDENCE:.0%} CI]"
+    return f"ΔAUBC vs {BASELINE} (raw†) [{CONFIDENCE:.0%} CI]"
+
+
+def overall_headers(board: Scoreboard) -> list[str]:
+    return [
+        "Rank", "Strategy", "Type", headline_name(board), "P(rank 1)", "Rank 95% interval", "AUBC",
+        "Over-reliance", "Truth gap", "Shares n/a", "Missing rate", "Corrupted rate", "Noisy-label rate", "Class TV",
+        "Query s (median)", "Source hash",
+    ]  # fmt: skip
+
+
 def overall_rows(board: Scoreboard) -> list[list[str]]:
     rows = []
     for s, r in board.overall.iterrows():
+        delta = "baseline" if s == BASELINE else fmt_ci(r["delta"], r["delta_low"], r["delta_high"], signed=True)
         rows.append(
             [
-                fmt_rank(r["rank"]),
+                str(r["rank_label"]),
                 str(s),
                 _modality(board, str(s)),
-                _delta(str(s), r),
+                delta,
+                f"{r['p_rank1']:.2f}" if math.isfinite(r["p_rank1"]) else NA,
+                f"{int(r['rank_low'])}–{int(r['rank_high'])}" if math.isfinite(r["rank_low"]) else NA,
                 fmt(r["aubc"]),
-                fmt_rank(r["mean_rank"]),
-                f"{int(r['wins'])}/{int(r['ties'])}/{int(r['losses'])}",
-                fmt(r["imbalance"]),
-                fmt(r["utilization_gap"]),
+                fmt(r["over_reliance"]),
+                fmt(r["truth_gap"]),
+                f"{r['shares_na']:.0%}",
+                fmt(r["missing_rate"]),
+                fmt(r["corrupted_rate"]),
+                fmt(r["noisy_label_rate"]),
+                fmt(r["class_tv"]),
                 fmt_seconds(r["query_seconds"]),
                 short_hash(str(r["source_hash"])),
             ]
@@ -152,10 +188,91 @@ def overall_rows(board: Scoreboard) -> list[list[str]]:
     return rows
 
 
-OVERALL_HEADERS = [
-    "Rank", "Strategy", "Type", f"ΔAUBC vs {BASELINE} [{CONFIDENCE:.0%} CI]", "AUBC", "Mean rank",
-    "W/T/L", "Imbalance", "Util. gap", "Query s (median)", "Source hash",
-]  # fmt: skip
+def pitfall_rows(board: Scoreboard) -> tuple[list[str], list[list[str]]]:
+    """Strategy × pitfall family: headline ΔAUBC [CI] and over-reliance, strategies in headline order."""
+    p = board.pitfalls
+    if p.empty:
+        return [], []
+    families = list(dict.fromkeys(p["family"]))
+    n = p.drop_duplicates("family").set_index("family")["n_datasets"]
+    headers = ["Strategy"] + [f"{f} ({int(n[f])} ds)" for f in families]
+    rows = []
+    for s in board.overall.index:
+        row = [str(s)]
+        for f in families:
+            hit = p[(p["strategy"] == s) & (p["family"] == f)]
+            if hit.empty:
+                row.append(NA)
+                continue
+            r = hit.iloc[0]
+            cell = "baseline" if s == BASELINE else fmt_ci(r["delta"], r["low"], r["high"], signed=True)
+            row.append(f"{cell}; over-rel. {fmt(r['over_reliance'])}")
+        rows.append(row)
+    return headers, rows
+
+
+def penalty_rows(board: Scoreboard) -> tuple[list[str], list[list[str]]]:
+    names = list(board.penalty.index)
+    return ["vs"] + names, [[a] + ["—" if a == b else f"{board.penalty.loc[a, b]:.2f}" for b in names] for a in names]
+
+
+def per_dataset_rows(board: Scoreboard, column: str, formatter) -> tuple[list[str], list[list[str]]]:
+    """Strategy × dataset matrix of one `Scoreboard.per_dataset` column."""
+    pd_ = board.per_dataset
+    if pd_.empty:
+        return [], []
+    datasets = sorted(pd_["dataset"].unique())
+    table = pd_.set_index(["strategy", "dataset"])[column]
+    order = list(board.overall.index) + sorted(set(pd_["strategy"]) - set(board.overall.index))
+    rows = [[s] + [formatter(table.get((s, d), float("nan"))) for d in datasets] for s in order]
+    return ["Strategy"] + datasets, rows
+
+
+def _signed_by_modality(value) -> str:
+    if not isinstance(value, dict) or not any(math.isfinite(v) for v in value.values()):
+        return NA
+    return " ".join(f"{m}:{fmt(v, signed=True)}" for m, v in value.items())
+
+
+def cost_rows(board: Scoreboard) -> list[list[str]]:
+    c = board.costs
+    return [
+        [str(s), fmt_seconds(r["query_cpu_seconds_median"]), fmt_seconds(r["query_cpu_seconds_total"]), fmt_bytes(r["query_peak_bytes"]), fmt_joules(r["energy_joules"])]
+        for s, r in c.iterrows()
+    ]
+
+
+COST_HEADERS = ["Strategy", "Query CPU s (median)", "Query CPU s (suite total)", "Peak query memory", "Energy J (estimate)"]
+
+
+def statistics_lines(board: Scoreboard) -> list[str]:
+    """The sentences that say what the headline, ranks and intervals are (shared by Markdown and HTML)."""
+    h, g = board.headline, board.rank_groups
+    if h is None or g is None:
+        return ["No ranking: it needs the baseline and at least one other strategy with every cell."]
+    norm = (
+        "normalised per dataset × regime by the random→full-pool gap (1 = closes the whole gap)"
+        if h.normalised
+        else f"†raw, not normalised: {h.reason}"
+    )
+    lines = [
+        f"Headline: mean over {h.n_datasets} datasets of ΔAUBC vs `{BASELINE}` (paired on the same dataset, regime and seed), {norm}. "
+        f"{CONFIDENCE:.0%} CI: hierarchical bootstrap ({h.n_boot} replicates, datasets then seeds within each; regimes stay with their dataset; "
+        "expanded percentile for few datasets). P(rank 1) and the rank interval come from the same replicates.",
+        f"Rank: 1 + the number of strategies with a higher headline that differ significantly: Friedman test over datasets "
+        f"(χ² = {fmt(g.friedman_statistic)}, p = {g.friedman_p:.2g}), then pairwise Wilcoxon signed-rank over datasets with Holm "
+        f"correction (family-wise α = {g.alpha}). \"=k\" marks strategies sharing rank k. Rank and sort order use the headline.",
+    ]
+    if len(board.lodo):
+        changed = board.lodo[board.lodo["changed"]]
+        if changed.empty:
+            lines.append(f"Leave-one-dataset-out: the top rank group ({', '.join(g.top_group)}) is the same whichever dataset is left out.")
+        else:
+            moves = "; ".join(f"without {r.left_out}: {r.top_group}" for r in changed.itertuples())
+            lines.append(f"Leave-one-dataset-out: the top rank group ({', '.join(g.top_group)}) changes — {moves}.")
+    return lines
+
+
 GROUP_HEADERS = [
     "Rank", "Strategy", "Type", f"AUBC [{CONFIDENCE:.0%} CI]", "Final accuracy [CI]", f"ΔAUBC vs {BASELINE} [CI]",
     "Imbalance", "Util. gap", "Query s (median)",
@@ -194,6 +311,41 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
 
 
+def _sections(board: Scoreboard) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """(title, note, headers, rows) of every strategy-level table, in reading order after the overall one."""
+    out = []
+    headers, rows = pitfall_rows(board)
+    if rows:
+        out.append(("Per pitfall", f"{headline_name(board)} over the datasets of each pitfall family (bootstrap over those datasets), and "
+                    "mean over-reliance (n/a without calibration data).", headers, rows))  # fmt: skip
+    if len(board.penalty):
+        headers, rows = penalty_rows(board)
+        out.append(("Pairwise penalty matrix", f"Lüth et al. (2023): at every budget of every dataset × regime a paired t-test over seeds "
+                    f"on accuracy (p < 0.05, uncorrected); each significant win adds 1/n_budgets. Row beats column; at most "
+                    f"{len(board.groups)} (the number of dataset × regime settings).", headers, rows))  # fmt: skip
+    headers, rows = per_dataset_rows(board, "gap_closed", lambda v: fmt(v, signed=True))
+    if rows:
+        out.append(("Share of the random→full-pool gap closed", "Per dataset, mean over regimes of (AUBC − random's AUBC) / "
+                    "(full-pool accuracy − random's AUBC); n/a without calibration data.", headers, rows))  # fmt: skip
+        headers, rows = per_dataset_rows(board, "over_reliance_by_modality", _signed_by_modality)
+        out.append(("Over-reliance per dataset", "Signed, per modality: the model's Shapley share minus the share unimodal reference "
+                    "models support at the same number of labels (calibration data), mean over rounds and runs; n/a where undefined.",
+                    headers, rows))  # fmt: skip
+        headers, rows = per_dataset_rows(board, "truth_gap", fmt)
+        out.append(("Gap to the asymptotic ground truth per dataset", "Total-variation distance between the model's Shapley shares "
+                    "and the shares of the dataset's ground-truth (Bayes) subset accuracies — not what n labels can support.",
+                    headers, rows))  # fmt: skip
+        for column, title in (("missing_rate", "missing-modality"), ("corrupted_rate", "corrupted-modality"), ("noisy_label_rate", "wrong-label")):
+            headers, rows = per_dataset_rows(board, column, fmt)
+            out.append((f"Noise purchase: {title} rows", "Share of bought rows with this defect / its share in the pool (1 = bought at "
+                        "the pool's rate); n/a where the pool has none or the records predate the field.", headers, rows))  # fmt: skip
+        headers, rows = per_dataset_rows(board, "class_tv", fmt)
+        out.append(("Bought class mix vs pool", "Total-variation distance between the class mix of all bought rows and the pool's.", headers, rows))
+    if len(board.costs):
+        out.append(("Query cost", f"Energy: {board.energy_method}.", COST_HEADERS, cost_rows(board)))
+    return out
+
+
 def render_markdown(board: Scoreboard) -> str:
     """The whole leaderboard as Markdown (tabulate, GitHub tables); byte-stable for the same results."""
     out = [
@@ -202,37 +354,31 @@ def render_markdown(board: Scoreboard) -> str:
         f"Suite `{board.suite}`, benchmark version {board.benchmark_version}. Generated by `mmal-bench leaderboard` "
         "from the result files; do not edit by hand.",
         "",
-        "## Overall",
-        "",
-        f"Strategies with every (dataset, regime, seed) cell of the suite, ranked by mean rank over "
-        f"{len(board.groups)} dataset × regime groups (rank by mean AUBC over seeds). ΔAUBC: paired difference to "
-        f"`{BASELINE}` on the same seeds, averaged over groups per seed, {CONFIDENCE:.0%} t-interval over seeds. "
-        f"W/T/L: paired t-tests over seeds on AUBC (p < {ALPHA}) against every other ranked strategy in every group.",
-        "",
-        _md_table(OVERALL_HEADERS, overall_rows(board)) if len(board.overall) else "_No strategy has a complete set of results._",
-        "",
     ]
+    if board.indicative:
+        out += [f"> **Indicative only**: {board.indicative}. Do not cite these ranks as the benchmark's.", ""]
+    sections = _sections(board)
+    if sections and sections[0][0] == "Per pitfall":
+        title, note, headers, rows = sections.pop(0)
+        out += [f"## {title}", "", note, "", _md_table(headers, rows), ""]
+    out += ["## Overall", ""]
+    out += [line for text in statistics_lines(board) for line in (text, "")]
+    out += [_md_table(overall_headers(board), overall_rows(board)) if len(board.overall) else "_No strategy has a complete set of results._", ""]
+    if board.rank_groups is not None:
+        out += [f"Critical-difference diagram: `{PLOTS_DIR}/{CD_NAME}`.", ""]
     if board.missing:
         out += ["### Not ranked (incomplete results)", ""]
         out += [f"- {line}" for line in missing_lines(board)] + [""]
-    if len(board.wins):
-        names = list(board.wins.index)
-        rows = [[a] + [("—" if a == b else f"{board.wins.loc[a, b]}/{board.ties.loc[a, b]}/{board.wins.loc[b, a]}") for b in names] for a in names]
-        out += [
-            "## Pairwise wins",
-            "",
-            "Row vs column: groups won / tied / lost (paired t-test over seeds on AUBC, p < 0.05).",
-            "",
-            _md_table(["vs"] + names, rows),
-            "",
-        ]
-    out += ["## Datasets", "", _md_table(["Dataset", "Fingerprint"], [[d, f] for d, f in board.datasets.items()]), ""]
+    for title, note, headers, rows in sections:
+        out += [f"## {title}", "", note, "", _md_table(headers, rows), ""]
+    datasets = [[d, board.families.get(d, NA), f] for d, f in board.datasets.items()]
+    out += ["## Datasets", "", _md_table(["Dataset", "Pitfall family", "Fingerprint"], datasets), ""]
     for group in board.groups:
         seeds = ", ".join(str(s) for s in group.seeds)
         out += [
             f"## {group.label}",
             "",
-            f"Seeds {seeds}; protocol `{short_hash(group.protocol_hash)}`.",
+            f"Seeds {seeds}; protocol `{short_hash(group.protocol_hash)}`. Rank: by mean AUBC over seeds in this group only.",
             "",
             _md_table(GROUP_HEADERS, group_rows(board, group)) if not group.table.empty else "_No strategy has all seeds._",
             "",
@@ -244,8 +390,12 @@ def render_markdown(board: Scoreboard) -> str:
 def render_overview(board: Scoreboard) -> str:
     """The overall table (and the unranked strategies) as plain text for the terminal."""
     lines = [f"mmal-bench leaderboard: suite {board.suite}, benchmark {board.benchmark_version}, {board.n_results} result files", ""]
+    if board.indicative:
+        lines += [f"INDICATIVE ONLY: {board.indicative}.", ""]
     if len(board.overall):
-        lines.append(tabulate(overall_rows(board), headers=OVERALL_HEADERS, tablefmt="simple", disable_numparse=True))
+        columns = [0, 1, 2, 3, 4, 5, 6, 7]  # rank ... over-reliance: what fits a terminal
+        table = [[row[i] for i in columns] for row in overall_rows(board)]
+        lines.append(tabulate(table, headers=[overall_headers(board)[i] for i in columns], tablefmt="simple", disable_numparse=True))
     else:
         lines.append("No strategy has a complete set of results yet.")
     if board.missing:
@@ -254,16 +404,25 @@ def render_overview(board: Scoreboard) -> str:
 
 
 def render_csv(board: Scoreboard) -> str:
-    """Long-format CSV: one row per (scope, strategy); scope ``overall`` or ``<dataset>/<regime>``."""
+    """Long-format CSV: one row per (scope, strategy); scope ``overall``, ``pitfall/<family>``,
+    ``dataset/<dataset>`` or ``<dataset>/<regime>``; a column is empty where it does not apply."""
     cols = [
-        "scope", "dataset", "regime", "strategy", "modality", "rank", "mean_rank", "n_seeds",
+        "scope", "dataset", "regime", "family", "strategy", "modality", "rank", "rank_label", "n_seeds",
+        "delta", "delta_low", "delta_high", "p_rank1", "rank_low", "rank_high",
         "aubc", "aubc_low", "aubc_high", "final_accuracy", "final_accuracy_low", "final_accuracy_high",
-        "delta_aubc", "delta_aubc_low", "delta_aubc_high", "wins", "ties", "losses",
-        "imbalance", "utilization_gap", "query_seconds", "source_hash",
+        "delta_aubc", "delta_aubc_low", "delta_aubc_high", "gap_closed", "over_reliance", "truth_gap", "shares_na",
+        "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "query_seconds",
+        "query_cpu_seconds_median", "query_cpu_seconds_total", "query_peak_bytes", "energy_joules", "source_hash",
     ]  # fmt: skip
     records = []
     for s, r in board.overall.iterrows():
-        records.append({**r.to_dict(), "scope": "overall", "dataset": "", "regime": "", "strategy": s, "modality": _modality(board, str(s))})
+        cost = board.costs.loc[s].to_dict() if s in board.costs.index else {}
+        records.append({**r.to_dict(), **cost, "scope": "overall", "strategy": s, "modality": _modality(board, str(s))})
+    for r in board.pitfalls.itertuples(index=False):
+        records.append({"scope": f"pitfall/{r.family}", "family": r.family, "strategy": r.strategy, "modality": _modality(board, r.strategy),
+                        "delta": r.delta, "delta_low": r.low, "delta_high": r.high, "over_reliance": r.over_reliance})  # fmt: skip
+    for r in board.per_dataset.drop(columns="over_reliance_by_modality", errors="ignore").to_dict("records"):
+        records.append({**r, "scope": f"dataset/{r['dataset']}", "family": board.families.get(r["dataset"], ""), "modality": _modality(board, r["strategy"])})
     for g in board.groups:
         for s, r in g.table.iterrows():
             records.append(
@@ -271,7 +430,7 @@ def render_csv(board: Scoreboard) -> str:
                  "modality": _modality(board, str(s)), "source_hash": board.source_hashes.get(str(s), "")}
             )  # fmt: skip
     frame = pd.DataFrame(records, columns=cols)
-    for c in ("wins", "ties", "losses", "n_seeds"):
+    for c in ("rank", "n_seeds", "rank_low", "rank_high"):
         frame[c] = frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(int(v)))
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, float_format=f"%.{DIGITS + 2}f", lineterminator="\n", na_rep="")
@@ -303,7 +462,12 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
             fig, axes = plt.subplots(1, 1 + len(modalities), figsize=(4.2 * (1 + len(modalities)), 3.4), squeeze=False)
             ax = axes[0, 0]
             for s, c in sorted(g.curves.items()):
-                ax.plot(c.n_labeled, c.accuracy, marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+                if s == BASELINE:  # the reference every strategy is judged against: drawn as one
+                    ax.plot(c.n_labeled, c.accuracy, color="black", ls="--", lw=1.4, label=f"{s} (reference)")
+                else:
+                    ax.plot(c.n_labeled, c.accuracy, marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+            if g.dataset in board.full_pool:
+                ax.axhline(board.full_pool[g.dataset], color="black", ls=":", lw=1.2, label="full pool (upper bound)")
             ax.set(title=f"{g.label}: learning curves", xlabel="labelled samples", ylabel="test accuracy (mean over seeds)")
             ax.grid(alpha=0.3)
             for ax, m in zip(axes[0, 1:], modalities, strict=True):
@@ -313,7 +477,9 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
                     ax.axhline(g.truth_shares[m], color="black", ls="--", lw=1.0, label="data supports")
                 ax.set(title=f"contribution of '{m}' (Shapley share)", xlabel="labelled samples", ylabel="share", ylim=(0, 1))
                 ax.grid(alpha=0.3)
-            handles, labels = axes[0, -1].get_legend_handles_labels()
+            handles, labels = axes[0, 0].get_legend_handles_labels()
+            extra = [(h, lab) for h, lab in zip(*axes[0, -1].get_legend_handles_labels(), strict=True) if lab not in labels]
+            handles, labels = handles + [h for h, _ in extra], labels + [lab for _, lab in extra]
             axes[0, -1].legend(handles, labels, fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
             fig.tight_layout()
             name = f"{slug(g.dataset)}__{slug(g.regime)}.png"
@@ -402,20 +568,29 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
         f"<p class=\"note\">Suite <code>{esc(board.suite)}</code>, benchmark version {esc(board.benchmark_version)}. "
         "Generated from the result files by <code>mmal-bench leaderboard</code>. Click a column header to sort. "
         "Cite with <code>mmal-bench cite [STRATEGY]</code>.</p>",
-        "<h2 id=\"overall\">Overall</h2>",
     ]
+    if board.indicative:
+        parts.append(f"<p><strong>Indicative only</strong>: {esc(board.indicative)}. Do not cite these ranks as the benchmark's.</p>")
+    sections = _sections(board)
+    if sections and sections[0][0] == "Per pitfall":
+        title, note, headers, rows = sections.pop(0)
+        parts += [f"<h2 id=\"{slug(title)}\">{esc(title)}</h2>", f"<p class=\"note\">{esc(note)}</p>", _html_table(headers, rows)]
+    parts.append("<h2 id=\"overall\">Overall</h2>")
+    parts += [f"<p class=\"note\">{esc(line)}</p>" for line in statistics_lines(board)]
     rows = overall_rows(board)
     links = {(i, 1): _strategy_cell(board, row[1], out_dir) for i, row in enumerate(rows)}
-    parts.append(_html_table(OVERALL_HEADERS, rows, links) if rows else "<p>No strategy has a complete set of results.</p>")
+    parts.append(_html_table(overall_headers(board), rows, links) if rows else "<p>No strategy has a complete set of results.</p>")
+    cd = plot_files.get(("cd", ""))
+    if cd:
+        parts.append(f"<img src=\"{esc(cd, quote=True)}\" alt=\"critical-difference diagram\">")
     if board.missing:
         parts.append("<h3>Not ranked (incomplete results)</h3><ul>")
         parts += [f"<li>{esc(line)}</li>" for line in missing_lines(board)]
         parts.append("</ul>")
-    if len(board.wins):
-        names = list(board.wins.index)
-        win_rows = [[a] + [("—" if a == b else f"{board.wins.loc[a, b]}/{board.ties.loc[a, b]}/{board.wins.loc[b, a]}") for b in names] for a in names]
-        parts += ["<h2 id=\"wins\">Pairwise wins</h2>", "<p class=\"note\">Row vs column: groups won / tied / lost.</p>", _html_table(["vs"] + names, win_rows)]
-    parts += ["<h2 id=\"datasets\">Datasets</h2>", _html_table(["Dataset", "Fingerprint"], [[d, f] for d, f in board.datasets.items()])]
+    for title, note, headers, srows in sections:
+        parts += [f"<h2 id=\"{slug(title)}\">{esc(title)}</h2>", f"<p class=\"note\">{esc(note)}</p>", _html_table(headers, srows)]
+    datasets = [[d, board.families.get(d, NA), f] for d, f in board.datasets.items()]
+    parts += ["<h2 id=\"datasets\">Datasets</h2>", _html_table(["Dataset", "Pitfall family", "Fingerprint"], datasets)]
     for g in board.groups:
         anchor = slug(f"{g.dataset}-{g.regime}")
         parts.append(f"<h2 id=\"{esc(anchor, quote=True)}\">{esc(g.label)}</h2>")

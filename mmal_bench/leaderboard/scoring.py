@@ -1,11 +1,13 @@
-"""Scores of a leaderboard: per (dataset, regime) tables, overall ranks, win/tie/loss matrix, completeness.
+"""Scores of a leaderboard: the headline with dataset-level statistics, the per-pitfall view,
+per-dataset reliance and data-quality figures, costs, per (dataset, regime) tables, completeness.
 
 Pure functions of verified result files (`LoadedResults`); nothing is averaged over missing cells.
+The statistics themselves live in `bootstrap`, `rank_groups` and `penalty` (pure, over tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,12 +15,18 @@ import pandas as pd
 
 from mmal_bench.harness.metrics import shapley_shares, shapley_values
 from mmal_bench.harness.results import CellResult
+from mmal_bench.leaderboard.bootstrap import BASELINE, Deltas, Headline, deltas, headline
 from mmal_bench.leaderboard.catalog import StrategyInfo
+from mmal_bench.leaderboard.cell_metrics import cell_metrics_frame, energy_method, strategy_costs
 from mmal_bench.leaderboard.loading import LoadedResults
-from mmal_bench.leaderboard.stats import ALPHA, pairwise_outcomes, paired_difference, ranks_descending, t_interval
+from mmal_bench.leaderboard.penalty import penalty_matrix
+from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
+from mmal_bench.leaderboard.rank_groups import ALPHA, RankGroups, dataset_scores, leave_one_dataset_out, rank_groups
+from mmal_bench.leaderboard.reference import Reference, load_reference
+from mmal_bench.leaderboard.stats import paired_difference, ranks_descending, t_interval
 
-#: The strategy every other one is compared with (paired, same seeds).
-BASELINE = "random"
+#: Regimes in budget order (tables and plots list them low → mid → high, not alphabetically).
+REGIME_ORDER = ("low", "mid", "high")
 
 #: (dataset ref "name@version", regime, seed): one cell of the suite grid, strategy aside.
 GridCell = tuple[str, str, int]
@@ -53,6 +61,11 @@ class GroupScore:
         return f"{self.dataset} / {self.regime}"
 
 
+def regime_key(regime: str) -> tuple[int, str]:
+    """Sort key putting known regimes in budget order, unknown ones after them by name."""
+    return (REGIME_ORDER.index(regime) if regime in REGIME_ORDER else len(REGIME_ORDER), regime)
+
+
 @dataclass(frozen=True)
 class Scoreboard:
     """Everything the renderers show; built by `score` only."""
@@ -61,13 +74,29 @@ class Scoreboard:
     benchmark_version: str
     datasets: dict[str, str]  # ref -> fingerprint
     groups: tuple[GroupScore, ...]
-    overall: pd.DataFrame  # ranked strategies, sorted by rank
-    wins: pd.DataFrame  # wins[a][b]: groups where a significantly beats b (row a, column b)
-    ties: pd.DataFrame
+    overall: pd.DataFrame  # ranked strategies, sorted by the headline (see `_overall`)
     missing: dict[str, tuple[GridCell, ...]]  # unranked strategy -> its missing cells
     n_results: int = 0
     catalog: Mapping[str, StrategyInfo] = field(default_factory=dict)
     source_hashes: dict[str, str] = field(default_factory=dict)
+    headline: Headline | None = None
+    rank_groups: RankGroups | None = None
+    #: Leave-one-dataset-out: left_out, top_group, changed.
+    lodo: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Lüth et al.'s pairwise penalty matrix (row beats column, in settings won).
+    penalty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: strategy, family, n_datasets, delta, low, high, over_reliance (the per-pitfall view).
+    pitfalls: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Per strategy × dataset: delta, over_reliance(+ by modality), truth_gap, rates, class_tv.
+    per_dataset: pd.DataFrame = field(default_factory=pd.DataFrame)
+    costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    energy_method: str = ""
+    families: dict[str, str] = field(default_factory=dict)  # dataset ref -> pitfall family
+    #: Non-empty when the board is only indicative (fewer seeds than the standard suite, or incomplete).
+    indicative: str = ""
+    #: Full-pool accuracy per dataset (reference line on the learning curves).
+    full_pool: dict[str, float] = field(default_factory=dict)
+    reference_reason: str = ""
 
 
 def cells_frame(results: Iterable[CellResult]) -> pd.DataFrame:
@@ -123,14 +152,33 @@ def score(
     *,
     expected: Iterable[GridCell] | None = None,
     alpha: float = ALPHA,
+    reference: Reference | None = None,
+    family_of: Callable[[str], str] = dataset_family,
+    n_boot: int | None = None,
 ) -> Scoreboard:
-    """Score verified results: group tables, overall ranking of complete strategies, win matrix.
+    """Score verified results: headline with dataset-level statistics, per-pitfall view, group tables.
 
-    Ranking (per group, by mean AUBC over seeds, ties averaged) and the win matrix use only the
-    strategies that have every cell of the grid; the others appear in the group tables where they
-    have all of a group's seeds, and are listed with their missing cells.
+    Parameters
+    ----------
+    loaded: verified result files of one suite (`load_results`).
+    catalog: strategy metadata shown on the board.
+    expected: the suite's grid; strategies lacking a cell of it are listed, not ranked.
+    alpha: family-wise level of the rank groups (and per-test level of the penalty matrix).
+    reference: calibration data (default: the suite's, via `load_reference`); without it the
+        headline is un-normalised ΔAUBC (flagged) and over-reliance is n/a.
+    family_of: dataset ref -> pitfall family.
+    n_boot: bootstrap replicates (default `bootstrap.N_BOOT`).
+
+    Returns
+    -------
+    The `Scoreboard`. The headline, rank groups, penalty matrix and per-pitfall view use only the
+    strategies with every cell of the grid; the others appear in the group tables where they have
+    all of a group's seeds.
     """
+    from mmal_bench.leaderboard import bootstrap
+
     catalog = dict(catalog or {})
+    reference = load_reference(loaded.suite, loaded.benchmark_version) if reference is None else reference
     frame = cells_frame(loaded.results)
     grid = set(expected) if expected is not None else None
     missing = missing_cells(frame, grid)
@@ -138,21 +186,13 @@ def score(
     by_group = _index_results(loaded.results)
 
     groups = []
-    group_ranks: dict[tuple[str, str], pd.Series] = {}
-    group_samples: dict[tuple[str, str], pd.DataFrame] = {}
     grid_cells = grid if grid is not None else {(d, g, int(s)) for d, g, s in frame[["dataset", "regime", "seed"]].itertuples(index=False)}
-    for (dataset, regime), sub in frame.groupby(["dataset", "regime"], sort=True):
+    keys = sorted({(d, g) for d, g in frame[["dataset", "regime"]].itertuples(index=False)}, key=lambda k: (k[0], regime_key(k[1])))
+    for dataset, regime in keys:
+        sub = frame[(frame["dataset"] == dataset) & (frame["regime"] == regime)]
         seeds = tuple(sorted({s for d, g, s in grid_cells if (d, g) == (dataset, regime)}))
         full = sorted(s for s, part in sub.groupby("strategy") if set(part["seed"]) >= set(seeds))
         sub = sub[sub["strategy"].isin(full) & sub["seed"].isin(seeds)]
-        table = _group_table(sub, seeds)
-        if sub.empty:
-            aubc = pd.DataFrame(columns=list(seeds), index=pd.Index([], name="strategy"), dtype=np.float64)
-        else:
-            aubc = sub.pivot(index="strategy", columns="seed", values="aubc").loc[:, list(seeds)]
-        group_samples[(dataset, regime)] = aubc
-        ranked = [s for s in complete if s in aubc.index]
-        group_ranks[(dataset, regime)] = pd.Series(ranks_descending(aubc.loc[ranked].mean(axis=1).to_numpy()), index=ranked)
         any_result = by_group[(dataset, regime)][0]
         groups.append(
             GroupScore(
@@ -162,29 +202,123 @@ def score(
                 fingerprint=any_result.provenance.dataset_fingerprint,
                 protocol_hash=any_result.provenance.protocol_hash,
                 modalities=tuple(any_result.rounds[0].shapley),
-                table=table,
+                table=_group_table(sub, seeds),
                 curves=_curves(by_group[(dataset, regime)], full, seeds),
                 truth_shares=truth_shares(any_result),
             )
         )
 
-    wins, ties = _win_matrix(group_samples, complete, alpha)
-    overall = _overall(frame, group_ranks, group_samples, complete, wins, ties, catalog)
     datasets = {f"{r.provenance.dataset}@{r.provenance.dataset_version}": r.provenance.dataset_fingerprint for r in loaded.results}
-    hashes = {r.provenance.strategy: r.provenance.strategy_source_hash for r in loaded.results}
+    families = {d: family_of(d) for d in sorted(datasets)}
+    full_pool = {d: float(v) for d in datasets if (v := reference.lookup(reference.full_pool, d)) is not None}
+    metrics = cell_metrics_frame(loaded.results, reference)
+    ranked = frame[frame["strategy"].isin(complete)]
+    fields: dict = {}
+    if BASELINE in complete and len(complete) > 1:
+        d = deltas(ranked, full_pool if len(full_pool) == len(datasets) else None)
+        if not d.normalised and reference.reason:  # say why there is no calibration, not just that
+            d = Deltas(d.table, False, reference.reason)
+        boot = {"n_boot": n_boot or bootstrap.N_BOOT}
+        head = headline(d, **boot)
+        with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
+        scores = dataset_scores(with_base)
+        groups_ = rank_groups(scores, head.table["mean"], alpha)
+        fields = {
+            "headline": head,
+            "rank_groups": groups_,
+            "lodo": leave_one_dataset_out(scores, alpha),
+            "penalty": penalty_matrix(_curve_frame(loaded.results, complete), complete, alpha),
+            "pitfalls": _pitfall_table(d, metrics[metrics["strategy"].isin(complete)], families, boot),
+        }
+    per_dataset = _per_dataset(frame, metrics, full_pool)
     return Scoreboard(
         suite=loaded.suite,
         benchmark_version=loaded.benchmark_version,
         datasets=dict(sorted(datasets.items())),
         groups=tuple(groups),
-        overall=overall,
-        wins=wins,
-        ties=ties,
+        overall=_overall(frame, metrics, complete, catalog, fields.get("headline"), fields.get("rank_groups")),
         missing={s: cells for s, cells in missing.items() if cells},
         n_results=len(loaded.results),
         catalog=catalog,
-        source_hashes=dict(sorted(hashes.items())),
+        source_hashes=dict(sorted({r.provenance.strategy: r.provenance.strategy_source_hash for r in loaded.results}.items())),
+        per_dataset=per_dataset,
+        costs=strategy_costs(metrics),
+        energy_method=energy_method(),
+        families=families,
+        indicative=_indicative(loaded.suite, groups, missing),
+        full_pool=full_pool,
+        reference_reason=reference.reason,
+        **fields,
     )
+
+
+def _indicative(suite: str, groups: list[GroupScore], missing: Mapping[str, tuple]) -> str:
+    """Why this board is only indicative ("" if it is not): fewer seeds than the standard suite, or gaps."""
+    from mmal_bench.harness.suites import get_suite
+
+    reasons = []
+    try:
+        standard = len(get_suite("standard").seeds)
+    except Exception:  # no standard suite registered (e.g. a test registry): compare nothing
+        standard = 0
+    fewest = min((len(g.seeds) for g in groups), default=0)
+    if fewest < standard:
+        reasons.append(f"{fewest} seed(s) per cell where the standard suite uses {standard}")
+    if any(missing.values()):
+        reasons.append(f"{sum(1 for v in missing.values() if v)} strategy(ies) with missing cells")
+    return "; ".join(reasons)
+
+
+def _curve_frame(results: Iterable[CellResult], strategies: list[str]) -> pd.DataFrame:
+    """Per-round accuracy of the runs of ``strategies`` (the penalty matrix's input)."""
+    wanted = set(strategies)
+    rows = [
+        (r.provenance.strategy, f"{r.provenance.dataset}@{r.provenance.dataset_version}", r.provenance.regime, r.provenance.seed, rd.round, rd.accuracy)
+        for r in results
+        if r.provenance.strategy in wanted
+        for rd in r.rounds
+    ]
+    return pd.DataFrame(rows, columns=["strategy", "dataset", "regime", "seed", "round", "accuracy"])
+
+
+def _pitfall_table(d: Deltas, metrics: pd.DataFrame, families: Mapping[str, str], boot: Mapping) -> pd.DataFrame:
+    """Strategy × pitfall family: headline ΔAUBC (bootstrap over that family's datasets) and over-reliance."""
+    rows = []
+    present = [f for f in FAMILIES if f in families.values()] + sorted({f for f in families.values()} - set(FAMILIES))
+    for family in present:
+        members = [ds for ds, f in families.items() if f == family]
+        part = Deltas(d.table[d.table["dataset"].isin(members)], d.normalised, d.reason)
+        if part.table.empty:
+            continue
+        head = headline(part, **boot).table
+        reliance = metrics[metrics["dataset"].isin(members)].groupby("strategy")["over_reliance"].mean()
+        for s, r in head.iterrows():
+            rows.append({"strategy": s, "family": family, "n_datasets": len(members), "delta": r["mean"], "low": r["low"], "high": r["high"],
+                         "over_reliance": float(reliance.get(s, np.nan))})  # fmt: skip
+    return pd.DataFrame(rows, columns=["strategy", "family", "n_datasets", "delta", "low", "high", "over_reliance"])
+
+
+def _per_dataset(frame: pd.DataFrame, metrics: pd.DataFrame, full_pool: Mapping[str, float]) -> pd.DataFrame:
+    """Strategy × dataset means over regimes and seeds: AUBC, share of the random→full-pool gap closed,
+    over-reliance (and signed per modality), ground-truth gap, noise-purchase rates, class-mix distance."""
+    cols = ["over_reliance", "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "shares_na_rounds", "n_rounds"]
+    agg = metrics.groupby(["strategy", "dataset"])[cols].agg({c: ("sum" if c in ("shares_na_rounds", "n_rounds") else "mean") for c in cols})
+    by_mod = metrics.groupby(["strategy", "dataset"])["over_reliance_by_modality"].agg(
+        lambda v: {m: float(np.nanmean([x[m] for x in v])) if np.isfinite([x[m] for x in v]).any() else float("nan") for m in v.iloc[0]}
+    )
+    agg["over_reliance_by_modality"] = by_mod
+    aubc = frame.groupby(["strategy", "dataset", "regime"])["aubc"].mean()
+    base = aubc.xs(BASELINE, level="strategy") if BASELINE in aubc.index.get_level_values("strategy") else None
+    gap_closed = {}
+    for (s, ds), per_regime in aubc.groupby(level=["strategy", "dataset"]):
+        if base is None or ds not in full_pool:
+            gap_closed[(s, ds)] = np.nan
+            continue
+        shares = [(v - base.get((ds, g), np.nan)) / (full_pool[ds] - base.get((ds, g), np.nan)) for (_, _, g), v in per_regime.items()]
+        gap_closed[(s, ds)] = float(np.mean(shares))
+    agg["aubc"] = frame.groupby(["strategy", "dataset"])["aubc"].mean()
+    agg["gap_closed"] = pd.Series(gap_closed)
+    return agg.reset_index()
 
 
 def truth_shares(result: CellResult) -> dict[str, float]:
@@ -245,7 +379,7 @@ def _group_table(sub: pd.DataFrame, seeds: tuple[int, ...]) -> pd.DataFrame:
     if table.empty:
         return table
     table.index.name = "strategy"
-    table.insert(1, "rank", ranks_descending(table["aubc"].to_numpy()))
+    table.insert(1, "rank", ranks_descending(table["aubc"].to_numpy()))  # competition ranks: 1, 2, 2, 4
     return table.sort_index(kind="stable").sort_values("rank", kind="stable")
 
 
@@ -269,76 +403,49 @@ def _curves(results: list[CellResult], strategies: list[str], seeds: tuple[int, 
     return out
 
 
-def _win_matrix(samples: Mapping[tuple[str, str], pd.DataFrame], strategies: list[str], alpha: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Count, over groups, paired t-test wins (row beats column) and ties among ``strategies``."""
-    k = len(strategies)
-    wins = np.zeros((k, k), dtype=np.int64)
-    ties = np.zeros((k, k), dtype=np.int64)
-    for key in sorted(samples):
-        outcome = pairwise_outcomes(samples[key].loc[strategies].to_numpy(), alpha)
-        wins += outcome > 0
-        ties += outcome == 0
-    np.fill_diagonal(ties, 0)
-    return pd.DataFrame(wins, index=strategies, columns=strategies), pd.DataFrame(ties, index=strategies, columns=strategies)
-
-
 def _overall(
     frame: pd.DataFrame,
-    group_ranks: Mapping[tuple[str, str], pd.Series],
-    group_samples: Mapping[tuple[str, str], pd.DataFrame],
+    metrics: pd.DataFrame,
     complete: list[str],
-    wins: pd.DataFrame,
-    ties: pd.DataFrame,
     catalog: Mapping[str, StrategyInfo],
+    head: Headline | None,
+    groups: RankGroups | None,
 ) -> pd.DataFrame:
-    """Ranked strategies: mean rank over groups, ΔAUBC vs random (per-seed mean over groups, t-CI over seeds)."""
+    """Ranked strategies in headline order: rank (from the rank groups), headline ΔAUBC with its
+    hierarchical CI, P(rank 1), rank interval, mean AUBC, reliance and data-quality means (every
+    dataset weighs the same), query seconds, source hash."""
     columns = [
-        "rank", "mean_rank", "modality", "delta_aubc", "delta_aubc_low", "delta_aubc_high",
-        "aubc", "wins", "ties", "losses", "imbalance", "utilization_gap", "query_seconds", "source_hash",
+        "rank", "rank_label", "modality", "delta", "delta_low", "delta_high", "p_rank1", "rank_low", "rank_high", "aubc",
+        "over_reliance", "truth_gap", "shares_na", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv",
+        "query_seconds", "source_hash",
     ]  # fmt: skip
     if not complete:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="strategy"))
-    keys = sorted(group_ranks)
-    mean_rank = pd.concat([group_ranks[k] for k in keys], axis=1).loc[complete].mean(axis=1)
-    mean_aubc = pd.concat([group_samples[k].loc[complete].mean(axis=1) for k in keys], axis=1).mean(axis=1)
-    # Seeds are the independent replicates: average each seed's difference over the groups, then a
-    # t-interval over seeds. Groups may use different seed sets, so pair within each group first.
-    per_seed: dict[str, dict[int, list[float]]] = {s: {} for s in complete}
-    have_base = BASELINE in complete
-    if have_base:
-        for k in keys:
-            table = group_samples[k]
-            for s in complete:
-                for seed, value in (table.loc[s] - table.loc[BASELINE]).items():
-                    per_seed[s].setdefault(int(seed), []).append(float(value))
-    sub = frame[frame["strategy"].isin(complete)]
+    order = list(groups.ranks.index) if groups is not None else complete  # no ranking without baseline + another
     rows = {}
-    for s in complete:
-        if have_base:
-            delta = t_interval(np.array([np.mean(v) for _, v in sorted(per_seed[s].items())]))
-        else:
-            delta = t_interval(np.empty(0))
-        part = sub[sub["strategy"] == s]
+    for s in order:
+        part = frame[frame["strategy"] == s]
+        m = metrics[metrics["strategy"] == s]
+        per_ds = m.groupby("dataset")[["over_reliance", "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv"]].mean()
         q = np.concatenate([np.asarray(v, dtype=np.float64) for v in part["query_seconds"]] + [np.empty(0)])
+        h = head.table.loc[s] if head is not None else pd.Series(np.nan, index=["mean", "low", "high", "p_rank1", "rank_low", "rank_high"])
         info = catalog.get(s)
         rows[s] = {
-            "mean_rank": float(mean_rank[s]),
+            "rank": int(groups.ranks[s]) if groups is not None else 1,
+            "rank_label": groups.label(s) if groups is not None else ("=1" if len(order) > 1 else "1"),
             "modality": info.modality if info else "",
-            "delta_aubc": delta.mean,
-            "delta_aubc_low": delta.low,
-            "delta_aubc_high": delta.high,
-            "aubc": float(mean_aubc[s]),
-            "wins": int(wins.loc[s].sum()),
-            "ties": int(ties.loc[s].sum()),
-            "losses": int(wins[s].sum()),
-            # Mean over groups of each group's mean, so every (dataset, regime) weighs the same.
-            "imbalance": float(part.groupby(["dataset", "regime"])["imbalance"].mean().mean()),
-            "utilization_gap": float(part.groupby(["dataset", "regime"])["utilization_gap"].mean().mean()),
+            "delta": h["mean"],
+            "delta_low": h["low"],
+            "delta_high": h["high"],
+            "p_rank1": h["p_rank1"],
+            "rank_low": h["rank_low"],
+            "rank_high": h["rank_high"],
+            "aubc": float(part.groupby("dataset")["aubc"].mean().mean()),
+            **{c: float(per_ds[c].mean()) if per_ds[c].notna().any() else np.nan for c in per_ds.columns},
+            "shares_na": float(m["shares_na_rounds"].sum() / max(1, m["n_rounds"].sum())),
             "query_seconds": float(np.median(q)) if q.size else np.nan,
             "source_hash": str(part["source_hash"].iloc[0]),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "strategy"
-    table.insert(0, "rank", ranks_descending(-table["mean_rank"].to_numpy()))
-    table = table.sort_index(kind="stable").sort_values("mean_rank", kind="stable")
-    return table[columns]
+    return table.loc[order, columns]

@@ -64,8 +64,10 @@ def test_markdown_content(built) -> None:
     assert [line.split("|")[2].strip() for line in lines[1:]] == ["mm-best", "entropy", "random"]
     assert "| baseline " in lines[3]
     assert "- margin: 1 missing cell(s): synergy@1.0.0/mid/seed 2" in md
-    for section in ("## redundant@1.0.0 / low", "## synergy@1.0.0 / mid", "## Pairwise wins", "## Datasets"):
+    for section in ("## redundant@1.0.0 / low", "## synergy@1.0.0 / mid", "## Pairwise penalty matrix", "## Datasets", "## Query cost"):
         assert section in md
+    assert md.index("## Per pitfall") < md.index("## Overall")  # the paper's question comes first
+    assert "**Indicative only**" in md and "| =1 " in md
 
 
 def test_csv_parses_and_matches_the_board(built) -> None:
@@ -73,9 +75,11 @@ def test_csv_parses_and_matches_the_board(built) -> None:
     rows = list(csv.DictReader(io.StringIO((out / "leaderboard.csv").read_text())))
     overall = [r for r in rows if r["scope"] == "overall"]
     assert [r["strategy"] for r in overall] == ["mm-best", "entropy", "random"]
-    assert float(overall[1]["delta_aubc"]) == pytest.approx(board.overall.loc["entropy", "delta_aubc"], abs=1e-6)
-    assert {r["scope"] for r in rows} == {"overall", "redundant@1.0.0/low", "redundant@1.0.0/mid", "synergy@1.0.0/low", "synergy@1.0.0/mid"}
-    assert all(r["source_hash"].startswith("sha256:") for r in rows)
+    assert float(overall[1]["delta"]) == pytest.approx(board.overall.loc["entropy", "delta"], abs=1e-6)
+    assert overall[0]["rank"] == "1" and overall[0]["rank_label"] == "=1"
+    groups = {"redundant@1.0.0/low", "redundant@1.0.0/mid", "synergy@1.0.0/low", "synergy@1.0.0/mid"}
+    assert {r["scope"] for r in rows} == {"overall", "pitfall/interaction", "dataset/redundant@1.0.0", "dataset/synergy@1.0.0"} | groups
+    assert all(r["source_hash"].startswith("sha256:") for r in rows if r["scope"] == "overall" or r["scope"] in groups)
 
 
 class _Checker(HTMLParser):

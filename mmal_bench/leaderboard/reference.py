@@ -1,0 +1,85 @@
+"""The suite's calibration data as the scoring needs it: full-pool accuracy, chance, and what each
+modality supports at n labels (unimodal reference accuracies), per dataset, regime and budget.
+
+Read through ``mmal_bench.harness.calibration.load_calibration(suite, version)`` (contract 4);
+when a suite has none (e.g. the archived 1.0.0 results) every figure that needs it is "n/a" and
+`Reference.reason` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Calibration figures keyed by dataset ref ``name@version`` (or bare name, as calibrated)."""
+
+    full_pool: dict[str, float] = field(default_factory=dict)
+    chance: dict[str, float] = field(default_factory=dict)
+    #: (dataset, regime, n_labeled) -> {modality: unimodal reference accuracy at that n}
+    unimodal: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
+    #: Why there is no calibration data ("" when there is).
+    reason: str = ""
+
+    def lookup(self, table: Mapping, dataset: str):
+        """``table[dataset]``, falling back to the bare name (calibration files may key either way)."""
+        if dataset in table:
+            return table[dataset]
+        return table.get(dataset.partition("@")[0])
+
+    def supported(self, dataset: str, regime: str, n_labeled: int) -> dict[str, float] | None:
+        found = self.unimodal.get((dataset, regime, n_labeled))
+        return found if found is not None else self.unimodal.get((dataset.partition("@")[0], regime, n_labeled))
+
+
+def reference_from_calibration(calibration: Mapping[str, Any]) -> Reference:
+    """Build a `Reference` from contract 4's calibration document.
+
+    Parameters
+    ----------
+    calibration:
+        Per dataset (optionally under a top-level ``"datasets"`` key): ``chance``,
+        ``full_pool_accuracy`` and ``regimes``, a list of ``{name, ..., budgets: [{n_labeled,
+        random_accuracy, unimodal_accuracy: {modality: acc}}]}`` (``points`` is accepted for
+        ``budgets``).
+
+    Returns
+    -------
+    The `Reference`; malformed entries raise ``ValueError`` naming the dataset.
+    """
+    datasets = calibration.get("datasets", calibration)
+    ref = Reference()
+    for name, entry in sorted(datasets.items()):
+        try:
+            ref.full_pool[name] = float(entry["full_pool_accuracy"])
+            ref.chance[name] = float(entry["chance"])
+            for regime in entry.get("regimes", []):
+                for point in regime.get("budgets", regime.get("points", [])):
+                    accs = point.get("unimodal_accuracy")
+                    if accs:
+                        ref.unimodal[(name, str(regime["name"]), int(point["n_labeled"]))] = {m: float(v) for m, v in accs.items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"calibration entry for {name!r} is malformed ({exc!r}); regenerate the calibration file") from None
+    return ref
+
+
+def load_reference(suite: str, version: str) -> Reference:
+    """The calibration of ``suite`` at benchmark ``version``, or an empty `Reference` saying why not."""
+    try:
+        from mmal_bench.harness.calibration import load_calibration  # contract 4 (data stage)
+    except ImportError:
+        return Reference(reason="this package has no calibration data (mmal_bench.harness.calibration)")
+    try:
+        calibration = load_calibration(suite, version)
+    except (FileNotFoundError, LookupError, ValueError) as exc:
+        return Reference(reason=f"no calibration data for suite {suite} {version} ({exc})")
+    if calibration is None:
+        return Reference(reason=f"no calibration data for suite {suite} {version}")
+    if not isinstance(calibration, Mapping):  # a typed object: dataclass or pydantic model
+        import dataclasses
+
+        calibration = dataclasses.asdict(calibration) if dataclasses.is_dataclass(calibration) else calibration.model_dump()
+    return reference_from_calibration(calibration)
