@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: File name of a dataset version's manifest (generator spec, row counts, fingerprint, shard checksums).
+MANIFEST = "manifest.json"
+
 #: Root of the source checkout (holds ``datasets/``, ``leaderboard/``, ``submissions/``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +23,8 @@ def cache_home() -> Path:
 def dataset_cache_dir(name: str, version: str) -> Path:
     """Folder holding the hub-layout build of ``name@version``."""
     return cache_home() / "datasets" / name / version
+
+
+def committed_dataset_dir(name: str, version: str) -> Path:
+    """Where the card and manifest of ``name@version`` are committed (``datasets/<name>/<version>``)."""
+    return REPO_ROOT / "datasets" / name / version

@@ -30,16 +30,14 @@ def parse_seeds(values: list[str] | None) -> list[int] | None:
 
 
 def register(subparsers) -> None:
-    """Add the ``run`` sub-command."""
-    from mmal_bench.harness.suites import SUITES
-
+    """Add the ``run`` sub-command (imports nothing heavy: ``--help`` must start fast)."""
     parser = subparsers.add_parser(
         "run",
         help="run or resume a suite (strategies x datasets x regimes x seeds)",
         description="Run every cell (strategy x dataset x regime x seed) of a suite that has no valid result "
         "file yet, one JSON file per cell. Re-running the same command resumes; finished cells are skipped.",
     )
-    parser.add_argument("--suite", default="quick", choices=sorted(SUITES), help="which suite (default: quick)")
+    parser.add_argument("--suite", default="quick", help="which suite: quick (default) or standard")
     parser.add_argument("--strategies", nargs="+", metavar="NAME", help="built-in strategies to run (default: all)")
     parser.add_argument("--datasets", nargs="+", metavar="NAME[@VERSION]", help="datasets of the suite to run (default: all)")
     parser.add_argument("--regimes", nargs="+", metavar="NAME", help="budget regimes to run (default: all of the suite)")

@@ -27,10 +27,9 @@ from mmal_bench.data.fingerprint import FINGERPRINT_SCHEME, content_fingerprint,
 from mmal_bench.data.registry import BuiltDataset, DatasetEntry, check_built, get_entry
 from mmal_bench.data.schema import PRESENT_SUFFIX, BenchmarkData, Split, all_subsets, arrow_to_split, hf_features, subset_key
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
-from mmal_bench.paths import REPO_ROOT, dataset_cache_dir
+from mmal_bench.paths import MANIFEST, REPO_ROOT, dataset_cache_dir
 from mmal_bench.version import PACKAGE_VERSION
 
-MANIFEST = "manifest.json"
 CARD = "README.md"
 COLD_START_SPLIT = "cold_start"
 #: Rows per parquet shard (the suite's splits fit in one; large real sets get several).
