@@ -51,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MMALBenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # Disk full, a path too long, no permission: the user's to fix, never a traceback. (Result
+        # files are written atomically, so nothing already written is damaged.)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: finished cells are saved; run the same command again to resume", file=sys.stderr)
         return 130

@@ -285,7 +285,11 @@ def read_folder(folder: str | Path, expected_fingerprint: str | None = None) -> 
         ref = f"{manifest['name']}@{manifest['version']}"
         files = manifest["files"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise DatasetIntegrityError(f"{manifest_path} is malformed ({exc}); rebuild the dataset folder") from exc
+        raise DatasetIntegrityError(f"{manifest_path} is malformed ({exc}); rebuild it with `mmal-bench datasets build`") from exc
+    if not isinstance(files, dict) or not files:
+        raise DatasetIntegrityError(
+            f"{manifest_path} lists no data files (\"files\" must map every shard to its sha256); rebuild it with `mmal-bench datasets build {ref}`"
+        )
     fix = f"delete {folder} and run `mmal-bench datasets build {ref}`"
     for rel, digest in files.items():
         path = folder / rel
