@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ def test_a_dask_scheduler_that_died_is_one_error(monkeypatch) -> None:
         status = "closed"
 
         def submit(self, fn, task, pure):  # noqa: ARG002 - the Client.submit signature
-            return object()
+            return types.SimpleNamespace(cancel=lambda: None)
 
         def close(self) -> None:
             pass
