@@ -1,39 +1,11 @@
-"""A tiny registered dataset and suite (``clitest``: one regime, seeds 0-1) for end-to-end CLI tests."""
+"""The tiny ``clitest`` suite (see tests/suite_factory.py) as a fixture for end-to-end CLI tests."""
 
 from __future__ import annotations
 
 import pytest
-
-from mmal_bench.data import registry
-from mmal_bench.data.suite import synthetic_entry
-from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec
-from mmal_bench.harness import suites
-from mmal_bench.harness.protocol import Regime
-from mmal_bench.models.config import ModelConfig
-
-TINY_SPEC = GeneratorSpec(
-    modalities=(ModalitySpec("a", dim=4, informative=2, noise=0.3), ModalitySpec("b", dim=4, informative=2, noise=0.8, missing_pool=0.2)),
-    n_classes=3,
-    pool_size=80,
-    test_size=60,
-    seed=5,
-)
+from suite_factory import tiny_suite as _tiny_suite
 
 
 @pytest.fixture
 def tiny_suite(monkeypatch):
-    entry = registry.register(synthetic_entry("cli-tiny", TINY_SPEC, pitfall="control", description="CLI test", ground_truth_rows=2000))
-    suite = suites.Suite(
-        name="clitest",
-        version="0.0.1",
-        regimes=(Regime("low", initial=6, batch_size=6, rounds=2),),
-        seeds=(0, 1),
-        model=ModelConfig(hidden_sizes=(8,), embed_dim=4, steps=5),
-        datasets=("cli-tiny",),
-        regime_overrides={},
-    )
-    monkeypatch.setitem(suites.SUITES, "clitest", suite)
-    yield suite
-    registry.unregister(entry.name, entry.version)
-
-
+    yield from _tiny_suite(monkeypatch)
