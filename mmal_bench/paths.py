@@ -13,8 +13,23 @@ from mmal_bench.errors import ConfigError
 #: File name of a dataset version's manifest (generator spec, row counts, fingerprint, shard checksums).
 MANIFEST = "manifest.json"
 
-#: Root of the source checkout (holds ``datasets/``, ``leaderboard/``, ``submissions/``).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _project_root() -> Path:
+    """The folder holding ``datasets/`` and ``submissions/``: the source checkout when the package runs
+    from one, else the copy a built wheel ships inside the package (``mmal_bench/_shipped``)."""
+    checkout = _PACKAGE_DIR.parent
+    if (checkout / "datasets").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return _PACKAGE_DIR / SHIPPED_DIR
+
+
+#: Name of the folder inside the package where a wheel carries ``datasets/`` and ``submissions/``.
+SHIPPED_DIR = "_shipped"
+#: Root of the source checkout (holds ``datasets/``, ``leaderboard/``, ``submissions/``), or of the
+#: copy of ``datasets/`` and ``submissions/`` an installed wheel carries.
+REPO_ROOT = _project_root()
 
 
 def cache_home() -> Path:

@@ -93,6 +93,10 @@ def check_command(command: str, capsys) -> None:
         assert (REPO_ROOT / "tests").is_dir()
     elif tool in ("python", "python3") and words[1:3] == ["-m", "venv"]:
         pass  # the standard library's
+    elif tool in ("python", "python3") and words[1:3] == ["-m", "build"]:
+        import build  # noqa: F401 - in the test extra; CI builds and smoke-tests the wheel (.ci/run)
+
+        assert (REPO_ROOT / "setup.py").is_file() and (REPO_ROOT / "MANIFEST.in").is_file()
     elif tool in ("python", "python3") and words[1].endswith(".py"):
         py_compile.compile(str(REPO_ROOT / words[1]), doraise=True)
     elif tool in (".", "source"):
