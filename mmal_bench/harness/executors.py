@@ -213,7 +213,15 @@ class DaskExecutor(Executor):
         if not futures:
             return
         try:
-            for _, result in as_completed(futures, with_results=True):
+            for future, result in as_completed(futures, with_results=True):
+                if future.status != "finished" or isinstance(result, BaseException):
+                    # Once the scheduler is gone, Dask yields the futures as cancelled, with a
+                    # FutureCancelledError in place of the result (1.0.0 unpacked it: TypeError).
+                    raise ExecutorError(
+                        f"the Dask scheduler {self.address} stopped answering (task {future.status}: "
+                        f"{type(result).__name__}); finished cells are saved: restart the scheduler and run "
+                        "the same command again to resume"
+                    )
                 yield result
         except MMALBenchError:
             raise  # a task's own one-line error (e.g. a corrupted dataset file), re-raised by Dask

@@ -89,11 +89,28 @@ def test_a_dask_scheduler_that_died_is_one_error(monkeypatch) -> None:
         raise TypeError("'NoneType' object is not subscriptable")
         yield
 
+    class CancelledFuture:
+        status = "cancelled"
+
+        def cancel(self) -> None:
+            pass
+
+    def cancelled_by_lost_scheduler(futures, with_results):  # noqa: ARG001
+        # What dask.distributed does when the scheduler process is killed mid-run (observed with a
+        # real `dask scheduler` + `dask worker`): the futures come back cancelled, the error as result.
+        from distributed.client import FutureCancelledError
+
+        yield CancelledFuture(), FutureCancelledError("lost", "scheduler-connection-lost")
+
     executor = object.__new__(DaskExecutor)
     executor.address, executor._client, executor._cluster = "tcp://10.0.0.1:8786", GoneClient(), None
     monkeypatch.setattr(dask.distributed, "as_completed", lost_scheduler)
     with pytest.raises(ExecutorError, match=r"the Dask scheduler tcp://10.0.0.1:8786 stopped answering \(TypeError\)"):
         list(executor.imap_unordered(abs, [1]))
+    monkeypatch.setattr(dask.distributed, "as_completed", cancelled_by_lost_scheduler)
+    with pytest.raises(ExecutorError, match=r"stopped answering \(task cancelled: FutureCancelledError\)"):
+        list(executor.imap_unordered(abs, [1]))
+    monkeypatch.setattr(dask.distributed, "as_completed", lost_scheduler)
     GoneClient.status = "running"
     GoneClient.nthreads = lambda self: {"w": 1}
     with pytest.raises(TypeError):  # the scheduler answers: the error is the task's own
