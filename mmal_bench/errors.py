@@ -32,3 +32,11 @@ class SubmissionError(MMALBenchError):
 
 class ResultIntegrityError(MMALBenchError):
     """A result file is malformed, tampered with, or mixes benchmark versions."""
+
+
+class StorageError(MMALBenchError):
+    """A file cannot be written: disk full, a path too long, no permission, a read-only file system."""
+
+
+class ExecutorError(MMALBenchError):
+    """The workers failed, not the cells: a Dask scheduler that died, a worker process killed again and again."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -18,13 +19,36 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def citation_catalog(names: Sequence[str], root: Path) -> dict:
+    """Catalog entries enough to cite ``names``.
+
+    Submissions are read from their YAML alone (fast); the full catalog, which hashes every built-in
+    strategy's source and so imports torch, is loaded only when a name is not a submission.
+    """
+    from mmal_bench.errors import SubmissionError
+    from mmal_bench.submissions.catalog import full_catalog, submission_folders, submission_info
+    from mmal_bench.submissions.metadata import load_metadata
+
+    catalog = {}
+    for folder in submission_folders(root):
+        if folder.name in names:
+            try:
+                meta = load_metadata(folder)
+            except SubmissionError:
+                continue  # the full catalog below reports it as unknown, listing the valid names
+            catalog[meta.slug] = submission_info(folder, meta)
+    if any(name not in catalog for name in names):
+        return full_catalog(root)
+    return catalog
+
+
 def run(args: argparse.Namespace) -> int:
     from mmal_bench.leaderboard.citation import citation_text
 
     catalog = None
     if args.strategies:
-        from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
+        from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS
 
-        catalog = full_catalog(args.submissions or DEFAULT_SUBMISSIONS)
+        catalog = citation_catalog(args.strategies, args.submissions or DEFAULT_SUBMISSIONS)
     print(citation_text(args.strategies, catalog), end="")
     return 0

@@ -98,17 +98,43 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from mmal_bench.data.hub import ensure_built, export, record
+    from mmal_bench.data.hub import export, record
 
     for entry in _entries(args):
         if args.out is not None:
             where = export(entry.name, entry.version, args.out / entry.name / entry.version)
         else:
-            where = ensure_built(entry.name, entry.version)
+            where = rebuild_if_broken(entry.name, entry.version)
         print(f"{entry.ref}: {where}")
         if args.record:
             print(f"{entry.ref}: recorded {record(entry.name, entry.version)}")
     return 0
+
+
+def rebuild_if_broken(name: str, version: str) -> Path:
+    """The verified cache folder of ``name@version``: built if missing, rebuilt if it fails verification.
+
+    This is what every "rebuild it with `mmal-bench datasets build`" message promises; only the
+    cache folder is replaced, never the committed card and manifest.
+    """
+    import shutil
+
+    from mmal_bench.data.hub import ensure_built, verify_folder
+    from mmal_bench.errors import DatasetIntegrityError
+    from mmal_bench.paths import dataset_cache_dir
+
+    folder = dataset_cache_dir(name, version)
+    if folder.exists():
+        try:
+            verify_folder(folder)
+            return folder
+        except DatasetIntegrityError as exc:
+            print(f"{name}@{version}: the cached copy is broken ({exc}); rebuilding it")
+            if folder.is_dir():
+                shutil.rmtree(folder)
+            else:
+                folder.unlink()
+    return ensure_built(name, version)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -7,39 +7,48 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from mmal_bench.errors import ConfigError
 
 
-def parse_seeds(values: list[str] | None) -> list[int] | None:
-    """``["0", "3-5"]`` → ``[0, 3, 4, 5]`` (ranges inclusive); a bad token is a `ConfigError`."""
+def parse_seeds(values: list[str] | None, allowed: Sequence[int] | None = None) -> list[int] | None:
+    """``["0", "3-5"]`` → ``[0, 3, 4, 5]`` (ranges inclusive); a bad token is a `ConfigError`.
+
+    A range must go upwards (``5-2`` is an error, not an empty selection). With ``allowed`` (the
+    suite's published seeds), a range reaching outside them is refused before it is expanded, so
+    ``0-100000000`` fails at once with a short message.
+    """
     if values is None:
         return None
     seeds: list[int] = []
     for token in (t for v in values for t in v.split(",") if t):
         try:
-            if "-" in token:
-                low, high = (int(x) for x in token.split("-", 1))
-                seeds.extend(range(low, high + 1))
-            else:
-                seeds.append(int(token))
+            low, high = (int(x) for x in token.split("-", 1)) if "-" in token.lstrip("-") else (int(token), int(token))
         except ValueError:
             raise ConfigError(f"--seeds takes integers or ranges like 0-4, got {token!r}") from None
+        if low > high:
+            raise ConfigError(f"--seeds {token} is an empty range; write the smaller seed first ({high}-{low})")
+        if allowed is not None and (low < min(allowed) or high > max(allowed)):
+            raise ConfigError(
+                f"--seeds {token}: seeds must be within the suite's published seeds ({min(allowed)}-{max(allowed)})"
+            )
+        seeds.extend(range(low, high + 1))
+    if not seeds:
+        raise ConfigError("--seeds needs at least one seed, e.g. --seeds 0 1")
     return list(dict.fromkeys(seeds))
 
 
 def register(subparsers) -> None:
-    """Add the ``run`` sub-command."""
-    from mmal_bench.harness.suites import SUITES
-
+    """Add the ``run`` sub-command (imports nothing heavy: ``--help`` must start fast)."""
     parser = subparsers.add_parser(
         "run",
         help="run or resume a suite (strategies x datasets x regimes x seeds)",
         description="Run every cell (strategy x dataset x regime x seed) of a suite that has no valid result "
         "file yet, one JSON file per cell. Re-running the same command resumes; finished cells are skipped.",
     )
-    parser.add_argument("--suite", default="quick", choices=sorted(SUITES), help="which suite (default: quick)")
+    parser.add_argument("--suite", default="quick", help="which suite: quick (default) or standard")
     parser.add_argument("--strategies", nargs="+", metavar="NAME", help="built-in strategies to run (default: all)")
     parser.add_argument("--datasets", nargs="+", metavar="NAME[@VERSION]", help="datasets of the suite to run (default: all)")
     parser.add_argument("--regimes", nargs="+", metavar="NAME", help="budget regimes to run (default: all of the suite)")
@@ -57,16 +66,19 @@ def register(subparsers) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from mmal_bench.harness.outdir import prepare_out_dir
     from mmal_bench.harness.report import summary_table
     from mmal_bench.harness.runner import default_out_dir, run_suite
+    from mmal_bench.harness.suites import get_suite
 
-    out = args.out or default_out_dir()
+    seeds = parse_seeds(args.seeds, get_suite(args.suite).seeds)
+    out = prepare_out_dir(args.out or default_out_dir())  # before any dataset is built or cell computed
     report = run_suite(
         args.suite,
         strategies=args.strategies,
         datasets=args.datasets,
         regimes=args.regimes,
-        seeds=parse_seeds(args.seeds),
+        seeds=seeds,
         out=out,
         jobs=args.jobs,
         scheduler=args.scheduler,

@@ -27,10 +27,9 @@ from mmal_bench.data.fingerprint import FINGERPRINT_SCHEME, content_fingerprint,
 from mmal_bench.data.registry import BuiltDataset, DatasetEntry, check_built, get_entry
 from mmal_bench.data.schema import PRESENT_SUFFIX, BenchmarkData, Split, all_subsets, arrow_to_split, hf_features, subset_key
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
-from mmal_bench.paths import REPO_ROOT, dataset_cache_dir
+from mmal_bench.paths import MANIFEST, REPO_ROOT, dataset_cache_dir
 from mmal_bench.version import PACKAGE_VERSION
 
-MANIFEST = "manifest.json"
 CARD = "README.md"
 COLD_START_SPLIT = "cold_start"
 #: Rows per parquet shard (the suite's splits fit in one; large real sets get several).
@@ -286,7 +285,11 @@ def read_folder(folder: str | Path, expected_fingerprint: str | None = None) -> 
         ref = f"{manifest['name']}@{manifest['version']}"
         files = manifest["files"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise DatasetIntegrityError(f"{manifest_path} is malformed ({exc}); rebuild the dataset folder") from exc
+        raise DatasetIntegrityError(f"{manifest_path} is malformed ({exc}); rebuild it with `mmal-bench datasets build`") from exc
+    if not isinstance(files, dict) or not files:
+        raise DatasetIntegrityError(
+            f"{manifest_path} lists no data files (\"files\" must map every shard to its sha256); rebuild it with `mmal-bench datasets build {ref}`"
+        )
     fix = f"delete {folder} and run `mmal-bench datasets build {ref}`"
     for rel, digest in files.items():
         path = folder / rel

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import datasets
 import numpy as np
 import pyarrow as pa
+
+if TYPE_CHECKING:  # `datasets` costs ~1 s to import; `mmal-bench datasets list` must not pay it
+    import datasets
 
 PRESENT_SUFFIX = "_present"
 
@@ -130,6 +133,8 @@ class BenchmarkData:
 
 def hf_features(modality_dims: Mapping[str, int], class_names: Sequence[str]) -> datasets.Features:
     """The typed `datasets.Features` of a benchmark split (fixed-length float32 vectors)."""
+    import datasets
+
     spec: dict[str, datasets.features.FeatureType] = {
         "id": datasets.Value("int64"),
         "label": datasets.ClassLabel(names=list(class_names)),
@@ -142,6 +147,8 @@ def hf_features(modality_dims: Mapping[str, int], class_names: Sequence[str]) ->
 
 def split_to_hf(split: Split, class_names: Sequence[str]) -> datasets.Dataset:
     """Convert a `Split` to a typed `datasets.Dataset` (columns as in DESIGN.md, "Data")."""
+    import datasets
+
     dims = {m: x.shape[1] for m, x in split.features.items()}
     columns: dict[str, object] = {"id": split.ids.astype(np.int64), "label": split.labels.astype(np.int64)}
     for m in split.modalities:

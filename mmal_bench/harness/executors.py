@@ -7,20 +7,49 @@ per worker, so the results are identical whichever one is used; only wall time d
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import re
+import signal
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from mmal_bench.errors import ConfigError
+from mmal_bench.errors import ConfigError, ExecutorError, MMALBenchError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: Environment every worker starts with: one BLAS/OpenMP thread (parallelism is across groups).
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+#: How often a task is re-run after the worker running it died (Dask's ``allowed-failures`` is 3 too).
+ALLOWED_WORKER_DEATHS = 3
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux ``PR_SET_PDEATHSIG``).
+
+    Without it, killing the main process alone orphans the pool workers, which then block forever.
+    Elsewhere this is a no-op (the pool's own shutdown still stops workers on a normal exit).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    # torch is pinned to one thread by the task itself (`runner.execute_group`); importing it here
+    # would make every (re)started worker pay for it before it is known to be needed.
+    die_with_parent(parent_pid)
+    os.environ.update(WORKER_ENV)
 
 
 def limit_threads() -> None:
@@ -84,22 +113,55 @@ class LocalPoolExecutor(Executor):
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.jobs,
                     mp_context=multiprocessing.get_context(self._start_method),
-                    initializer=limit_threads,
+                    initializer=_init_worker,
+                    initargs=(os.getpid(),),
                 )
         return self._pool
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
-        pool = self._ensure_pool()
-        with _patched_env(WORKER_ENV):
-            pending: set[Future[R]] = {pool.submit(fn, task) for task in tasks}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-        finally:
-            for future in pending:
-                future.cancel()
+        """As `Executor.imap_unordered`; a task whose worker died is re-run on a fresh pool.
+
+        A dead worker breaks the whole `ProcessPoolExecutor`, so every task still in it is re-run; a
+        task in flight at `ALLOWED_WORKER_DEATHS` + 1 deaths raises one `ExecutorError` (results
+        already yielded are kept).
+        """
+        deaths: dict[int, int] = {}
+        todo = list(enumerate(tasks))
+        while todo:
+            pool = self._ensure_pool()
+            with _patched_env(WORKER_ENV):
+                pending: dict[Future[R], int] = {pool.submit(fn, task): i for i, task in todo}
+            by_index = dict(todo)
+            todo = []
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = pending.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            todo.append((index, by_index[index]))
+                            continue
+                        yield result
+            finally:
+                for future in pending:
+                    future.cancel()
+            if todo:
+                self._discard_broken_pool()
+                for index, _ in todo:
+                    deaths[index] = deaths.get(index, 0) + 1
+                worst = max(deaths[i] for i, _ in todo)
+                if worst > ALLOWED_WORKER_DEATHS:
+                    raise ExecutorError(
+                        f"a worker process died {worst} times while running the same group of cells (killed by the "
+                        "system, e.g. out of memory?); finished cells are saved: run the same command again, with fewer --jobs"
+                    )
+
+    def _discard_broken_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -119,6 +181,10 @@ class DaskExecutor(Executor):
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask[distributed] is a dependency
             raise ConfigError("--scheduler needs dask.distributed; pip install 'dask[distributed]'") from None
+        if address != "local" and not _SCHEDULER_ADDRESS.match(address):
+            raise ConfigError(
+                f"--scheduler {address!r} is not a Dask scheduler address; pass tcp://HOST:PORT (or HOST:PORT), or 'local'"
+            )
         self.address = address
         self._cluster = None
         try:
@@ -136,7 +202,7 @@ class DaskExecutor(Executor):
             else:
                 self._client = Client(address, timeout="10s")
                 self.jobs = max(1, sum(self._client.nthreads().values()))
-        except OSError as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             self.close()
             raise ConfigError(f"cannot connect to Dask scheduler {address!r} ({exc}); check --scheduler") from None
 
@@ -147,11 +213,40 @@ class DaskExecutor(Executor):
         if not futures:
             return
         try:
-            for _, result in as_completed(futures, with_results=True):
+            for future, result in as_completed(futures, with_results=True):
+                if future.status != "finished" or isinstance(result, BaseException):
+                    # Once the scheduler is gone, Dask yields the futures as cancelled, with a
+                    # FutureCancelledError in place of the result (1.0.0 unpacked it: TypeError).
+                    raise ExecutorError(
+                        f"the Dask scheduler {self.address} stopped answering (task {future.status}: "
+                        f"{type(result).__name__}); finished cells are saved: restart the scheduler and run "
+                        "the same command again to resume"
+                    )
                 yield result
+        except MMALBenchError:
+            raise  # a task's own one-line error (e.g. a corrupted dataset file), re-raised by Dask
+        except Exception as exc:
+            # The cluster, not a cell, failed: Dask surfaces a lost scheduler as CommClosedError,
+            # CancelledError, TimeoutError or even TypeError, depending on when it went away.
+            if self._cluster_alive():
+                raise
+            raise ExecutorError(
+                f"the Dask scheduler {self.address} stopped answering ({type(exc).__name__}); finished cells are "
+                "saved: restart the scheduler and run the same command again to resume"
+            ) from None
         finally:
             for future in futures:
                 future.cancel()
+
+    def _cluster_alive(self) -> bool:
+        client = getattr(self, "_client", None)
+        if client is None or client.status != "running":
+            return False
+        try:
+            client.nthreads()  # a round trip to the scheduler: fails when it is gone
+        except Exception:  # noqa: BLE001 - any failure here means the scheduler cannot be reached
+            return False
+        return True
 
     def close(self) -> None:
         client = getattr(self, "_client", None)
@@ -164,6 +259,10 @@ class DaskExecutor(Executor):
 
     def describe(self) -> str:
         return f"Dask {'LocalCluster' if self.address == 'local' else self.address} ({self.jobs} workers)"
+
+
+#: ``tcp://host:8786``, ``tls://…``, ``host:8786``: what `dask.distributed.Client` accepts as an address.
+_SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d+$|^(?:tcp|tls|inproc|ucx|ws|wss)://\S+$")
 
 
 def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:

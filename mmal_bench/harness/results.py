@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mmal_bench.errors import ResultIntegrityError
+from mmal_bench.harness.outdir import TEMP_PREFIX, storage_error
 
 SCHEMA_VERSION = 1
 #: Fields that measure wall time: excluded when comparing two runs for determinism.
@@ -129,32 +130,48 @@ def result_path(root: Path, key: CellKey) -> Path:
 
 
 def write_result(root: Path, result: CellResult) -> Path:
-    """Seal and write ``result`` atomically under ``root``; return its path."""
+    """Seal and write ``result`` atomically under ``root``; return its path.
+
+    A failed write (disk full, a path too long) leaves no partial file and raises a one-line
+    `StorageError`; files written before stay intact.
+    """
     sealed = result.sealed()
     path = result_path(root, sealed.key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=path.parent)
         os.fchmod(fd, 0o644)  # mkstemp creates 0600; results are shared, read-only data
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise storage_error(exc, path, "write result file") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _reject_non_finite(token: str) -> float:
+    # json.loads would turn NaN / Infinity into floats; a result file never holds them (written with
+    # allow_nan=False), so one that does was corrupted after writing.
+    raise ValueError(f"non-finite number {token} (result files never hold NaN or Infinity)")
 
 
 def read_result(path: Path) -> CellResult:
     """Read, validate and hash-check one result file; raise `ResultIntegrityError` naming it."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc})") from None
+        raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_non_finite)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc}); delete it and run again to recompute the cell") from None
     try:
         result = CellResult.model_validate(raw)
     except ValidationError as exc:
@@ -170,4 +187,4 @@ def read_result(path: Path) -> CellResult:
 
 def iter_result_files(root: Path) -> Iterator[Path]:
     """Every result file under ``root`` in sorted order (temp files of interrupted writes skipped)."""
-    yield from sorted(p for p in Path(root).rglob("seed-*.json") if not p.name.startswith(".tmp-"))
+    yield from sorted(p for p in Path(root).rglob("seed-*.json") if not p.name.startswith(TEMP_PREFIX))

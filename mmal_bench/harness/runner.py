@@ -15,6 +15,7 @@ from mmal_bench.data.hub import load_benchmark
 from mmal_bench.data.schema import BenchmarkData
 from mmal_bench.errors import ConfigError, ResultIntegrityError
 from mmal_bench.harness.executors import Executor, InlineExecutor, limit_threads, make_executor
+from mmal_bench.harness.outdir import clean_stale_temp_files, locked_out_dir, prepare_out_dir
 from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol
 from mmal_bench.harness.results import CellKey, CellResult, read_result, result_path, write_result
@@ -120,13 +121,22 @@ def plan_cells(
         run_seeds = protocol.seeds if seeds is None else list(dict.fromkeys(int(s) for s in seeds))
         bad = [s for s in run_seeds if s not in protocol.seeds]
         if bad:
-            raise ConfigError(f"seed(s) {bad} are not in suite {protocol.suite!r} (seeds {list(protocol.seeds)})")
+            shown = ", ".join(map(str, bad[:5])) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            raise ConfigError(f"seed(s) {shown} are not in suite {protocol.suite!r}; its published seeds are {_span(protocol.seeds)}")
         for seed in run_seeds:
             for entry in strategies:
                 key = cell_key(protocol, seed, entry.name)
                 path = result_path(Path(out), key)
                 cells.append(PlannedCell(key, path, protocol, entry, _status(path, protocol, entry)))
     return cells
+
+
+def _span(seeds: Sequence[int]) -> str:
+    """``0-9`` for a contiguous run of seeds, else the list."""
+    ordered = sorted(seeds)
+    if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ", ".join(map(str, ordered))
 
 
 def _status(path: Path, protocol: Protocol, entry: StrategyEntry) -> str:
@@ -207,8 +217,26 @@ def run_protocols(
     Returns
     -------
     A `RunReport`; strategy failures are in ``report.failures`` (they never abort other cells).
+
+    ``out`` is checked (a writable folder) before any work and locked for the whole run, so a second
+    run on it fails at once with a `ConfigError`; temp files of interrupted writes are removed first.
     """
-    out = Path(out)
+    out = prepare_out_dir(out)
+    with locked_out_dir(out):
+        clean_stale_temp_files(out)
+        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress)
+
+
+def _run_locked(
+    protocols: Sequence[Protocol],
+    strategies: Sequence[StrategyEntry],
+    out: Path,
+    *,
+    seeds: Sequence[int] | None,
+    executor: Executor | None,
+    data: Mapping[str, BenchmarkData] | None,
+    progress: bool,
+) -> RunReport:
     cells = plan_cells(protocols, strategies, out, seeds)
     tasks = group_tasks(cells, data)
     report = RunReport(out=out, cells=cells)
@@ -268,7 +296,7 @@ def run_suite(
     protocols = chosen.protocols(datasets, regimes)
     if not protocols:
         raise ConfigError(f"suite {suite!r} has no (dataset, regime) left after the selection")
-    out_dir = Path(out) if out is not None else default_out_dir()
+    out_dir = prepare_out_dir(out if out is not None else default_out_dir())
     if executor is not None:
         return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress)
     with make_executor(jobs, scheduler) as own:

@@ -5,6 +5,9 @@ Everything here is a function of the result files; `build_leaderboard` is the on
 
 from __future__ import annotations
 
+import sys
+import types
+
 _EXPORTS = {
     "StrategyInfo": "catalog",
     "builtin_catalog": "catalog",
@@ -49,3 +52,19 @@ __all__ = [
     "score",
     "strategy_bibtex",
 ]
+
+
+class _CallablePackage(types.ModuleType):
+    """``mmal_bench.leaderboard(results)`` scores results (the Python API, `mmal_bench.api.leaderboard`).
+
+    The API function and this package share the name ``mmal_bench.leaderboard``; once any module of the
+    package is imported, Python binds that name to the package, so the package itself is callable.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from mmal_bench.api import leaderboard  # resolved at call time: the API sits on top of this stage
+
+        return leaderboard(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

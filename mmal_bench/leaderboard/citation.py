@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from mmal_bench.data.suite import MIND_THE_GAP_BIBTEX
+import re
+
+from mmal_bench.data.suite import MIND_THE_GAP_BIBTEX, MMAL_BENCH_CITATION
 from mmal_bench.errors import ConfigError
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
@@ -66,37 +68,52 @@ BUILTIN_REFERENCES: dict[str, str] = {
 }
 
 
+def base_entry() -> str:
+    """The benchmark's own BibTeX entry, defined once in `mmal_bench.data.suite.MMAL_BENCH_CITATION`
+    (its first entry; the dataset cards, ``cite``, CITATION.cff and the HTML page all derive from it)."""
+    return MMAL_BENCH_CITATION.strip().split("\n@", 1)[0].strip()
+
+
+def bibtex_fields(entry: str) -> dict[str, str]:
+    """``{"key": ..., "title": ..., ...}`` of a BibTeX entry whose fields are one line each."""
+    fields = {"key": entry.split("{", 1)[1].split(",", 1)[0].strip()}
+    for name, value in re.findall(r"^\s*(\w+)\s*=\s*\{(.*)\},?\s*$", entry, flags=re.MULTILINE):
+        fields[name.lower()] = value
+    return fields
+
+
 def benchmark_bibtex(datasets: Mapping[str, str] | None = None, benchmark_version: str = BENCHMARK_VERSION) -> str:
-    """BibTeX of the benchmark; ``datasets`` (``name@version`` → fingerprint) go into the note so a
-    citation pins the exact data the numbers came from."""
+    """The benchmark's BibTeX (`base_entry`) with its version pinned; ``datasets`` (``name@version`` →
+    fingerprint) go into the note so a citation pins the exact data the numbers came from."""
     if datasets is None:
         datasets = standard_datasets()
     listed = "; ".join(f"{ref} ({fp.split(':', 1)[-1][:12]})" if fp else ref for ref, fp in sorted(datasets.items()))
     note = f"Benchmark version {benchmark_version}, package {PACKAGE_VERSION}"
     if listed:
         note += f". Datasets (fingerprint prefix): {listed}"
-    return "\n".join(
-        [
-            f"@misc{{mmalbench{benchmark_version.replace('.', '')},",
-            "  title = {mmal-bench: An Open Benchmark and Leaderboard for Multimodal Active Learning},",
-            "  author = {{mmal-bench contributors}},",
-            f"  year = {{{2026}}},",
-            f"  version = {{{benchmark_version}}},",
-            f"  note = {{{note}}}",
-            "}",
-        ]
-    )
+    entry = base_entry()
+    head, body = entry.split("\n", 1)
+    lines = [
+        line.rstrip().rstrip(",")
+        for line in body.rstrip().removesuffix("}").splitlines()
+        if line.strip() and not re.match(r"\s*(version|note)\s*=", line)
+    ]
+    lines += [f"  version = {{{benchmark_version}}}", f"  note = {{{note}}}"]
+    return head + "\n" + ",\n".join(lines) + "\n}"
 
 
 def standard_datasets() -> dict[str, str]:
     """``name@version`` → committed manifest fingerprint of every dataset in the standard suite."""
-    from mmal_bench.data.hub import committed_manifest
+    import json
+
     from mmal_bench.harness.suites import get_suite
+    from mmal_bench.paths import MANIFEST, committed_dataset_dir
 
     out = {}
     for name, version in get_suite("standard").dataset_refs():
-        manifest = committed_manifest(name, version)
-        out[f"{name}@{version}"] = str(manifest["fingerprint"]) if manifest else ""
+        # Read the manifest directly: `data.hub` imports `datasets` (~1 s), and `cite` must start fast.
+        path = committed_dataset_dir(name, version) / MANIFEST
+        out[f"{name}@{version}"] = str(json.loads(path.read_text())["fingerprint"]) if path.is_file() else ""
     return out
 
 

@@ -8,40 +8,8 @@ import pytest
 
 from mmal_bench.cli import main
 from mmal_bench.cli.run import parse_seeds
-from mmal_bench.data import registry
-from mmal_bench.data.suite import synthetic_entry
-from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec
 from mmal_bench.errors import ConfigError
-from mmal_bench.harness import suites
-from mmal_bench.harness.protocol import Regime
 from mmal_bench.harness.results import iter_result_files, read_result
-from mmal_bench.models.config import ModelConfig
-
-TINY_SPEC = GeneratorSpec(
-    modalities=(ModalitySpec("a", dim=4, informative=2, noise=0.3), ModalitySpec("b", dim=4, informative=2, noise=0.8, missing_pool=0.2)),
-    n_classes=3,
-    pool_size=80,
-    test_size=60,
-    seed=5,
-)
-
-
-@pytest.fixture
-def tiny_suite(monkeypatch):
-    entry = registry.register(synthetic_entry("cli-tiny", TINY_SPEC, pitfall="control", description="CLI test", ground_truth_rows=2000))
-    suite = suites.Suite(
-        name="clitest",
-        version="0.0.1",
-        regimes=(Regime("low", initial=6, batch_size=6, rounds=2),),
-        seeds=(0, 1),
-        model=ModelConfig(hidden_sizes=(8,), embed_dim=4, steps=5),
-        datasets=("cli-tiny",),
-        regime_overrides={},
-    )
-    monkeypatch.setitem(suites.SUITES, "clitest", suite)
-    yield suite
-    registry.unregister(entry.name, entry.version)
-
 
 def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Path, capsys) -> None:
     results = tmp_path / "results"
@@ -67,7 +35,7 @@ def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Pat
         (["--strategies", "nope"], "error: unknown strategy 'nope'; choose from: random, entropy"),
         (["--datasets", "nope"], "error: unknown dataset(s) nope for suite 'clitest'; choose from: cli-tiny"),
         (["--regimes", "huge"], "error: unknown regime(s) huge for suite 'clitest'; choose from: low"),
-        (["--seeds", "7"], "error: seed(s) [7] are not in suite 'clitest' (seeds [0, 1])"),
+        (["--seeds", "7"], "error: --seeds 7: seeds must be within the suite's published seeds (0-1)"),
         (["--seeds", "x"], "error: --seeds takes integers or ranges like 0-4, got 'x'"),
         (["--jobs", "0"], "error: --jobs must be at least 1, got 0"),
     ],

@@ -108,7 +108,7 @@ def test_results_of_another_protocol_are_never_mixed(tmp_path: Path) -> None:
 
 
 def test_seed_outside_the_protocol_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"seed\(s\) \[5\] are not in suite 'test' \(seeds \[0, 1\]\)"):
+    with pytest.raises(ConfigError, match=r"seed\(s\) 5 are not in suite 'test'; its published seeds are 0, 1"):
         run(tmp_path, seeds=[5])
 
 

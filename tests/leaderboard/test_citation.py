@@ -51,3 +51,26 @@ def test_citation_text_combines_all_three() -> None:
     assert "@misc{mmalbench" in text and MIND_THE_GAP_BIBTEX in text and "@article{me2024" in text
     assert "'random' has no paper of its own" in text
     assert _balanced(text)
+
+
+def test_one_citation_source_for_cite_and_citation_cff(capsys) -> None:
+    """`cite`, CITATION.cff and the dataset cards all carry the entry of `MMAL_BENCH_CITATION`."""
+    import yaml
+
+    from mmal_bench.cli import main
+    from mmal_bench.data.suite import MMAL_BENCH_CITATION
+    from mmal_bench.leaderboard.citation import base_entry, bibtex_fields
+    from mmal_bench.paths import REPO_ROOT
+
+    base = bibtex_fields(base_entry())
+    assert base_entry() in MMAL_BENCH_CITATION and {"key", "title", "author", "year"} <= set(base)
+    assert main(["cite"]) == 0
+    cited = bibtex_fields("@" + capsys.readouterr().out.split("\n@")[1].split("\n}\n")[0] + "\n}")
+    assert all(cited[k] == base[k] for k in ("key", "title", "author", "year"))
+    cff = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    for where in (cff, cff["preferred-citation"]):
+        assert where["title"] == base["title"]
+        assert [a["name"] for a in where["authors"]] == [base["author"].strip("{}")]
+    assert str(cff["preferred-citation"]["year"]) == base["year"]
+    mind_the_gap = bibtex_fields(MIND_THE_GAP_BIBTEX)
+    assert cff["references"][0]["title"] == mind_the_gap["title"]

@@ -371,8 +371,7 @@ def register_converted(cache_root: Path | None = None) -> list[DatasetEntry]:
 
     Entries read back their folder; nothing is registered for recipes that were never run.
     """
-    from mmal_bench.data.hub import MANIFEST
-    from mmal_bench.paths import dataset_cache_dir
+    from mmal_bench.paths import MANIFEST, dataset_cache_dir  # not data.hub: listing datasets must not import `datasets`
 
     done = []
     for recipe in RECIPES.values():

@@ -1,0 +1,117 @@
+"""Executors survive dying workers: a pool worker that dies is retried (bounded, as Dask does), and
+workers die with their parent instead of blocking forever as orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from mmal_bench.errors import ExecutorError
+from mmal_bench.harness.executors import ALLOWED_WORKER_DEATHS, LocalPoolExecutor
+
+
+def die_once(marker: str) -> int:
+    """Kill the worker the first time (as the OOM killer would), succeed when retried."""
+    if not os.path.exists(marker):
+        Path(marker).write_text("died")
+        os._exit(9)
+    return 42
+
+
+def always_die(_: object) -> int:
+    os._exit(9)
+
+
+def test_a_task_whose_worker_died_is_retried_on_a_fresh_pool(tmp_path: Path) -> None:
+    with LocalPoolExecutor(2) as pool:
+        got = sorted(pool.imap_unordered(die_once, [str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "a")]))
+    assert got == [42, 42, 42]
+
+
+def test_a_worker_that_keeps_dying_is_one_error_not_a_traceback() -> None:
+    with LocalPoolExecutor(1) as pool, pytest.raises(ExecutorError, match=f"died {ALLOWED_WORKER_DEATHS + 1} times"):
+        list(pool.imap_unordered(always_die, [0]))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_workers_die_with_their_parent() -> None:
+    script = (
+        "import os, signal, time\n"
+        "from mmal_bench.harness.executors import LocalPoolExecutor\n"
+        "pool = LocalPoolExecutor(2)\n"
+        "list(pool.imap_unordered(time.sleep, [0.0, 0.0]))\n"
+        "workers = [p.pid for p in pool._pool._processes.values()]\n"
+        "print(' '.join(map(str, workers)), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == -signal.SIGKILL, done.stderr[-500:]
+    workers = [int(p) for p in done.stdout.split()]
+    assert len(workers) == 2
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_dask_scheduler_that_died_is_one_error(monkeypatch) -> None:
+    """What the client raises once the scheduler is gone (1.0.0 showed a `TypeError` traceback)
+    becomes one `ExecutorError`; a task's own exception is still re-raised unchanged."""
+    import dask.distributed
+
+    from mmal_bench.harness.executors import DaskExecutor
+
+    class GoneClient:
+        status = "closed"
+
+        def submit(self, fn, task, pure):  # noqa: ARG002 - the Client.submit signature
+            return types.SimpleNamespace(cancel=lambda: None)
+
+        def close(self) -> None:
+            pass
+
+    def lost_scheduler(futures, with_results):  # noqa: ARG001
+        raise TypeError("'NoneType' object is not subscriptable")
+        yield
+
+    class CancelledFuture:
+        status = "cancelled"
+
+        def cancel(self) -> None:
+            pass
+
+    def cancelled_by_lost_scheduler(futures, with_results):  # noqa: ARG001
+        # What dask.distributed does when the scheduler process is killed mid-run (observed with a
+        # real `dask scheduler` + `dask worker`): the futures come back cancelled, the error as result.
+        from distributed.client import FutureCancelledError
+
+        yield CancelledFuture(), FutureCancelledError("lost", "scheduler-connection-lost")
+
+    executor = object.__new__(DaskExecutor)
+    executor.address, executor._client, executor._cluster = "tcp://10.0.0.1:8786", GoneClient(), None
+    monkeypatch.setattr(dask.distributed, "as_completed", lost_scheduler)
+    with pytest.raises(ExecutorError, match=r"the Dask scheduler tcp://10.0.0.1:8786 stopped answering \(TypeError\)"):
+        list(executor.imap_unordered(abs, [1]))
+    monkeypatch.setattr(dask.distributed, "as_completed", cancelled_by_lost_scheduler)
+    with pytest.raises(ExecutorError, match=r"stopped answering \(task cancelled: FutureCancelledError\)"):
+        list(executor.imap_unordered(abs, [1]))
+    monkeypatch.setattr(dask.distributed, "as_completed", lost_scheduler)
+    GoneClient.status = "running"
+    GoneClient.nthreads = lambda self: {"w": 1}
+    with pytest.raises(TypeError):  # the scheduler answers: the error is the task's own
+        list(executor.imap_unordered(abs, [1]))
