@@ -76,7 +76,7 @@ def test_hang_is_killed_then_crash_reported_then_restart(proxy, problem) -> None
     before = child_pids()
     with pytest.raises(StrategyError, match=r"strategy 'moody': exceeded the 1 s time limit while answering select\(\); the strategy process was stopped"):
         proxy.select(view, model, 2, np.random.default_rng(0))
-    assert len(child_pids()) == len(before) - 1  # killed and reaped
+    assert before and not set(before) & set(child_pids())  # the worker (and its re-check twin) killed and reaped
     with pytest.raises(StrategyError, match=r"strategy 'moody': the strategy process died while answering select\(\) \(exit code 3"):
         proxy.select(view, model, 1, np.random.default_rng(0))  # a fresh worker, which then exits
     assert len(proxy.select(view, model, 3, np.random.default_rng(0))) == 3  # and another fresh one
