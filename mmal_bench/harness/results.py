@@ -66,6 +66,19 @@ class Provenance(_Strict):
     strategy_source_hash: str
     protocol_hash: str
     packages: dict[str, str]
+    #: sha256 over the files of the ``mmal_bench`` package that produced the number (`harness_hash`).
+    harness_hash: str | None = None
+    #: Whether the strategy ran in the submission jail (``False``: the unjailed development mode,
+    #: never official); ``None`` for built-ins, which run in the harness's own process.
+    jailed: bool | None = None
+    #: Which instance of the dataset was scored: 0 is the public one, others are hidden instances.
+    instance: int | None = None
+    #: Key id of the maintainers' key whose signature the file carries (official results only).
+    signed_by: str | None = None
+
+
+#: Provenance fields added after schema 1: hashed only when set, so files written before them keep their hash.
+LATER_PROVENANCE_FIELDS = ("harness_hash", "jailed", "instance", "signed_by")
 
 
 class Summary(_Strict):
@@ -86,6 +99,8 @@ class CellResult(_Strict):
     rounds: list[RoundRecord]
     summary: Summary
     content_hash: str = ""
+    #: Ed25519 signature (hex) of ``content_hash`` by the key ``provenance.signed_by`` (official results).
+    signature: str | None = None
 
     @property
     def key(self) -> CellKey:
@@ -119,8 +134,12 @@ def canonical_json(payload: object) -> str:
 
 
 def content_hash(result: CellResult) -> str:
-    """sha256 over the canonical JSON of ``result`` without its ``content_hash`` field."""
-    body = result.model_dump(mode="json", exclude={"content_hash"})
+    """sha256 over the canonical JSON of ``result`` without its ``content_hash`` and ``signature`` fields
+    (and without later provenance fields that are unset)."""
+    body = result.model_dump(mode="json", exclude={"content_hash", "signature"})
+    for name in LATER_PROVENANCE_FIELDS:
+        if body["provenance"].get(name) is None:
+            body["provenance"].pop(name, None)
     return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -133,7 +152,7 @@ def write_result(root: Path, result: CellResult) -> Path:
     sealed = result.sealed()
     path = result_path(root, sealed.key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True, allow_nan=False) + "\n"
+    text = json.dumps(_without_unset(sealed), indent=1, sort_keys=True, allow_nan=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp creates 0600; results are shared, read-only data
@@ -146,6 +165,31 @@ def write_result(root: Path, result: CellResult) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _without_unset(result: CellResult) -> dict:
+    """The file's JSON: later optional fields that are unset are left out (older files stay byte-identical)."""
+    body = result.model_dump(mode="json")
+    if body.get("signature") is None:
+        body.pop("signature", None)
+    for name in LATER_PROVENANCE_FIELDS:
+        if body["provenance"].get(name) is None:
+            body["provenance"].pop(name, None)
+    return body
+
+
+def harness_hash() -> str:
+    """sha256 over every file of the installed ``mmal_bench`` package (sorted relative paths + bytes).
+
+    Bytecode caches are skipped; everything else (code, suite and calibration data) is what a result
+    depends on, so an edited harness shows as another hash.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
 
 
 def read_result(path: Path) -> CellResult:
