@@ -67,6 +67,13 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def instance_secret(key: Ed25519PrivateKey) -> bytes:
+    """The secret the hidden dataset instances are derived from: bound to the maintainers' private key,
+    so one key file both signs official results and chooses their instances."""
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return hashlib.sha256(b"mmal-bench hidden instances\0" + raw).digest()
+
+
 def trusted_keys(folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
     """The public keys under ``folder`` (default `TRUSTED_KEYS_DIR`) by key id; an unreadable key file
     is an error, not skipped."""

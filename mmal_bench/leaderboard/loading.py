@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import CellResult, iter_result_files, read_result
+from mmal_bench.harness.results import CellResult, iter_result_files, read_result, tree_hash
 from mmal_bench.leaderboard.catalog import StrategyInfo, builtin_catalog
 
 #: ``fingerprint_of(name, version)`` -> the fingerprint recorded in the dataset's manifest.
@@ -147,8 +147,16 @@ def load_results(
     if definition_of == "auto":
         definition_of = suite_definition if fingerprint_of is manifest_fingerprint else None
     definition = definition_of(suite) if definition_of is not None else None
+    signed_by_path = dict(zip(paths, signed, strict=True))
 
     fingerprints: dict[tuple[str, str], str] = {}
+    folder_hashes: dict[Path, str] = {}
+
+    def folder_hash(folder: Path) -> str:
+        if folder not in folder_hashes:
+            folder_hashes[folder] = tree_hash(folder)
+        return folder_hashes[folder]
+
     for path, result in zip(paths, results, strict=True):
         prov = result.provenance
         if verify_sources:
@@ -162,9 +170,16 @@ def load_results(
                     f"{path}: strategy source hash {prov.strategy_source_hash} does not match the current source of "
                     f"{prov.strategy!r} ({info.source_hash}); re-run this strategy"
                 )
+            if prov.submission_hash is not None and (info.folder is None or folder_hash(info.folder) != prov.submission_hash):
+                raise ResultIntegrityError(
+                    f"{path}: submission folder hash {prov.submission_hash} does not match the current folder of {prov.strategy!r}; re-submit it"
+                )
         if definition is not None:
             check_against_definition(path, result, definition)
-        if fingerprint_of is not None:
+        if prov.instance:  # a hidden instance: its fingerprint is vouched for by the maintainers' signature
+            if not signed_by_path[path]:
+                raise ResultIntegrityError(f"{path}: a result on hidden instance {prov.instance} must be signed by a trusted key")
+        elif fingerprint_of is not None:
             key = (prov.dataset, prov.dataset_version)
             if key not in fingerprints:
                 try:

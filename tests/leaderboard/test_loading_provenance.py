@@ -44,6 +44,7 @@ def test_committed_files_load_and_are_unsigned(tmp_path: Path) -> None:
     [
         ({"protocol_hash": "sha256:" + "0" * 64}, r"protocol hash sha256:0+ differs from suite '\w+''s current protocol"),
         ({"benchmark_version": "0.9.0"}, r"benchmark version 0.9.0 is not this release's"),
+        ({"instance": 1}, r"a result on hidden instance 1 must be signed by a trusted key"),
     ],
 )
 def test_resealed_folder_is_refused(tmp_path: Path, change: dict, message: str) -> None:
