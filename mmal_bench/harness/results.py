@@ -68,6 +68,8 @@ class Provenance(_Strict):
     packages: dict[str, str]
     #: sha256 over the files of the ``mmal_bench`` package that produced the number (`harness_hash`).
     harness_hash: str | None = None
+    #: sha256 over every file of the submission folder (`tree_hash`), for submitted strategies.
+    submission_hash: str | None = None
     #: Whether the strategy ran in the submission jail (``False``: the unjailed development mode,
     #: never official); ``None`` for built-ins, which run in the harness's own process.
     jailed: bool | None = None
@@ -78,7 +80,7 @@ class Provenance(_Strict):
 
 
 #: Provenance fields added after schema 1: hashed only when set, so files written before them keep their hash.
-LATER_PROVENANCE_FIELDS = ("harness_hash", "jailed", "instance", "signed_by")
+LATER_PROVENANCE_FIELDS = ("harness_hash", "submission_hash", "jailed", "instance", "signed_by")
 
 
 class Summary(_Strict):
@@ -178,18 +180,21 @@ def _without_unset(result: CellResult) -> dict:
     return body
 
 
-def harness_hash() -> str:
-    """sha256 over every file of the installed ``mmal_bench`` package (sorted relative paths + bytes).
-
-    Bytecode caches are skipped; everything else (code, suite and calibration data) is what a result
-    depends on, so an edited harness shows as another hash.
-    """
-    package = Path(__file__).resolve().parents[1]
+def tree_hash(folder: Path) -> str:
+    """sha256 over every file under ``folder``: sorted relative paths and the sha256 of each file's bytes
+    (bytecode caches skipped), so any changed, added or removed file shows as another hash."""
+    folder = Path(folder)
     digest = hashlib.sha256()
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.relative_to(folder).parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return "sha256:" + digest.hexdigest()
+
+
+def harness_hash() -> str:
+    """`tree_hash` of the installed ``mmal_bench`` package: code, suite and calibration data, so an
+    edited harness shows as another hash."""
+    return tree_hash(Path(__file__).resolve().parents[1])
 
 
 def read_result(path: Path) -> CellResult:

@@ -354,12 +354,33 @@ def _checked_state(value: Any, label: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@dataclass
+class _Session:
+    """The live workers of one submission in this process, shared by every copy of its proxy.
+
+    The harness unpickles a fresh proxy for every group of cells it sends to a pool process; sharing
+    the session keeps one jailed worker per process (the jail and torch import cost seconds), one
+    total query-time budget, and one determinism re-check schedule.
+    """
+
+    worker: _Worker | None = None
+    checker: _Worker | None = None
+    queries: int = 0
+    seconds_used: float = 0.0
+    recheck_key: bytes = b""  # which queries are re-checked: unpredictable to the strategy
+
+
+#: Sessions of this process by (strategy path, limits).
+_SESSIONS: dict[tuple[str, SandboxLimits], _Session] = {}
+
+
 class SandboxedStrategy(Strategy):
     """A submitted strategy running in the jail; use it wherever a `Strategy` is expected.
 
-    The worker starts on the first `select` (or `start`) in whichever process the proxy lives: pickling
-    the proxy (to send it to a harness worker) carries only the path and limits. After a crash or a
-    timeout the next `select` starts a fresh worker.
+    The worker starts on the first `select` (or `start`) in whichever process the proxy lives, and is
+    shared by every copy of the proxy in that process: pickling the proxy (to send it to a harness
+    worker) carries only the path and limits. After a crash or a timeout the next `select` starts a
+    fresh worker; `close` stops them.
     """
 
     name = "sandboxed"
@@ -371,11 +392,7 @@ class SandboxedStrategy(Strategy):
         self.source_hash = source_hash
         self.limits = limits or SandboxLimits()
         self.declared_stateful: bool | None = None
-        self.query_seconds_used = 0.0
-        self._worker: _Worker | None = None
-        self._checker: _Worker | None = None
-        self._recheck_key = os.urandom(16)  # which queries are re-checked: unpredictable to the strategy
-        self._queries = 0
+        self._session: _Session | None = None
 
     @property
     def label(self) -> str:
@@ -387,13 +404,29 @@ class SandboxedStrategy(Strategy):
             self.start()
         return bool(self.declared_stateful)
 
+    @property
+    def session(self) -> _Session:
+        if self._session is None:
+            self._session = _SESSIONS.setdefault((str(self.path), self.limits), _Session(recheck_key=os.urandom(16)))
+        return self._session
+
+    @property
+    def _worker(self) -> _Worker | None:
+        return self.session.worker
+
+    @property
+    def query_seconds_used(self) -> float:
+        """Query seconds this submission used in this process (what the total budget counts)."""
+        return self.session.seconds_used
+
     def start(self) -> SandboxedStrategy:
         """Start the worker now (imports ``strategy.py``): load errors surface here, one line each."""
-        if self._worker is None or not self._worker.alive():
+        session = self.session
+        if session.worker is None or not session.worker.alive():
             require_jail(self.limits)
-            self._worker = _Worker(self.path, self.limits, self.label)
-            self._worker.pause()
-            self.declared_stateful = self._worker.stateful
+            session.worker = _Worker(self.path, self.limits, self.label)
+            session.worker.pause()
+        self.declared_stateful = session.worker.stateful
         return self
 
     @property
@@ -427,7 +460,7 @@ class SandboxedStrategy(Strategy):
         """One query to ``worker`` under the per-query limits (and the total budget when ``timed``)."""
         limit = self.limits.query_seconds
         if timed and self.limits.total_seconds is not None:
-            left = self.limits.total_seconds - self.query_seconds_used
+            left = self.limits.total_seconds - self.session.seconds_used
             if left <= 0:
                 self.close()
                 raise StrategyError(f"{self.label}: used up the total query-time budget of {self.limits.total_seconds:g} s")
@@ -445,7 +478,7 @@ class SandboxedStrategy(Strategy):
             raise
         finally:
             if timed:
-                self.query_seconds_used += time.monotonic() - started
+                self.session.seconds_used += time.monotonic() - started
         if not header.get("ok"):
             error = str(header.get("error", "unknown error"))[:300]
             if header.get("kind") == "memory" or "can't allocate memory" in error or "Unable to allocate" in error:
@@ -457,17 +490,19 @@ class SandboxedStrategy(Strategy):
         return header, ids_from_output(array, self.label)
 
     def _should_recheck(self, request: dict[str, Any]) -> bool:
-        self._queries += 1
-        if self._queries == 1:
+        self.session.queries += 1
+        if self.session.queries == 1:
             return True
-        digest = hmac.new(self._recheck_key, json.dumps(request["rng_state"], sort_keys=True).encode(), hashlib.sha256).digest()
+        digest = hmac.new(self.session.recheck_key, json.dumps(request["rng_state"], sort_keys=True).encode(), hashlib.sha256).digest()
         return int.from_bytes(digest[:4], "big") < self.limits.recheck_share * 2**32
 
     def _recheck(self, request: dict[str, Any], header: dict[str, Any], ids: np.ndarray, batch_size: int) -> None:
         """Re-run ``request`` in a second worker that never saw it; the answer must be identical."""
-        if self._checker is None or not self._checker.alive():
-            self._checker = _Worker(self.path, self.limits, self.label)
-        again, again_ids = self._ask(self._checker, request, batch_size, timed=False)
+        session = self.session
+        if session.checker is None or not session.checker.alive():
+            session.checker = _Worker(self.path, self.limits, self.label)
+            session.checker.pause()
+        again, again_ids = self._ask(session.checker, request, batch_size, timed=False)
         same = np.array_equal(ids, again_ids) and again.get("rng_state") == header.get("rng_state") and again.get("new_state") == header.get("new_state")
         if not same:
             self.close()
@@ -477,11 +512,15 @@ class SandboxedStrategy(Strategy):
             )
 
     def close(self) -> None:
-        """Stop the workers (idempotent)."""
-        for worker in (self._worker, self._checker):
-            if worker is not None:
-                worker.close()
-        self._worker = self._checker = None
+        """Stop the workers of this submission in this process (idempotent); budget and schedule restart."""
+        session = _SESSIONS.pop((str(self.path), self.limits), None)
+        for s in (session, self._session):
+            if s is not None:
+                for worker in (s.worker, s.checker):
+                    if worker is not None:
+                        worker.close()
+                s.worker = s.checker = None
+        self._session = None
 
     def __enter__(self) -> SandboxedStrategy:
         return self.start()
@@ -491,7 +530,7 @@ class SandboxedStrategy(Strategy):
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_worker"] = state["_checker"] = None
+        state["_session"] = None  # the workers live in the process that started them
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -66,8 +66,8 @@ def test_prints_do_not_break_the_protocol(proxy, problem) -> None:
 def test_pickles_without_its_process(proxy) -> None:
     proxy.start()
     clone = pickle.loads(pickle.dumps(proxy))
-    assert clone._worker is None and clone.name == "moody" and clone.limits == proxy.limits
-    assert proxy._worker is not None
+    assert clone.__dict__["_session"] is None and clone.name == "moody" and clone.limits == proxy.limits
+    assert proxy._worker is not None and clone._worker is proxy._worker  # copies in one process share one worker
 
 
 def test_hang_is_killed_then_crash_reported_then_restart(proxy, problem) -> None:
