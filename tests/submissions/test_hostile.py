@@ -254,3 +254,12 @@ def test_unjailed_mode_must_be_asked_for(monkeypatch, tmp_path) -> None:
         proxy.start()
     assert proxy._worker is None
     assert sys.platform == "linux"
+
+
+def test_unjailed_development_mode_runs_only_when_asked(tmp_path, problem) -> None:
+    proxy = SandboxedStrategy(make_submission(tmp_path, "dev") / "strategy.py", name="dev", limits=SandboxLimits(jail=False, recheck_share=0.0))
+    view, model = problem
+    try:
+        assert len(proxy.select(view, model, 5, np.random.default_rng(0))) == 5
+    finally:
+        proxy.close()
