@@ -1,5 +1,7 @@
-"""Leaderboard and sandbox costs: building the leaderboard from a standard-suite-sized set of result
-files, and the per-query overhead of running a strategy in the sandbox process vs in-process.
+"""Leaderboard and jail costs: building the leaderboard from a standard-suite-sized set of result
+files, the per-query overhead of running a strategy in the jail vs in-process, and the per-cell
+overhead on quick-suite cells (one jailed worker per process, shared by its cells; the first query
+of a process is re-run in a second worker for the determinism check).
 
 Run: python benchmarks/bench_leaderboard.py   (prints tables; timings on a shared 2-core machine are noisy)
 """
@@ -49,7 +51,7 @@ def bench_sandbox(n_pool: int = 5000, repeats: int = 20) -> list[list[object]]:
 
     from mmal_bench.models.config import ModelConfig
     from mmal_bench.models.trainer import train_model
-    from mmal_bench.submissions.sandbox import SandboxedStrategy
+    from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits
 
     torch.set_num_threads(1)  # as in the harness's workers and the sandbox worker: a fair comparison
     pool = tiny_pool(n_pool, 3, 0)
@@ -61,7 +63,7 @@ def bench_sandbox(n_pool: int = 5000, repeats: int = 20) -> list[list[object]]:
     spec.loader.exec_module(module)
     local = module.InformationDensity()
     t = time.perf_counter()
-    proxy = SandboxedStrategy(path, name="information-density").start()
+    proxy = SandboxedStrategy(path, name="information-density", limits=SandboxLimits(recheck_share=0.0)).start()
     start_s = time.perf_counter() - t
     rows = []
     try:
@@ -75,11 +77,54 @@ def bench_sandbox(n_pool: int = 5000, repeats: int = 20) -> list[list[object]]:
         assert np.array_equal(local.select(view, model, 100, np.random.default_rng(0)), proxy.select(view, model, 100, np.random.default_rng(0)))
     finally:
         proxy.close()
-    print(f"(sandbox worker start incl. torch import: {start_s:.2f} s, once per submission and process)")
+    print(f"(jailed worker start incl. torch import: {start_s:.2f} s, once per submission and process)")
     return rows
+
+
+def bench_cells(n_cells: int = 4, repeats: int = 3) -> list[list[object]]:
+    """Wall seconds of ``n_cells`` quick-suite cells (first protocol, seeds 0..n-1) of the example
+    submission run in-process vs jailed, interleaved, ``repeats`` times; the jailed run pays one worker
+    start and one determinism re-check worker for all its cells, as a pool process of `submit` does."""
+    import importlib.util
+
+    import torch
+
+    from mmal_bench.data.hub import load_benchmark
+    from mmal_bench.harness.loop import StrategyEntry, run_group
+    from mmal_bench.harness.suites import get_suite
+    from mmal_bench.submissions.sandbox import SandboxedStrategy
+
+    torch.set_num_threads(1)
+    protocol = get_suite("quick").protocols()[0]
+    data = load_benchmark(protocol.dataset, protocol.dataset_version)
+    path = REPO_ROOT / "submissions" / "information-density" / "strategy.py"
+    spec = importlib.util.spec_from_file_location("idens_cells", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    times: dict[str, list[float]] = {"built-in (in-process)": [], "jailed": []}
+    for _ in range(repeats):
+        for label in times:
+            strategy = module.InformationDensity() if label != "jailed" else SandboxedStrategy(path, name="information-density")
+            entry = StrategyEntry.of(strategy, source_hash="sha256:bench", name="information-density")
+            t = time.perf_counter()
+            try:
+                for seed in protocol.seeds[:n_cells]:
+                    outcome = run_group(data, protocol, seed, [entry])
+                    assert not outcome.failures, outcome.failures
+            finally:
+                if label == "jailed":
+                    strategy.close()
+            times[label].append(time.perf_counter() - t)
+    base = np.median(times["built-in (in-process)"])
+    return [
+        [label, f"{protocol.dataset_ref} {protocol.regime.name}", n_cells, f"{min(t) / n_cells:.2f}", f"{np.median(t) / n_cells:.2f}", f"{np.median(t) / base:.2f}x"]
+        for label, t in times.items()
+    ]
 
 
 if __name__ == "__main__":
     print(tabulate(bench_build(), headers=["result files", "strategies", "plots", "build seconds"], tablefmt="github"))
     print()
     print(tabulate(bench_sandbox(), headers=["select()", "pool rows", "median ms", "ids"], tablefmt="github"))
+    print()
+    print(tabulate(bench_cells(), headers=["cells", "protocol", "cells per run", "min s/cell", "median s/cell", "vs built-in"], tablefmt="github"))

@@ -67,6 +67,21 @@ class Provenance(_Strict):
     strategy_source_hash: str
     protocol_hash: str
     packages: dict[str, str]
+    #: sha256 over the files of the ``mmal_bench`` package that produced the number (`harness_hash`).
+    harness_hash: str | None = None
+    #: sha256 over every file of the submission folder (`tree_hash`), for submitted strategies.
+    submission_hash: str | None = None
+    #: Whether the strategy ran in the submission jail (``False``: the unjailed development mode,
+    #: never official); ``None`` for built-ins, which run in the harness's own process.
+    jailed: bool | None = None
+    #: Which instance of the dataset was scored: 0 is the public one, others are hidden instances.
+    instance: int | None = None
+    #: Key id of the maintainers' key whose signature the file carries (official results only).
+    signed_by: str | None = None
+
+
+#: Provenance fields added after schema 1: hashed only when set, so files written before them keep their hash.
+LATER_PROVENANCE_FIELDS = ("harness_hash", "submission_hash", "jailed", "instance", "signed_by")
 
 
 class Summary(_Strict):
@@ -87,6 +102,8 @@ class CellResult(_Strict):
     rounds: list[RoundRecord]
     summary: Summary
     content_hash: str = ""
+    #: Ed25519 signature (hex) of ``content_hash`` by the key ``provenance.signed_by`` (official results).
+    signature: str | None = None
 
     @property
     def key(self) -> CellKey:
@@ -120,8 +137,12 @@ def canonical_json(payload: object) -> str:
 
 
 def content_hash(result: CellResult) -> str:
-    """sha256 over the canonical JSON of ``result`` without its ``content_hash`` field."""
-    body = result.model_dump(mode="json", exclude={"content_hash"})
+    """sha256 over the canonical JSON of ``result`` without its ``content_hash`` and ``signature`` fields
+    (and without later provenance fields that are unset)."""
+    body = result.model_dump(mode="json", exclude={"content_hash", "signature"})
+    for name in LATER_PROVENANCE_FIELDS:
+        if body["provenance"].get(name) is None:
+            body["provenance"].pop(name, None)
     return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -137,7 +158,7 @@ def write_result(root: Path, result: CellResult) -> Path:
     """
     sealed = result.sealed()
     path = result_path(root, sealed.key)
-    text = json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True, allow_nan=False) + "\n"
+    text = json.dumps(_without_unset(sealed), indent=1, sort_keys=True, allow_nan=False) + "\n"
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +184,34 @@ def _reject_non_finite(token: str) -> float:
     # json.loads would turn NaN / Infinity into floats; a result file never holds them (written with
     # allow_nan=False), so one that does was corrupted after writing.
     raise ValueError(f"non-finite number {token} (result files never hold NaN or Infinity)")
+
+
+def _without_unset(result: CellResult) -> dict:
+    """The file's JSON: later optional fields that are unset are left out (older files stay byte-identical)."""
+    body = result.model_dump(mode="json")
+    if body.get("signature") is None:
+        body.pop("signature", None)
+    for name in LATER_PROVENANCE_FIELDS:
+        if body["provenance"].get(name) is None:
+            body["provenance"].pop(name, None)
+    return body
+
+
+def tree_hash(folder: Path) -> str:
+    """sha256 over every file under ``folder``: sorted relative paths and the sha256 of each file's bytes
+    (bytecode caches skipped), so any changed, added or removed file shows as another hash."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.relative_to(folder).parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def harness_hash() -> str:
+    """`tree_hash` of the installed ``mmal_bench`` package: code, suite and calibration data, so an
+    edited harness shows as another hash."""
+    return tree_hash(Path(__file__).resolve().parents[1])
 
 
 def read_result(path: Path) -> CellResult:

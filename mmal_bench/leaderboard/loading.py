@@ -1,7 +1,9 @@
 """Load the result files of one suite and prove they belong on one leaderboard.
 
-Every file is schema- and hash-checked (`read_result`), its strategy source hash compared with the
-current source and its dataset fingerprint with the dataset manifest; mixed versions are refused.
+Every file is schema- and hash-checked (`read_result`), its signature verified against the trusted
+keys (signed files are the official ones), its strategy source hash compared with the current source,
+its dataset fingerprint with the dataset manifest, and its protocol hash, benchmark version, round
+count and seed with the *current* suite definition; mixed versions are refused.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmal_bench.errors import ResultIntegrityError
-from mmal_bench.harness.results import CellResult, iter_result_files, read_result
+from mmal_bench.harness.protocol import Protocol
+from mmal_bench.harness.results import CellResult, iter_result_files, read_result, tree_hash
 from mmal_bench.leaderboard.catalog import StrategyInfo, builtin_catalog
 
 #: ``fingerprint_of(name, version)`` -> the fingerprint recorded in the dataset's manifest.
 FingerprintLookup = Callable[[str, str], str]
+#: ``definition_of(suite)`` -> the suite's protocols by (dataset, dataset version, regime).
+DefinitionLookup = Callable[[str], Mapping[tuple[str, str, str], Protocol]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class LoadedResults:
     benchmark_version: str
     results: tuple[CellResult, ...]
     paths: tuple[Path, ...]
+    #: Per result: signed by a trusted maintainers' key (an official score).
+    signed: tuple[bool, ...] = ()
 
     @property
     def strategies(self) -> tuple[str, ...]:
@@ -53,6 +60,37 @@ def manifest_fingerprint(name: str, version: str) -> str:
         raise LookupError(f"datasets/{name}/{version}/manifest.json is not in the repository and no verified local build: {exc}") from None
 
 
+def suite_definition(suite: str) -> dict[tuple[str, str, str], Protocol]:
+    """The current definition of ``suite``: its protocols by (dataset, dataset version, regime)."""
+    from mmal_bench.harness.suites import get_suite
+
+    return {(p.dataset, p.dataset_version, p.regime.name): p for p in get_suite(suite).protocols()}
+
+
+def check_against_definition(path: Path, result: CellResult, definition: Mapping[tuple[str, str, str], Protocol]) -> None:
+    """Refuse a result that the current suite definition would not have produced (one line naming ``path``)."""
+    from mmal_bench.version import BENCHMARK_VERSION
+
+    prov = result.provenance
+    if prov.benchmark_version != BENCHMARK_VERSION:
+        raise ResultIntegrityError(
+            f"{path}: benchmark version {prov.benchmark_version} is not this release's {BENCHMARK_VERSION}; "
+            f"render it with mmal-bench {prov.benchmark_version} or re-run it"
+        )
+    protocol = definition.get((prov.dataset, prov.dataset_version, prov.regime))
+    if protocol is None:
+        raise ResultIntegrityError(f"{path}: {prov.dataset}@{prov.dataset_version} regime {prov.regime} is not part of suite {prov.suite!r}")
+    if prov.protocol_hash != protocol.protocol_hash:
+        raise ResultIntegrityError(
+            f"{path}: protocol hash {prov.protocol_hash} differs from suite {prov.suite!r}'s current protocol ({protocol.protocol_hash}); re-run it"
+        )
+    if len(result.rounds) != protocol.regime.rounds + 1 or prov.seed not in protocol.seeds:
+        raise ResultIntegrityError(
+            f"{path}: {len(result.rounds)} rounds / seed {prov.seed} do not fit the protocol "
+            f"({protocol.regime.rounds + 1} rounds, seeds {list(protocol.seeds)})"
+        )
+
+
 def suites_in(root: Path) -> list[str]:
     """Names of the suites with a folder under the results root (hidden/staging folders skipped)."""
     root = Path(root)
@@ -66,6 +104,7 @@ def load_results(
     catalog: Mapping[str, StrategyInfo] | None = None,
     fingerprint_of: FingerprintLookup | None = manifest_fingerprint,
     verify_sources: bool = True,
+    definition_of: DefinitionLookup | None | str = "auto",
 ) -> LoadedResults:
     """Read and verify every result file of ``suite`` under ``root``.
 
@@ -77,6 +116,8 @@ def load_results(
         it, or whose recorded source hash differs from the catalog's, is rejected when
         ``verify_sources`` is on.
     fingerprint_of: dataset manifest lookup; ``None`` skips the manifest check (tests of the maths only).
+    definition_of: the current suite definition (`suite_definition`); ``"auto"`` checks against it
+        whenever the real manifests are checked (tests of the maths that fake the datasets skip both).
 
     Raises `ResultIntegrityError` naming the first offending file, or naming the conflicting values
     when benchmark versions, dataset fingerprints or protocol hashes are mixed.
@@ -99,8 +140,23 @@ def load_results(
     if not paths:
         raise ResultIntegrityError(f"{root / suite} holds no result files; run `mmal-bench run --suite {suite}` first")
     results = [read_result(p) for p in paths]
+    from mmal_bench.harness.signing import trusted_keys, verify_signature
+
+    keys = trusted_keys()
+    signed = [verify_signature(r, keys, p) for p, r in zip(paths, results, strict=True)]
+    if definition_of == "auto":
+        definition_of = suite_definition if fingerprint_of is manifest_fingerprint else None
+    definition = definition_of(suite) if definition_of is not None else None
+    signed_by_path = dict(zip(paths, signed, strict=True))
 
     fingerprints: dict[tuple[str, str], str] = {}
+    folder_hashes: dict[Path, str] = {}
+
+    def folder_hash(folder: Path) -> str:
+        if folder not in folder_hashes:
+            folder_hashes[folder] = tree_hash(folder)
+        return folder_hashes[folder]
+
     for path, result in zip(paths, results, strict=True):
         prov = result.provenance
         if verify_sources:
@@ -114,7 +170,16 @@ def load_results(
                     f"{path}: strategy source hash {prov.strategy_source_hash} does not match the current source of "
                     f"{prov.strategy!r} ({info.source_hash}); re-run this strategy"
                 )
-        if fingerprint_of is not None:
+            if prov.submission_hash is not None and (info.folder is None or folder_hash(info.folder) != prov.submission_hash):
+                raise ResultIntegrityError(
+                    f"{path}: submission folder hash {prov.submission_hash} does not match the current folder of {prov.strategy!r}; re-submit it"
+                )
+        if definition is not None:
+            check_against_definition(path, result, definition)
+        if prov.instance:  # a hidden instance: its fingerprint is vouched for by the maintainers' signature
+            if not signed_by_path[path]:
+                raise ResultIntegrityError(f"{path}: a result on hidden instance {prov.instance} must be signed by a trusted key")
+        elif fingerprint_of is not None:
             key = (prov.dataset, prov.dataset_version)
             if key not in fingerprints:
                 try:
@@ -135,6 +200,7 @@ def load_results(
         benchmark_version=results[0].provenance.benchmark_version,
         results=tuple(results[i] for i in order),
         paths=tuple(paths[i] for i in order),
+        signed=tuple(signed[i] for i in order),
     )
 
 

@@ -1,17 +1,25 @@
-"""Run a submitted strategy in a separate process with a per-query time limit and a memory limit.
+"""Run a submitted strategy in the jail, with a parent that never trusts it.
 
 `SandboxedStrategy` is a `Strategy` proxy: its `select` sends only what the view holds (never unbought
-labels), the fitted model, the batch size and the RNG state to a persistent worker process
-(`mmal_bench.submissions.worker`), and turns crashes, hangs and malformed output into `StrategyError`.
+labels), the fitted model, the batch size, the RNG state (and the run state of a stateful strategy) to
+a persistent jailed worker (`mmal_bench.submissions.worker` inside `mmal_bench.submissions.jail`), and
+turns crashes, hangs, floods and malformed output into one-line `StrategyError`s. The parent bounds
+every frame it reads, puts a deadline on every read and write, stops the worker (SIGSTOP) between
+queries so nothing computes off the clock, and counts the worker's CPU time per query and in total.
+A sample of queries is re-run in a second, fresh worker to catch hidden nondeterminism.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import hmac
 import io
 import json
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,80 +31,227 @@ from typing import Any
 
 import numpy as np
 
-from mmal_bench.errors import StrategyError
+from mmal_bench.errors import StrategyError, SubmissionError
 from mmal_bench.models.base import FittedModel
 from mmal_bench.strategies.base import PoolView, Strategy
+from mmal_bench.submissions.jail import SUBMISSION_MOUNT, JailLimits, jail_command, jail_missing, seccomp_filter
 from mmal_bench.submissions.worker import HEADER
 
 # One BLAS/OpenMP thread and few malloc arenas: predictable memory under RLIMIT_AS, fair timings.
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
+WORKER_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONNOUSERSITE": "1",
+}
+#: Address space the interpreter needs for numpy + torch + the model classes before the strategy
+#: allocates anything (VmPeak measured 1.9 GB with torch 2.13 CPU; rounded up).
+IMPORT_FOOTPRINT_MB = 2560
+#: Largest reply header the parent reads (a stateful strategy's state is capped at 64 KiB).
+MAX_HEADER_BYTES = 256 * 1024
+#: Largest run state a stateful strategy may return (canonical JSON), as the harness enforces.
+MAX_STATE_BYTES = 64 * 1024
+#: How often the parent looks at the worker's CPU time while it waits.
+POLL_SECONDS = 0.2
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
     """Limits of one sandboxed strategy.
 
-    ``query_seconds``: wall time allowed for one `select` (the worker is killed when it is exceeded);
-    ``memory_mb``: how much memory the strategy may allocate beyond the worker's own footprint
-    (``RLIMIT_AS``); ``startup_seconds``: time to start the worker and import ``strategy.py``.
+    ``query_seconds``: wall *and* CPU seconds allowed for one `select`; ``memory_mb``: how much memory
+    the strategy may allocate beyond the interpreter's import footprint (one address-space limit for
+    the jail, which holds a single process); ``startup_seconds``: time to start the jail and import
+    ``strategy.py``; ``total_seconds``: query time budget of the whole submission in this process
+    (``None``: unlimited); ``recheck_share``: share of queries re-run in a fresh worker to check
+    determinism (the first query always is); ``jail``: run inside the jail (``False`` is a development
+    mode whose results are unofficial).
     """
 
     query_seconds: float = 120.0
     memory_mb: int = 4096
     startup_seconds: float = 120.0
+    total_seconds: float | None = None
+    recheck_share: float = 0.05
+    jail: bool = True
+
+
+def require_jail(limits: SandboxLimits) -> None:
+    """Refuse (one line) to run a submission unjailed unless the development mode was asked for."""
+    if limits.jail:
+        missing = jail_missing()
+        if missing is not None:
+            raise SubmissionError(
+                f"cannot score a submission here: {missing}; submitted code only runs jailed "
+                "(for local development only: --unjailed, whose results are marked unofficial)"
+            )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 class _Worker:
-    """One live worker process and its pipes (never pickled: it lives in the process that started it)."""
+    """One live jailed worker and its pipes (never pickled: it lives in the process that started it)."""
 
     def __init__(self, path: Path, limits: SandboxLimits, label: str) -> None:
         self.label = label
+        self.limits = limits
         self.stderr = tempfile.TemporaryFile()
-        env = {**os.environ, **WORKER_ENV}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mmal_bench.submissions.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=env,
-            close_fds=True,
-        )
-        self._finalizer = weakref.finalize(self, _kill, self.proc)
-        self.send({"op": "load", "path": str(path), "memory_limit_mb": limits.memory_mb})
-        header, _ = self.receive(limits.startup_seconds, what="starting the worker and importing strategy.py")
+        self.cpu_used = 0.0
+        cpu_total = int(limits.total_seconds if limits.total_seconds is not None else 24 * 3600) + int(limits.startup_seconds) + 1
+        argv = [sys.executable, "-m", "mmal_bench.submissions.worker"]
+        if limits.jail:
+            filt_r, filt_w = os.pipe()
+            os.write(filt_w, seccomp_filter())
+            os.close(filt_w)
+            jail = JailLimits(address_space_mb=IMPORT_FOOTPRINT_MB + limits.memory_mb, cpu_seconds=cpu_total)
+            try:
+                self.proc = subprocess.Popen(
+                    jail_command(path.parent, jail, filt_r, argv, WORKER_ENV),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=self.stderr,
+                    pass_fds=(filt_r,),
+                    start_new_session=True,
+                )
+            finally:
+                os.close(filt_r)
+            inner_path = f"{SUBMISSION_MOUNT}/{path.name}"
+        else:
+            env = {**WORKER_ENV, "PYTHONPATH": os.pathsep.join(sys.path)}
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_unjailed_limits(IMPORT_FOOTPRINT_MB + limits.memory_mb, cpu_total),
+            )
+            inner_path = str(path)
+        # With --as-pid-1 the jailed interpreter is bwrap's only child; found once, stopped and timed by pid.
+        self.pid = self.proc.pid if not limits.jail else None
+        self._finalizer = weakref.finalize(self, _kill, self.proc, self.stderr)
+        fcntl.fcntl(self.proc.stdin.fileno(), fcntl.F_SETFL, os.O_NONBLOCK)
+        self.send({"op": "load", "path": inner_path}, limits.startup_seconds, "starting the worker")
+        header, _ = self.receive(limits.startup_seconds, "starting the worker and importing strategy.py", array_bytes=0)
         if not header.get("ok"):
             self.close()
+            if header.get("kind") == "memory":
+                raise StrategyError(f"{label}: exceeded the memory limit of {limits.memory_mb} MiB while importing strategy.py")
             raise StrategyError(f"{label}: strategy.py failed to load: {header.get('error')}")
-        self.name = header.get("name", "")
-        self.modality = header.get("modality", "")
+        self.name = str(header.get("name", ""))
+        self.modality = str(header.get("modality", ""))
+        self.stateful = bool(header.get("stateful", False))
 
-    def send(self, request: dict[str, Any]) -> None:
+    def _jailed_pid(self) -> int | None:
+        if self.pid is None:
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        stat = Path(f"/proc/{entry}/stat").read_text()
+                    except OSError:
+                        continue
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                        self.pid = int(entry)
+                        break
+        return self.pid
+
+    def pause(self) -> None:
+        """Stop every thread of the worker until the next request (nothing computes between queries)."""
+        pid = self._jailed_pid()
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+
+    def resume(self) -> None:
+        pid = self._jailed_pid()
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    def cpu(self) -> float:
+        pid = self._jailed_pid()
+        return _cpu_seconds(pid) if pid is not None else 0.0
+
+    def send(self, request: dict[str, Any], timeout: float, what: str) -> None:
+        """Write one request frame, never blocking past ``timeout`` (a worker that stops reading is stopped)."""
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.proc.stdin.write(HEADER.pack(len(payload)) + payload)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise StrategyError(f"{self.label}: the strategy process died ({self._death()})") from None
-
-    def receive(self, timeout: float, what: str) -> tuple[dict[str, Any], np.ndarray | None]:
+        data = memoryview(HEADER.pack(len(payload)) + payload)
+        fd = self.proc.stdin.fileno()
         deadline = time.monotonic() + timeout
-        head = self._read(HEADER.size, deadline, timeout, what)
-        header = json.loads(self._read(HEADER.unpack(head)[0], deadline, timeout, what))
+        while data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                self.close()
+                raise StrategyError(f"{self.label}: stopped reading its input for {timeout:g} s while {what}; the strategy process was stopped")
+            try:
+                data = data[os.write(fd, data[: 1 << 20]) :]
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError):
+                raise StrategyError(f"{self.label}: the strategy process died while {what} ({self._death()})") from None
+
+    def receive(self, timeout: float, what: str, array_bytes: int, cpu_limit: float | None = None) -> tuple[dict[str, Any], np.ndarray | None]:
+        """Read one reply: a JSON header of at most `MAX_HEADER_BYTES` and an ``.npy`` of at most ``array_bytes``."""
+        deadline = time.monotonic() + timeout
+        cpu_start = self.cpu() if cpu_limit is not None else 0.0
+        args = (deadline, timeout, what, cpu_start, cpu_limit)
+        size = HEADER.unpack(self._read(HEADER.size, *args))[0]
+        if size > MAX_HEADER_BYTES:
+            self.close()
+            raise StrategyError(f"{self.label}: sent a {size}-byte reply header while {what} (limit {MAX_HEADER_BYTES}); the strategy process was stopped")
+        try:
+            header = json.loads(self._read(size, *args))
+            if not isinstance(header, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            self.close()
+            raise StrategyError(f"{self.label}: sent a malformed reply while {what}; the strategy process was stopped") from None
         array = None
         if header.get("has_array"):
-            size = HEADER.unpack(self._read(HEADER.size, deadline, timeout, what))[0]
-            array = np.load(io.BytesIO(self._read(size, deadline, timeout, what)), allow_pickle=False)
+            size = HEADER.unpack(self._read(HEADER.size, *args))[0]
+            if size > array_bytes:
+                self.close()
+                raise StrategyError(
+                    f"{self.label}: returned {size} bytes of ids while {what} (at most {array_bytes} for this batch); the strategy process was stopped"
+                )
+            try:
+                array = np.load(io.BytesIO(self._read(size, *args)), allow_pickle=False)
+            except (ValueError, OSError, EOFError):
+                self.close()
+                raise StrategyError(f"{self.label}: returned something that is not an array of ids while {what}") from None
+        if cpu_limit is not None:
+            self.cpu_used += self.cpu() - cpu_start
         return header, array
 
-    def _read(self, n: int, deadline: float, timeout: float, what: str) -> bytes:
+    def _read(self, n: int, deadline: float, timeout: float, what: str, cpu_start: float, cpu_limit: float | None) -> bytes:
         fd = self.proc.stdout.fileno()
         chunks, have = [], 0
         while have < n:
             left = deadline - time.monotonic()
-            ready = select.select([fd], [], [], max(left, 0.0))[0] if left > 0 else []
+            ready = select.select([fd], [], [], min(left, POLL_SECONDS))[0] if left > 0 else []
             if not ready:
-                self.close()
-                raise StrategyError(f"{self.label}: exceeded the {timeout:g} s time limit while {what}; the strategy process was stopped")
+                if left <= 0:
+                    self.close()
+                    raise StrategyError(f"{self.label}: exceeded the {timeout:g} s time limit while {what}; the strategy process was stopped")
+                if cpu_limit is not None and self.cpu() - cpu_start > cpu_limit:
+                    self.close()
+                    raise StrategyError(f"{self.label}: exceeded the {cpu_limit:g} s CPU-time limit while {what}; the strategy process was stopped")
+                continue
             chunk = os.read(fd, min(n - have, 1 << 20))
             if not chunk:
                 raise StrategyError(f"{self.label}: the strategy process died while {what} ({self._death()})")
@@ -111,11 +266,15 @@ class _Worker:
             self.close()
             code = self.proc.returncode
         self.stderr.seek(0)
-        tail = [line for line in self.stderr.read().decode(errors="replace").splitlines() if line.strip()]
+        tail = [line for line in self.stderr.read(1 << 20).decode(errors="replace").splitlines() if line.strip()]
         if code is not None and code < 0:
             reason = f"killed by signal {-code}" + (" — likely out of memory" if -code == 9 else "")
+        elif code is not None and code > 128:  # bwrap reports the jailed process's signal as 128 + N
+            names = {signal.SIGKILL: " — likely out of memory", signal.SIGXCPU: " — CPU-time limit", signal.SIGXFSZ: " — output size limit"}
+            reason = f"killed by signal {code - 128}" + names.get(code - 128, "")
         else:
             reason = f"exit code {code}"
+        self.close()
         return reason + (f"; last output: {tail[-1][:200]}" if tail else "")
 
     def alive(self) -> bool:
@@ -123,14 +282,26 @@ class _Worker:
 
     def close(self) -> None:
         self._finalizer()
-        self.stderr.close()
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _unjailed_limits(address_space_mb: int, cpu_seconds: int):
+    """preexec function of the development mode: the same rlimits, set before the interpreter starts."""
+
+    def apply() -> None:
+        import resource
+
+        limit = address_space_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
+    return apply
+
+
+def _kill(proc: subprocess.Popen, stderr) -> None:
     if proc.poll() is None:
-        proc.kill()
+        proc.kill()  # bwrap dies; --die-with-parent and the PID namespace take everything inside with it
     proc.wait()
-    for stream in (proc.stdin, proc.stdout):
+    for stream in (proc.stdin, proc.stdout, stderr):
         try:
             stream.close()
         except OSError:
@@ -163,6 +334,8 @@ def ids_from_output(array: np.ndarray, label: str) -> np.ndarray:
         raise StrategyError(f"{label}: select() returned an array of shape {array.shape}; return a 1-d array of ids")
     if array.dtype.kind == "b":
         raise StrategyError(f"{label}: select() returned a boolean mask; return the selected ids (int64)")
+    if array.dtype.kind not in "iuf":
+        raise StrategyError(f"{label}: select() returned an array of dtype {array.dtype}; return int64 ids")
     if array.dtype.kind == "f":
         if np.isnan(array).any():
             raise StrategyError(f"{label}: select() returned NaN ids; return int64 ids from view.unlabeled_ids")
@@ -171,12 +344,43 @@ def ids_from_output(array: np.ndarray, label: str) -> np.ndarray:
     return array.astype(np.int64)
 
 
-class SandboxedStrategy(Strategy):
-    """A submitted strategy running in its own process; use it wherever a `Strategy` is expected.
+def _checked_state(value: Any, label: str) -> dict[str, Any]:
+    """The returned run state as the harness accepts it: a JSON object of at most `MAX_STATE_BYTES`."""
+    if not isinstance(value, dict):
+        raise StrategyError(f"{label}: a stateful select() must return (ids, new_state) with new_state a dict, got {type(value).__name__}")
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    if len(text.encode()) > MAX_STATE_BYTES:
+        raise StrategyError(f"{label}: the returned state is {len(text.encode())} bytes of JSON; at most {MAX_STATE_BYTES} are allowed")
+    return json.loads(text)
 
-    The worker starts on the first `select` (or `start`) in whichever process the proxy lives: pickling
-    the proxy (to send it to a harness worker) carries only the path and limits. After a crash or a
-    timeout the next `select` starts a fresh worker.
+
+@dataclass
+class _Session:
+    """The live workers of one submission in this process, shared by every copy of its proxy.
+
+    The harness unpickles a fresh proxy for every group of cells it sends to a pool process; sharing
+    the session keeps one jailed worker per process (the jail and torch import cost seconds), one
+    total query-time budget, and one determinism re-check schedule.
+    """
+
+    worker: _Worker | None = None
+    checker: _Worker | None = None
+    queries: int = 0
+    seconds_used: float = 0.0
+    recheck_key: bytes = b""  # which queries are re-checked: unpredictable to the strategy
+
+
+#: Sessions of this process by (strategy path, limits).
+_SESSIONS: dict[tuple[str, SandboxLimits], _Session] = {}
+
+
+class SandboxedStrategy(Strategy):
+    """A submitted strategy running in the jail; use it wherever a `Strategy` is expected.
+
+    The worker starts on the first `select` (or `start`) in whichever process the proxy lives, and is
+    shared by every copy of the proxy in that process: pickling the proxy (to send it to a harness
+    worker) carries only the path and limits. After a crash or a timeout the next `select` starts a
+    fresh worker; `close` stops them.
     """
 
     name = "sandboxed"
@@ -187,16 +391,42 @@ class SandboxedStrategy(Strategy):
         self.modality = modality
         self.source_hash = source_hash
         self.limits = limits or SandboxLimits()
-        self._worker: _Worker | None = None
+        self.declared_stateful: bool | None = None
+        self._session: _Session | None = None
 
     @property
     def label(self) -> str:
         return f"strategy {self.name!r}"
 
+    @property
+    def stateful(self) -> bool:  # type: ignore[override]  # known only once the submitted class is loaded
+        if self.declared_stateful is None:
+            self.start()
+        return bool(self.declared_stateful)
+
+    @property
+    def session(self) -> _Session:
+        if self._session is None:
+            self._session = _SESSIONS.setdefault((str(self.path), self.limits), _Session(recheck_key=os.urandom(16)))
+        return self._session
+
+    @property
+    def _worker(self) -> _Worker | None:
+        return self.session.worker
+
+    @property
+    def query_seconds_used(self) -> float:
+        """Query seconds this submission used in this process (what the total budget counts)."""
+        return self.session.seconds_used
+
     def start(self) -> SandboxedStrategy:
         """Start the worker now (imports ``strategy.py``): load errors surface here, one line each."""
-        if self._worker is None or not self._worker.alive():
-            self._worker = _Worker(self.path, self.limits, self.label)
+        session = self.session
+        if session.worker is None or not session.worker.alive():
+            require_jail(self.limits)
+            session.worker = _Worker(self.path, self.limits, self.label)
+            session.worker.pause()
+        self.declared_stateful = session.worker.stateful
         return self
 
     @property
@@ -204,7 +434,7 @@ class SandboxedStrategy(Strategy):
         """The ``name`` class attribute of the submitted class."""
         return self.start()._worker.name
 
-    def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator) -> np.ndarray:
+    def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator, state: dict | None = None):
         worker = self.start()._worker
         request = {
             "op": "select",
@@ -213,30 +443,84 @@ class SandboxedStrategy(Strategy):
             "batch_size": int(batch_size),
             "rng_state": rng.bit_generator.state,
         }
-        try:
-            worker.send(request)
-            header, array = worker.receive(self.limits.query_seconds, what="answering select()")
-        except StrategyError:
-            self.close()
-            raise
-        if not header.get("ok"):
-            error = str(header.get("error", "unknown error"))
-            if header.get("kind") == "memory" or "can't allocate memory" in error or "Unable to allocate" in error:
-                self.close()
-                raise StrategyError(f"{self.label}: exceeded the memory limit of {self.limits.memory_mb} MiB in select()")
-            raise StrategyError(f"{self.label}: select() raised {error}")
-        ids = ids_from_output(array, self.label)
+        if self.declared_stateful:
+            request["state"] = {} if state is None else state
+        header, ids = self._ask(worker, request, int(batch_size), timed=True)
+        if self._should_recheck(request):
+            self._recheck(request, header, ids, int(batch_size))
         try:
             rng.bit_generator.state = header["rng_state"]
         except (KeyError, TypeError, ValueError):
             raise StrategyError(f"{self.label}: the strategy process returned a malformed RNG state") from None
+        if self.declared_stateful:
+            return ids, _checked_state(header.get("new_state"), self.label)
         return ids
 
+    def _ask(self, worker: _Worker, request: dict[str, Any], batch_size: int, timed: bool) -> tuple[dict[str, Any], np.ndarray]:
+        """One query to ``worker`` under the per-query limits (and the total budget when ``timed``)."""
+        limit = self.limits.query_seconds
+        if timed and self.limits.total_seconds is not None:
+            left = self.limits.total_seconds - self.session.seconds_used
+            if left <= 0:
+                self.close()
+                raise StrategyError(f"{self.label}: used up the total query-time budget of {self.limits.total_seconds:g} s")
+            limit = min(limit, left)
+        started = time.monotonic()
+        try:
+            worker.resume()
+            worker.send(request, limit, "receiving a query")
+            header, array = worker.receive(limit, "answering select()", array_bytes=8 * batch_size + 1024, cpu_limit=self.limits.query_seconds)
+            worker.pause()
+        except StrategyError as exc:
+            self.close()
+            if timed and self.limits.total_seconds is not None and "time limit" in str(exc) and limit < self.limits.query_seconds:
+                raise StrategyError(f"{self.label}: used up the total query-time budget of {self.limits.total_seconds:g} s") from None
+            raise
+        finally:
+            if timed:
+                self.session.seconds_used += time.monotonic() - started
+        if not header.get("ok"):
+            error = str(header.get("error", "unknown error"))[:300]
+            if header.get("kind") == "memory" or "can't allocate memory" in error or "Unable to allocate" in error:
+                self.close()
+                raise StrategyError(f"{self.label}: exceeded the memory limit of {self.limits.memory_mb} MiB in select()")
+            raise StrategyError(f"{self.label}: select() raised {error}")
+        if array is None:
+            raise StrategyError(f"{self.label}: select() returned no ids")
+        return header, ids_from_output(array, self.label)
+
+    def _should_recheck(self, request: dict[str, Any]) -> bool:
+        self.session.queries += 1
+        if self.session.queries == 1:
+            return True
+        digest = hmac.new(self.session.recheck_key, json.dumps(request["rng_state"], sort_keys=True).encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big") < self.limits.recheck_share * 2**32
+
+    def _recheck(self, request: dict[str, Any], header: dict[str, Any], ids: np.ndarray, batch_size: int) -> None:
+        """Re-run ``request`` in a second worker that never saw it; the answer must be identical."""
+        session = self.session
+        if session.checker is None or not session.checker.alive():
+            session.checker = _Worker(self.path, self.limits, self.label)
+            session.checker.pause()
+        again, again_ids = self._ask(session.checker, request, batch_size, timed=False)
+        same = np.array_equal(ids, again_ids) and again.get("rng_state") == header.get("rng_state") and again.get("new_state") == header.get("new_state")
+        if not same:
+            self.close()
+            raise StrategyError(
+                f"{self.label}: select() is not deterministic: a fresh process given the same view, model, batch size and RNG "
+                "state returned different ids; draw randomness only from `rng` and keep no memory outside `state`"
+            )
+
     def close(self) -> None:
-        """Stop the worker (idempotent)."""
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        """Stop the workers of this submission in this process (idempotent); budget and schedule restart."""
+        session = _SESSIONS.pop((str(self.path), self.limits), None)
+        for s in (session, self._session):
+            if s is not None:
+                for worker in (s.worker, s.checker):
+                    if worker is not None:
+                        worker.close()
+                s.worker = s.checker = None
+        self._session = None
 
     def __enter__(self) -> SandboxedStrategy:
         return self.start()
@@ -246,7 +530,7 @@ class SandboxedStrategy(Strategy):
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_worker"] = None
+        state["_session"] = None  # the workers live in the process that started them
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -1,35 +1,47 @@
-"""``submit``: validate a submission folder, check and smoke-run its strategy in the sandbox, score it on
-a suite, publish the results and rebuild the leaderboard.
+"""``submit``: validate a submission folder, check and smoke-run its strategy in the jail, score it on
+a suite beside the built-ins, publish the results and rebuild the leaderboard.
 
-Results are written to a staging folder and moved into the results root only when every cell
-succeeded, so a broken submission leaves no partial results and an untouched leaderboard.
+Results are written to a staging folder (which the jail cannot reach) and moved into the results root
+only when every cell succeeded, so a broken submission leaves no partial results and an untouched
+leaderboard. Scoring stops at the first (dataset, regime) with a failing cell.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from mmal_bench.data.schema import BenchmarkData, Split, all_subsets, subset_key
-from mmal_bench.errors import StrategyError, SubmissionError
-from mmal_bench.harness.loop import StrategyEntry, run_group
+from mmal_bench.errors import MMALBenchError, StrategyError, SubmissionError
+from mmal_bench.harness.executors import make_executor
+from mmal_bench.harness.loop import StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol, Regime
-from mmal_bench.harness.results import iter_result_files, read_result
-from mmal_bench.harness.runner import run_suite
+from mmal_bench.harness.results import CellResult, harness_hash, iter_result_files, read_result, tree_hash, write_result
+from mmal_bench.harness.runner import run_protocols
+from mmal_bench.harness.suites import get_suite
 from mmal_bench.leaderboard.render import build_leaderboard
 from mmal_bench.leaderboard.scoring import Scoreboard
 from mmal_bench.models.config import ModelConfig
+from mmal_bench.paths import REPO_ROOT
 from mmal_bench.strategies import BUILTIN_STRATEGIES, check_strategy
 from mmal_bench.strategies.check import tiny_pool
 from mmal_bench.submissions.catalog import full_catalog, source_hash
 from mmal_bench.submissions.metadata import STRATEGY_FILE, SubmissionMetadata, load_metadata
-from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits
+from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits, require_jail
+
+#: Total query-time budget of a submission: this many times the slowest built-in's on the same cells,
+#: and at least `BUDGET_FLOOR_SECONDS` per cell (timings of committed results come from other machines).
+BUDGET_FACTOR = 20.0
+BUDGET_FLOOR_SECONDS = 60.0
+#: Committed results the built-in baselines are reused from (``<version>/<suite>/...``).
+COMMITTED_RESULTS = REPO_ROOT / "leaderboard" / "results"
 
 
 @dataclass
@@ -46,6 +58,8 @@ class SubmitReport:
 def open_submission(folder: Path, limits: SandboxLimits | None = None) -> tuple[SubmissionMetadata, SandboxedStrategy]:
     """Validate ``folder``'s metadata and start its strategy in the sandbox (load errors: one line)."""
     folder = Path(folder)
+    limits = limits or SandboxLimits()
+    require_jail(limits)
     meta = load_metadata(folder, reserved=set(BUILTIN_STRATEGIES))
     proxy = SandboxedStrategy(folder / STRATEGY_FILE, name=meta.slug, modality=meta.modality, source_hash=source_hash(folder), limits=limits)
     try:
@@ -116,61 +130,168 @@ def submit(
     datasets: list[str] | None = None,
     regimes: list[str] | None = None,
     seeds: list[int] | None = None,
+    baselines: Sequence[str] | None = None,
+    signing_key: Path | None = None,
+    instance: int = 1,
     progress: bool = True,
     echo: Callable[[str], None] = lambda line: None,
 ) -> SubmitReport:
-    """Validate, check, smoke-run and score the submission in ``folder``; publish its results.
+    """Validate, check, smoke-run and score the submission in ``folder`` beside the built-ins; publish.
 
-    Steps: metadata → `check_strategy` in the sandbox → smoke run on a tiny dataset → the ``suite``
-    (optionally restricted to ``datasets``/``regimes``/``seeds``) via `run_suite` into a staging
-    folder → move the results under ``results_root`` → rebuild the leaderboard in ``leaderboard_dir``
-    (skipped when ``None``). Any failure raises one `SubmissionError` line and changes nothing.
+    Steps: metadata → `check_strategy` in the jail → smoke run on a tiny dataset → the built-in
+    ``baselines`` (default: every built-in) on the same cells, reused from ``results_root`` or the
+    committed results when present, else computed → the ``suite`` (optionally restricted to
+    ``datasets``/``regimes``/``seeds``) one (dataset, regime) at a time, stopping at the first failing
+    cell, under a total query-time budget derived from the baselines → provenance stamped (harness
+    and folder hashes, jailed, instance 0) and, with ``signing_key``, signed → everything moved under
+    ``results_root`` → the leaderboard rebuilt in ``leaderboard_dir`` (skipped when ``None``). Any
+    failure raises one `SubmissionError` line and changes nothing.
+
+    Official scoring (``signing_key`` given): every synthetic dataset is replaced by its hidden
+    ``instance`` (derived from the key; see `mmal_bench.data.instances`), the built-ins are scored on
+    the same instances (never reused from public results), and every result is signed.
     """
     folder = Path(folder)
     results_root = Path(results_root)
+    limits = limits or SandboxLimits()
+    key = None
+    protocols = get_suite(suite).protocols(datasets, regimes)
+    data: dict[str, BenchmarkData] = {}
+    if signing_key is not None:
+        from mmal_bench.data.instances import build_instance, has_hidden_instances
+        from mmal_bench.harness.signing import instance_secret, load_private_key
+
+        if not limits.jail:
+            raise SubmissionError("official (signed) scoring runs jailed only; drop --unjailed")
+        key = load_private_key(signing_key)
+        secret = instance_secret(key)
+        for p in protocols:
+            if p.dataset_ref not in data and has_hidden_instances(p.dataset, p.dataset_version):
+                data[p.dataset_ref] = build_instance(secret, p.dataset, p.dataset_version, instance)
     meta, proxy = open_submission(folder, limits)
     report = SubmitReport(metadata=meta, source_hash=proxy.source_hash)
-    entry = StrategyEntry.of(proxy, source_hash=proxy.source_hash, name=meta.slug)
     staging: Path | None = None
+    scored = proxy
     try:
-        echo(f"[1/4] {meta.slug}: metadata valid, strategy.py loaded in the sandbox")
+        echo(f"[1/5] {meta.slug}: metadata valid, strategy.py loaded in the {'jail' if limits.jail else 'UNJAILED development mode'}")
         try:
             check_strategy(proxy)
         except StrategyError as exc:
             raise SubmissionError(f"check_strategy failed: {exc}") from None
-        echo(f"[2/4] {meta.slug}: check_strategy passed")
-        smoke_run(entry)
-        echo(f"[3/4] {meta.slug}: smoke run passed")
+        echo(f"[2/5] {meta.slug}: check_strategy passed")
+        smoke_run(StrategyEntry.of(proxy, source_hash=proxy.source_hash, name=meta.slug))
+        echo(f"[3/5] {meta.slug}: smoke run passed")
+        proxy.close()
+        # Staging lives in a private temp dir beside the results (same filesystem, atomic renames); the
+        # jail mounts neither.
         results_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{meta.slug}-", dir=results_root))
-        run = run_suite(
-            suite,
-            strategies=[],
-            extra_strategies=[entry],
-            datasets=datasets,
-            regimes=regimes,
-            seeds=seeds,
-            out=staging,
-            jobs=jobs,
-            progress=progress,
-        )
-        if run.failures:
-            _, reason = min(run.failures.items(), key=lambda kv: kv[0].relative_path())
-            raise SubmissionError(f"scoring failed ({len(run.failures)} of {len(run.cells)} cells): {reason}")
+        os.chmod(staging, 0o700)
+        names = list(baselines) if baselines is not None else sorted(BUILTIN_STRATEGIES)
+        with make_executor(jobs) as executor:
+            baseline = _baselines(protocols, names, seeds, results_root, staging, executor, progress, data, reuse=key is None)
+            budget = max(BUDGET_FACTOR * baseline, BUDGET_FLOOR_SECONDS * _n_cells(protocols, seeds))
+            echo(f"[4/5] {meta.slug}: built-ins {', '.join(names)} ready; query-time budget {budget:.0f} s")
+            scored = SandboxedStrategy(proxy.path, name=meta.slug, modality=meta.modality, source_hash=proxy.source_hash, limits=dataclasses.replace(limits, total_seconds=budget))
+            scored.declared_stateful = proxy.declared_stateful
+            entry = StrategyEntry.of(scored, source_hash=proxy.source_hash, name=meta.slug)
+            for protocol in protocols:
+                run = run_protocols([protocol], [entry], staging, seeds=seeds, executor=executor, data=data, progress=progress)
+                if run.failures:
+                    _, reason = min(run.failures.items(), key=lambda kv: kv[0].relative_path())
+                    raise SubmissionError(f"scoring failed on {protocol.dataset_ref} regime {protocol.regime.name} (stopped there): {reason}")
+        instances = {ref: instance for ref in data}
+        used = _stamp(staging / suite, meta.slug, folder, limits.jail, key, instances)
+        if key is not None:
+            for name in names:  # the baselines on the hidden instances are official results too
+                _stamp(staging / suite, name, None, None, key, instances)
+        if used > budget:
+            raise SubmissionError(f"the strategy used {used:.0f} s of query time, over its budget of {budget:.0f} s ({BUDGET_FACTOR:g}x the slowest built-in)")
         report.results = _publish(staging, results_root, suite, meta.slug)
     finally:
-        proxy.close()  # the in-process copy; pool workers' copies end with their processes
+        proxy.close()
+        scored.close()  # the in-process copies; pool workers' copies end with their processes
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    echo(f"[4/4] {meta.slug}: {len(report.results)} result files written under {results_root / suite}")
+    echo(f"[5/5] {meta.slug}: {len(report.results)} result files written under {results_root / suite}")
     if leaderboard_dir is not None:
         report.board = build_leaderboard(results_root, leaderboard_dir, suite=suite, catalog=full_catalog(folder.resolve().parent))
         echo(f"leaderboard rebuilt in {leaderboard_dir}")
     return report
 
 
+def _n_cells(protocols: Sequence[Protocol], seeds: Sequence[int] | None) -> int:
+    return sum(len(seeds if seeds is not None else p.seeds) for p in protocols)
+
+
+def _baselines(protocols, names, seeds, results_root: Path, staging: Path, executor, progress: bool, data, reuse: bool) -> float:
+    """Put the built-ins' results of the cells into ``staging`` (unless ``results_root`` has them):
+    copied from the committed results when they are there (``reuse``), else computed on ``data``.
+    Returns the slowest built-in's total query time over the cells (the budget's yardstick)."""
+    from mmal_bench.version import BENCHMARK_VERSION
+
+    committed = COMMITTED_RESULTS / BENCHMARK_VERSION
+    entries = [builtin_entry(n) for n in names]
+    slowest: dict[str, float] = {n: 0.0 for n in names}
+    missing = []
+    for protocol in protocols:
+        for seed in seeds if seeds is not None else protocol.seeds:
+            for entry in entries:
+                rel = Path(protocol.suite) / protocol.dataset_ref / protocol.regime.name / entry.name / f"seed-{seed}.json"
+                found = next((root / rel for root in (results_root, committed) if reuse and (root / rel).is_file()), None)
+                result = _matching(found, protocol, entry.source_hash)
+                if result is None:
+                    missing.append((protocol, seed, entry))
+                    continue
+                if found != results_root / rel:  # reused from the committed results: publish a copy
+                    (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(found, staging / rel)
+                slowest[entry.name] += sum(r.query_seconds or 0.0 for r in result.rounds)
+    for protocol in dict.fromkeys(p for p, _, _ in missing):
+        todo = sorted({seed for p, seed, _ in missing if p == protocol})
+        todo_entries = list(dict.fromkeys(e for p, _, e in missing if p == protocol))
+        run = run_protocols([protocol], todo_entries, staging, seeds=todo, executor=executor, data=data, progress=progress)
+        if run.failures:
+            raise SubmissionError(f"built-in baseline failed on {protocol.dataset_ref}: {next(iter(run.failures.values()))}")
+        for path in run.written:
+            result = read_result(path)
+            slowest[result.provenance.strategy] += sum(r.query_seconds or 0.0 for r in result.rounds)
+    return max(slowest.values(), default=0.0)
+
+
+def _matching(path: Path | None, protocol: Protocol, source: str) -> CellResult | None:
+    """The result at ``path`` if it is valid and was made by this protocol and this source, else ``None``."""
+    if path is None:
+        return None
+    try:
+        result = read_result(path)
+    except MMALBenchError:
+        return None
+    prov = result.provenance
+    return result if prov.protocol_hash == protocol.protocol_hash and prov.strategy_source_hash == source else None
+
+
+def _stamp(root: Path, slug: str, folder: Path | None, jailed: bool | None, key, instances: dict[str, int]) -> float:
+    """Add the complete provenance to the staged results of ``slug`` (and sign them with ``key``);
+    return the query seconds they used in total. ``instances`` maps dataset refs scored on a hidden
+    instance to its number (others: the public instance 0)."""
+    from mmal_bench.harness.signing import sign_result
+
+    extra = {"harness_hash": harness_hash(), "submission_hash": tree_hash(folder) if folder is not None else None, "jailed": jailed}
+    used = 0.0
+    for path in sorted(root.glob(f"*/*/{slug}/seed-*.json")):
+        result = read_result(path)
+        used += sum(r.query_seconds or 0.0 for r in result.rounds)
+        prov = result.provenance
+        update = {**extra, "instance": instances.get(f"{prov.dataset}@{prov.dataset_version}", 0)}
+        stamped = result.model_copy(update={"provenance": prov.model_copy(update=update)})
+        write_result(root.parent, sign_result(stamped, key) if key is not None else stamped)
+    return used
+
+
 def _publish(staging: Path, results_root: Path, suite: str, slug: str) -> list[Path]:
-    """Replace the submission's results of ``suite`` by the staged ones, one (dataset, regime) folder at a time.
+    """Move the staged results (the submission's, and built-ins' that were missing) into place, one
+    (dataset, regime, strategy) folder at a time.
 
     Each staged ``<dataset>/<regime>/<slug>/`` folder is renamed into place (atomic per folder);
     older results of the same slug (made by other code) are removed first, since they no longer
@@ -179,13 +300,13 @@ def _publish(staging: Path, results_root: Path, suite: str, slug: str) -> list[P
     staged = sorted(iter_result_files(staging / suite))
     for path in staged:
         read_result(path)  # re-verify before publishing: what lands in the results root is valid
-    folders = sorted({p.parent for p in staged})
     for old in sorted((results_root / suite).glob(f"*/*/{slug}")):
         shutil.rmtree(old)
     published = []
-    for src in folders:
+    for src in staged:
         dst = results_root / src.relative_to(staging)
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, dst)
-        published += sorted(dst.glob("seed-*.json"))
+        if src.parent.name == slug:
+            published.append(dst)
     return published

@@ -1,8 +1,10 @@
 """The sandbox worker: a separate Python process that imports a submitted ``strategy.py`` and answers queries.
 
-Run as ``python -m mmal_bench.submissions.worker`` by `SandboxedStrategy`. It talks over its stdin/stdout
-with length-prefixed frames: requests are pickles from the (trusted) harness; replies are a JSON header
-plus an optional ``.npy`` frame, so the parent never unpickles anything the untrusted code produced.
+Run as ``python -m mmal_bench.submissions.worker`` inside the jail (`mmal_bench.submissions.jail`) by
+`SandboxedStrategy`. It talks over its stdin/stdout with length-prefixed frames: requests are pickles from
+the (trusted) harness; replies are a JSON header plus an optional ``.npy`` frame, so the parent never
+unpickles anything the untrusted code produced, and checks every frame's size before reading it. Its
+memory and CPU limits were set before the interpreter started.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import io
 import json
 import os
 import pickle
-import resource
 import struct
 import sys
 import traceback
@@ -22,7 +23,6 @@ from typing import Any, BinaryIO
 import numpy as np
 
 HEADER = struct.Struct(">Q")
-MIB = 1024 * 1024
 
 
 def write_frame(stream: BinaryIO, payload: bytes) -> None:
@@ -46,22 +46,6 @@ def reply(stream: BinaryIO, header: dict[str, Any], array: np.ndarray | None = N
         buffer = io.BytesIO()
         np.save(buffer, array, allow_pickle=False)
         write_frame(stream, buffer.getvalue())
-
-
-def _vm_size() -> int:
-    """Current virtual memory size of this process in bytes (what RLIMIT_AS counts)."""
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _limit_memory(allowance_mb: int) -> None:
-    """Cap the address space at what the worker uses now plus ``allowance_mb``.
-
-    Set *after* numpy/torch and the strategy are imported, so the allowance is what the strategy may
-    allocate while answering, independent of how big the interpreter's own footprint is.
-    """
-    limit = _vm_size() + int(allowance_mb) * MIB
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _describe(exc: BaseException) -> str:
@@ -145,16 +129,29 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
                 reply(replies, {"ok": False, "kind": "load", "error": f"SyntaxError: {exc.msg} (strategy.py, line {exc.lineno})"})
                 continue
             except BaseException as exc:  # noqa: BLE001 - anything the module does at import is the submitter's bug
-                reply(replies, {"ok": False, "kind": "load", "error": _describe(exc)})
+                kind = "memory" if isinstance(exc, MemoryError) else "load"
+                reply(replies, {"ok": False, "kind": kind, "error": _describe(exc)})
                 continue
-            _limit_memory(request["memory_limit_mb"])
-            reply(replies, {"ok": True, "name": str(getattr(strategy, "name", "")), "modality": str(getattr(strategy, "modality", ""))})
+            reply(
+                replies,
+                {
+                    "ok": True,
+                    "name": str(getattr(strategy, "name", "")),
+                    "modality": str(getattr(strategy, "modality", "")),
+                    "stateful": bool(getattr(strategy, "stateful", False)),
+                },
+            )
         elif op == "select":
             try:
                 view = _view(request["view"])
                 model = pickle.loads(request["model"])
                 rng = _rng(request["rng_state"])
-                out = strategy.select(view, model, int(request["batch_size"]), rng)
+                extra: dict[str, Any] = {}
+                if "state" in request:
+                    out, new_state = strategy.select(view, model, int(request["batch_size"]), rng, state=request["state"])
+                    extra["new_state"] = new_state
+                else:
+                    out = strategy.select(view, model, int(request["batch_size"]), rng)
                 ids = np.asarray(out)
                 if ids.dtype.kind not in "iufb":
                     raise TypeError(f"select() returned {type(out).__name__} of dtype {ids.dtype}, not an array of integer ids")
@@ -166,7 +163,10 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
             except BaseException as exc:  # noqa: BLE001
                 reply(replies, {"ok": False, "kind": "exception", "error": _describe(exc)})
                 continue
-            reply(replies, {"ok": True, "rng_state": state}, ids)
+            try:
+                reply(replies, {"ok": True, "rng_state": state, **extra}, ids)
+            except (TypeError, ValueError) as exc:  # a new_state that is not JSON
+                reply(replies, {"ok": False, "kind": "state", "error": f"the returned state is not JSON-serialisable: {exc}"})
         else:
             reply(replies, {"ok": False, "kind": "protocol", "error": f"unknown request {op!r}"})
 

@@ -77,7 +77,7 @@ BROKEN = [
         "fails-at-scale",  # passes check_strategy and the smoke run (120-row pool), breaks on the suite
         {"select_body": "if len(view.unlabeled_ids) > 1000:\n    raise RuntimeError('too big')\nreturn view.unlabeled_ids[:batch_size]"},
         {},
-        r"scoring failed \(1 of 1 cells\): strategy 'fails-at-scale' failed on " + CELL + r" round 0: .*RuntimeError: too big",
+        r"scoring failed on " + FIRST.dataset_ref + " regime " + FIRST.regime.name + r" \(stopped there\): strategy 'fails-at-scale' failed on " + CELL + r" round 0: .*RuntimeError: too big",
     ),
 ]
 
@@ -90,7 +90,7 @@ def test_broken_submission_is_rejected_and_nothing_changes(world, slug, spec, li
     kids = child_pids()
     try:
         with pytest.raises(SubmissionError, match=message) as info:
-            submit(folder, results_root=results, leaderboard_dir=board, limits=SandboxLimits(**limits), **SLICE)
+            submit(folder, results_root=results, leaderboard_dir=board, limits=SandboxLimits(recheck_share=0.0, **limits), baselines=["random"], **SLICE)
         assert "\n" not in str(info.value)
         assert snapshot(results, board) == before  # no partial results, leaderboard untouched
         assert not list(results.glob(".staging-*"))
@@ -106,15 +106,46 @@ def test_good_submission_is_scored_published_and_ranked(world, tmp_path: Path) -
     folder = make_submission(subs, "good-one")
     try:
         lines: list[str] = []
-        report = submit(folder, results_root=results, leaderboard_dir=board, echo=lines.append, **SLICE)
-        assert [line[:5] for line in lines[:4]] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+        report = submit(folder, results_root=results, leaderboard_dir=board, echo=lines.append, baselines=["random"], **SLICE)
+        assert [line[:5] for line in lines[:5]] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
         assert [p.relative_to(results).as_posix() for p in report.results] == [f"quick/{FIRST.dataset_ref}/{FIRST.regime.name}/good-one/seed-{FIRST.seeds[0]}.json"]
         assert report.board is not None and set(report.board.overall.index) == {"good-one", "random"}
         md = (board / "LEADERBOARD.md").read_text()
         assert "good-one" in md and report.source_hash.split(":")[1][:12] in md
         # Re-submitting the same code replaces its results (same files, no duplicates).
-        again = submit(folder, results_root=results, leaderboard_dir=None, **SLICE)
+        again = submit(folder, results_root=results, leaderboard_dir=None, baselines=["random"], **SLICE)
         assert [p.name for p in again.results] == [f"seed-{FIRST.seeds[0]}.json"]
         assert len(list(results.rglob("good-one/seed-*.json"))) == 1
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_official_run_uses_hidden_instances_builtins_complete_provenance_and_signatures(world, tmp_path: Path, monkeypatch) -> None:
+    from mmal_bench.harness import signing
+    from mmal_bench.harness.results import harness_hash, read_result, tree_hash
+    from mmal_bench.leaderboard.loading import load_results
+
+    subs, _, _ = world
+    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
+    monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    folder = make_submission(subs, "signed-one")
+    (folder / "helper.txt").write_text("a sibling file is part of the submission hash")
+    results, board = tmp_path / "out" / "results", tmp_path / "out" / "leaderboard"
+    try:
+        report = submit(folder, results_root=results, leaderboard_dir=board, baselines=["random"], signing_key=private, **SLICE)
+        assert set(report.board.overall.index) == {"signed-one", "random"}  # never a table of one
+        prov = read_result(report.results[0]).provenance
+        assert (prov.jailed, prov.instance, prov.signed_by is not None) == (True, 1, True)
+        assert prov.submission_hash == tree_hash(folder) and prov.harness_hash == harness_hash()
+        public = read_result(next(world[1].rglob("random/seed-*.json"))).provenance.dataset_fingerprint
+        assert prov.dataset_fingerprint != public  # scored on the hidden instance, not the public data
+        loaded = load_results(results, suite="quick", catalog=full_catalog(subs))
+        assert {r.provenance.strategy: (s, r.provenance.instance) for r, s in zip(loaded.results, loaded.signed)} == {
+            "random": (True, 1),  # the built-ins ran on the same hidden instance
+            "signed-one": (True, 1),
+        }
+        (folder / "helper.txt").write_text("changed after scoring")
+        with pytest.raises(Exception, match="submission folder hash .* does not match the current folder"):
+            load_results(results, suite="quick", catalog=full_catalog(subs))
     finally:
         shutil.rmtree(folder)
