@@ -84,10 +84,14 @@ def k_center_greedy(x: np.ndarray, centers: np.ndarray, k: int, rng: np.random.G
     """Greedy k-center (CoreSet, Sener & Savarese 2018): ``k`` positions of ``x``, each the row farthest
     from its nearest center, the existing ``centers`` included.
 
-    Linear in the pool: `nearest_center_sq_dist` reads ``x`` once for all centers, then every pick is
-    one O(n·D) pass that updates the min-distance vector block by block (so its float64 temporaries
-    stay in cache). Memory beyond ``x``: two float64 vectors of length n and O(`ROW_BLOCK` · D) blocks.
-    Ties go to the lower position. Without centers the first pick is uniform from ``rng``.
+    Linear in the pool: `nearest_center_sq_dist` reads ``x`` once for all centers. The picks are
+    exact greedy picks evaluated lazily: a row's distance to its nearest center only shrinks as
+    centers are added, so the max over a block of `GREEDY_BLOCK` rows as of its last update bounds
+    the block from above. Each pick brings only the block with the highest bound up to date (the
+    picks it has not seen, one in-place pass each) until that block's bound is exact; it then holds
+    the farthest row. Every row's distance is the same float64 number a whole-pool pass per pick
+    computes, so the picks are those of the textbook loop, ties to the lower position. Without
+    centers the first pick is uniform from ``rng`` (then every block is brought up to date once).
 
     Parameters
     ----------
@@ -110,29 +114,47 @@ def k_center_greedy(x: np.ndarray, centers: np.ndarray, k: int, rng: np.random.G
     n = len(x)
     if not 0 <= k <= n:
         raise ValueError(f"cannot pick {k} of {n} rows")
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
     norm_x = _sq_norms(x)
     min_d2 = nearest_center_sq_dist(x, centers, norm_x)
+    block = GREEDY_BLOCK
+    starts = np.arange(0, n, block)
+    bound = np.maximum.reduceat(min_d2, starts)  # per block: max of min_d2 as of its last update
+    seen = np.zeros(len(starts), dtype=np.int64)  # per block: how many picks its min_d2 includes
+    prod, d2 = np.empty(min(block, n), dtype=np.float32), np.empty(min(block, n))
     picks: list[int] = []
-    block = min(ROW_BLOCK, max(n, 1))
-    prod, d2 = np.empty(block, dtype=np.float32), np.empty(block)
     for _ in range(k):
-        nxt = int(rng.integers(n)) if not np.isfinite(min_d2).any() else int(np.argmax(min_d2))
+        if not picks and not len(centers):
+            nxt = int(rng.integers(n))
+        else:
+            while True:
+                b = int(np.argmax(bound))  # ties: the lower block, so ties still go to the lower row
+                lo, hi = b * block, min(b * block + block, n)
+                if seen[b] == len(picks):
+                    break
+                for c in picks[seen[b] :]:
+                    # ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩ in place, the same float operations in the
+                    # same order as one whole-pool expression
+                    p, d = prod[: hi - lo], d2[: hi - lo]
+                    np.matmul(x[lo:hi], x[c], out=p)
+                    np.multiply(p, 2.0, out=d, dtype=np.float64)
+                    np.subtract(norm_x[lo:hi] + norm_x[c], d, out=d)
+                    np.maximum(d, 0.0, out=d)
+                    np.minimum(min_d2[lo:hi], d, out=min_d2[lo:hi])
+                seen[b] = len(picks)
+                bound[b] = min_d2[lo:hi].max()
+            nxt = lo + int(np.argmax(min_d2[lo:hi]))
         picks.append(nxt)
-        centre, centre_norm = x[nxt], norm_x[nxt]
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            p, d = prod[: stop - start], d2[: stop - start]
-            # ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩, the same float operations in the same order as one
-            # whole-pool expression, in place on cache-sized blocks
-            np.matmul(x[start:stop], centre, out=p)
-            np.multiply(p, 2.0, out=d, dtype=np.float64)
-            np.subtract(norm_x[start:stop] + centre_norm, d, out=d)
-            np.maximum(d, 0.0, out=d)
-            np.minimum(min_d2[start:stop], d, out=min_d2[start:stop])
         min_d2[nxt] = -1.0  # never picked twice, even when every distance is zero
+        b = nxt // block
+        bound[b] = min_d2[b * block : b * block + block].max()
     return np.asarray(picks, dtype=np.int64)
 
 
+#: Rows per block of the lazy greedy picks: small enough that a pick touches few rows, large enough
+#: that the Python loop over blocks stays short (245 blocks at a million rows).
+GREEDY_BLOCK = 4_096
 #: Rows per block of the pool passes: blocks of a few MiB stay in cache, and the loop over blocks is
 #: only n / ROW_BLOCK iterations (16 at a million rows).
 ROW_BLOCK = 65_536

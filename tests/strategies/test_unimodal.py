@@ -112,16 +112,23 @@ def _whole_pool_k_center(x, centers, k):
     return picks
 
 
-@pytest.mark.parametrize(("row_block", "center_block"), [(65_536, 1_024), (7, 3), (1, 1), (50, 500)])
-def test_k_center_blocks_give_the_whole_pool_picks(monkeypatch, row_block, center_block):
+@pytest.mark.parametrize(
+    ("row_block", "center_block", "greedy_block"), [(65_536, 1_024, 4_096), (7, 3, 5), (1, 1, 1), (50, 500, 64), (9, 4, 300)]
+)
+def test_k_center_blocks_give_the_whole_pool_picks(monkeypatch, row_block, center_block, greedy_block):
     rng = np.random.default_rng(row_block)
     x = rng.normal(size=(300, 12)).astype(np.float32)
     x[100:140] = x[3]  # duplicates: ties resolve to the lower position in every blocking
+    x[200:210] = x[150:160] * 3  # far rows: picks from many different blocks
     centers = rng.normal(size=(37, 12)).astype(np.float32)
-    expected = _whole_pool_k_center(x, centers, 25)
     monkeypatch.setattr(utils, "ROW_BLOCK", row_block)
     monkeypatch.setattr(utils, "CENTER_BLOCK", center_block)
-    assert k_center_greedy(x, centers, 25, np.random.default_rng(0)).tolist() == expected
+    monkeypatch.setattr(utils, "GREEDY_BLOCK", greedy_block)
+    for k in (0, 1, 25, 300):
+        assert k_center_greedy(x, centers, k, np.random.default_rng(0)).tolist() == _whole_pool_k_center(x, centers, k)
+    without = k_center_greedy(x, np.zeros((0, 12)), 20, np.random.default_rng(5))
+    first = int(np.random.default_rng(5).integers(300))
+    assert without[0] == first and without[1:].tolist() == _whole_pool_k_center(x, x[[first]], 20)[:19]
     d2 = ((x[:, None, :].astype(np.float64) - centers[None, :, :]) ** 2).sum(-1).min(1)
     np.testing.assert_allclose(nearest_center_sq_dist(x, centers), d2, rtol=1e-4, atol=1e-4)
 
