@@ -118,7 +118,8 @@ def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int) -> Po
 
     Every array is a fresh, owning, read-only copy (so not even ``.base`` leads back to the pool), and
     the containers are plain `ModalBatch`es (not `Split`s): nothing reachable from the view refers to
-    ``pool.labels``. Each strategy gets its own view, so one cannot disturb another.
+    ``pool.labels``. Strategies that bought the same rows share one view (`SharedViews`): it is
+    read-only, so one cannot disturb another.
     """
     mask = np.zeros(len(pool.ids), dtype=bool)
     mask[np.asarray(labeled_positions, dtype=np.int64)] = True
@@ -131,6 +132,33 @@ def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int) -> Po
         labeled_labels=_frozen_rows(pool.labels, labeled_positions),
         n_classes=n_classes,
     )
+
+
+class SharedViews:
+    """The views of one round, built once per labelled set rather than once per strategy.
+
+    Every strategy of a group has the same labelled set in round 0 (and strategies that agree, such
+    as entropy, margin and least-confidence on two classes, keep having one), so consecutive
+    strategies with the same set share one read-only view instead of each copying the pool. Only the
+    latest view is kept, so memory stays at one view whatever the group size. `get` returns the
+    view and the seconds its build took, which every strategy using it is charged in its
+    ``query_seconds`` (what the view costs a cell run alone, so timings do not depend on the group).
+    """
+
+    def __init__(self, pool: Split, n_classes: int) -> None:
+        self.pool, self.n_classes = pool, n_classes
+        self._key: bytes | None = None
+        self._view: tuple[PoolView, float] | None = None
+
+    def get(self, labeled_positions: np.ndarray) -> tuple[PoolView, float]:
+        """The view with ``labeled_positions`` bought, and its build time in seconds."""
+        key = np.sort(np.asarray(labeled_positions, dtype=np.int64)).tobytes()
+        if key != self._key or self._view is None:
+            self._view = None  # drop the previous view before building the next
+            start = time.perf_counter()
+            view = build_view(self.pool, labeled_positions, self.n_classes)
+            self._key, self._view = key, (view, time.perf_counter() - start)
+        return self._view
 
 
 def _frozen_rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
@@ -269,17 +297,18 @@ def run_group(
         timings.evaluate.append(time.perf_counter() - start)
 
         query_total = 0.0
+        views = SharedViews(pool, n_classes)
         for e in list(active):
             counts = missing = query_seconds = None
             if r < regime.rounds:
-                view = build_view(pool, labeled[e.name], n_classes)
+                view, view_seconds = views.get(labeled[e.name])
                 rng = np.random.default_rng(query_seed(seed, r, e.name))
                 start = time.perf_counter()
                 try:
                     selected, states[e.name] = select_with_state(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
                     )
-                    query_seconds = time.perf_counter() - start
+                    query_seconds = view_seconds + time.perf_counter() - start
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
                     detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"

@@ -55,6 +55,11 @@ def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
     return wrapper
 
 
+def _rows(batch: ModalBatch, rows: slice) -> ModalBatch:
+    """Rows ``rows`` of ``batch`` as views (no copy)."""
+    return ModalBatch({m: x[rows] for m, x in batch.features.items()}, {m: p[rows] for m, p in batch.present.items()})
+
+
 class FittedMLP(FittedModel):
     """A trained multimodal MLP (one member; parameters carry a member axis of size 1).
 
@@ -218,27 +223,37 @@ class FittedMLP(FittedModel):
     def mc_dropout_proba(self, batch: ModalBatch, n_samples: int, seed: int) -> np.ndarray:
         """``(T, n, C)`` fused probabilities with dropout active on the modality embeddings.
 
-        Masks come from a generator seeded by ``seed`` alone; each pass draws fresh masks, so passes
-        differ whenever ``dropout > 0`` (with ``dropout == 0`` all passes equal the eval prediction).
-        The encoders are deterministic, so they run once; only masks, fusion and heads repeat.
+        Masks come from a generator seeded by ``seed`` alone, drawn pass by pass, modality by modality,
+        row by row (one uniform per embedding entry); each pass draws fresh masks, so passes differ
+        whenever ``dropout > 0`` (with ``dropout == 0`` all passes equal the eval prediction). The
+        encoders are deterministic, so they run once; only masks, fusion and heads repeat.
+
+        Row-chunked in blocks of ``CHUNK_ROWS``: the masks are drawn block by block in that same order
+        (torch's CPU generator yields the same numbers whether a run of uniforms is drawn at once or in
+        pieces), so the samples are bitwise those of one whole-batch pass, while the activations beyond
+        the embeddings and one masked copy of them never exceed a block.
         """
         if n_samples < 1:
             raise ValueError(f"n_samples must be >= 1, got {n_samples}")
-        zs, present = self._embeddings(batch)
         n = len(batch)
+        blocks = [slice(s, min(s + CHUNK_ROWS, n)) for s in range(0, n, CHUNK_ROWS)]
+        embedded = [self._embeddings(_rows(batch, b)) for b in blocks]  # per block: ({m: (1, rows, D)}, presence)
         p_drop = self.config.dropout
         generator = torch.Generator().manual_seed(int(seed))
         out = np.empty((n_samples, n, self.n_classes), dtype=np.float32)
         with torch.no_grad():
             for t in range(n_samples):
-                dropped = {}
-                for m, z in zs.items():
-                    if p_drop > 0:
-                        u = torch.rand(z.shape, generator=generator)
-                        z = z * torch.where(u >= p_drop, 1.0 / (1.0 - p_drop), 0.0)
-                    dropped[m] = z
-                h = interact(self.params, self.config, fuse(self.params, self.config, dropped, present))
-                out[t] = torch.softmax(head(self.params, h[0]), dim=-1).numpy()
+                dropped: list[dict[str, torch.Tensor]] = [{} for _ in blocks]
+                for m in self.modalities:  # the whole pass's masks of modality m, then the next modality
+                    for i, (zs, _) in enumerate(embedded):
+                        z = zs[m]
+                        if p_drop > 0:
+                            u = torch.rand(z.shape, generator=generator)
+                            z = z * torch.where(u >= p_drop, 1.0 / (1.0 - p_drop), 0.0)
+                        dropped[i][m] = z
+                for b, (_, present), dropped_b in zip(blocks, embedded, dropped, strict=True):
+                    h = interact(self.params, self.config, fuse(self.params, self.config, dropped_b, present))
+                    out[t, b] = torch.softmax(head(self.params, h[0]), dim=-1).numpy()
         return out
 
     def __repr__(self) -> str:

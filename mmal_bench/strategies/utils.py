@@ -84,33 +84,128 @@ def k_center_greedy(x: np.ndarray, centers: np.ndarray, k: int, rng: np.random.G
     """Greedy k-center (CoreSet, Sener & Savarese 2018): ``k`` positions of ``x``, each the row farthest
     from its nearest center, the existing ``centers`` included.
 
-    Keeps one min-distance vector, so every pick is one O(n·D) pass; the initial distances to the
-    centers are computed in blocks bounding memory to about 32 MiB. Ties go to the lower position.
-    Without centers the first pick is uniform from ``rng``.
+    Linear in the pool: `nearest_center_sq_dist` reads ``x`` once for all centers. The picks are
+    exact greedy picks evaluated lazily: a row's distance to its nearest center only shrinks as
+    centers are added, so the max over a block of `GREEDY_BLOCK` rows as of its last update bounds
+    the block from above. Each pick brings only the block with the highest bound up to date (the
+    picks it has not seen, one in-place pass each) until that block's bound is exact; it then holds
+    the farthest row. Every row's distance is the same float64 number a whole-pool pass per pick
+    computes, so the picks are those of the textbook loop, ties to the lower position. Without
+    centers the first pick is uniform from ``rng`` (then every block is brought up to date once).
+
+    Parameters
+    ----------
+    x:
+        ``(n, D)`` candidate rows (cast to float32 for the products; norms and distances in float64).
+    centers:
+        ``(m, D)`` rows already covered (``m`` may be 0).
+    k:
+        Number of picks, ``0 <= k <= n``.
+    rng:
+        Used only for the first pick when there are no centers.
+
+    Returns
+    -------
+    np.ndarray
+        ``k`` distinct int64 positions of ``x`` in pick order.
     """
-    x = np.ascontiguousarray(x, dtype=np.float32)  # float32 products, float64 norms (see above)
+    x = np.ascontiguousarray(x, dtype=np.float32)
     centers = np.ascontiguousarray(centers, dtype=np.float32).reshape(-1, x.shape[1])
     n = len(x)
     if not 0 <= k <= n:
         raise ValueError(f"cannot pick {k} of {n} rows")
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
     norm_x = _sq_norms(x)
-    min_d2 = np.full(n, np.inf)
-    block = max(1, (1 << 22) // max(n, 1))
-    for start in range(0, len(centers), block):
-        c = centers[start : start + block]
-        # min_c ‖x − c‖² = ‖x‖² + min_c (‖c‖² − 2⟨x, c⟩): one float32 (n, block) temporary, not five
-        partial = x @ c.T
-        partial *= -2.0
-        partial += _sq_norms(c).astype(np.float32)[None, :]
-        np.minimum(min_d2, np.maximum(norm_x + partial.min(axis=1).astype(np.float64), 0.0), out=min_d2)
+    min_d2 = nearest_center_sq_dist(x, centers, norm_x)
+    block = GREEDY_BLOCK
+    starts = np.arange(0, n, block)
+    bound = np.maximum.reduceat(min_d2, starts)  # per block: max of min_d2 as of its last update
+    seen = np.zeros(len(starts), dtype=np.int64)  # per block: how many picks its min_d2 includes
+    prod, d2 = np.empty(min(block, n), dtype=np.float32), np.empty(min(block, n))
     picks: list[int] = []
     for _ in range(k):
-        nxt = int(rng.integers(n)) if not np.isfinite(min_d2).any() else int(np.argmax(min_d2))
+        if not picks and not len(centers):
+            nxt = int(rng.integers(n))
+        else:
+            while True:
+                b = int(np.argmax(bound))  # ties: the lower block, so ties still go to the lower row
+                lo, hi = b * block, min(b * block + block, n)
+                if seen[b] == len(picks):
+                    break
+                for c in picks[seen[b] :]:
+                    # ‖x − c‖² = ‖x‖² + ‖c‖² − 2⟨x, c⟩ in place, the same float operations in the
+                    # same order as one whole-pool expression
+                    p, d = prod[: hi - lo], d2[: hi - lo]
+                    np.matmul(x[lo:hi], x[c], out=p)
+                    np.multiply(p, 2.0, out=d, dtype=np.float64)
+                    np.subtract(norm_x[lo:hi] + norm_x[c], d, out=d)
+                    np.maximum(d, 0.0, out=d)
+                    np.minimum(min_d2[lo:hi], d, out=min_d2[lo:hi])
+                seen[b] = len(picks)
+                bound[b] = min_d2[lo:hi].max()
+            nxt = lo + int(np.argmax(min_d2[lo:hi]))
         picks.append(nxt)
-        d2 = norm_x + norm_x[nxt] - 2.0 * (x @ x[nxt]).astype(np.float64)
-        np.minimum(min_d2, np.maximum(d2, 0.0), out=min_d2)
         min_d2[nxt] = -1.0  # never picked twice, even when every distance is zero
+        b = nxt // block
+        bound[b] = min_d2[b * block : b * block + block].max()
     return np.asarray(picks, dtype=np.int64)
+
+
+#: Rows per block of the lazy greedy picks: small enough that a pick touches few rows, large enough
+#: that the Python loop over blocks stays short (245 blocks at a million rows).
+GREEDY_BLOCK = 4_096
+#: Rows per block of the pool passes: blocks of a few MiB stay in cache, and the loop over blocks is
+#: only n / ROW_BLOCK iterations (16 at a million rows).
+ROW_BLOCK = 65_536
+#: Centers per block of the initial distances: large blocks make each pass a compute-bound matrix
+#: product (a million rows against 4 centers per pass re-read the pool 125 times for 500 centers).
+CENTER_BLOCK = 1_024
+
+
+def nearest_center_sq_dist(x: np.ndarray, centers: np.ndarray, norm_x: np.ndarray | None = None) -> np.ndarray:
+    """Squared Euclidean distance from every row of ``x`` to its nearest row of ``centers`` (float64).
+
+    ``min_c ‖x − c‖² = ‖x‖² + min_c (‖c‖² − 2⟨x, c⟩)``, computed on blocks of `ROW_BLOCK` rows ×
+    `CENTER_BLOCK` centers: the pool is read once whatever the number of centers, and the float32
+    product block is at most 2^18 floats (1 MiB, or one row against `CENTER_BLOCK` centers).
+    Infinite where there are no centers; clipped at 0 against rounding.
+
+    Parameters
+    ----------
+    x:
+        ``(n, D)`` float32 rows.
+    centers:
+        ``(m, D)`` float32 centers.
+    norm_x:
+        ``_sq_norms(x)`` if the caller has it already.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n,)`` float64 squared distances.
+    """
+    n = len(x)
+    norm_x = _sq_norms(x) if norm_x is None else norm_x
+    min_d2 = np.full(n, np.inf)
+    if not len(centers) or not n:
+        return min_d2
+    # products of about 1 MiB per block (cache-resident for the two elementwise passes after them);
+    # centers pre-scaled by −2, exact in binary floating point, so x @ (−2c) is bitwise −2(x @ c)
+    c_block = min(CENTER_BLOCK, len(centers))
+    r_block = max(1, min(ROW_BLOCK, (1 << 18) // c_block))
+    blocks = [
+        ((centers[s : s + c_block] * np.float32(-2.0)).T, _sq_norms(centers[s : s + c_block]).astype(np.float32))
+        for s in range(0, len(centers), c_block)
+    ]
+    for start in range(0, n, r_block):
+        stop = min(start + r_block, n)
+        for c_t, c_norm in blocks:
+            partial = x[start:stop] @ c_t
+            partial += c_norm[None, :]
+            np.minimum(min_d2[start:stop], norm_x[start:stop] + partial.min(axis=1).astype(np.float64), out=min_d2[start:stop])
+    np.maximum(min_d2, 0.0, out=min_d2)
+    return min_d2
 
 
 def _sq_norms(x: np.ndarray) -> np.ndarray:
@@ -137,9 +232,17 @@ def margin(p: np.ndarray) -> np.ndarray:
 
 
 def mutual_information(samples: np.ndarray) -> np.ndarray:
-    """BALD score from ``(T, n, C)`` MC samples: H(mean p) − mean H(p), clipped at 0 against rounding."""
-    samples = np.asarray(samples, dtype=np.float64)
-    return np.maximum(entropy(samples.mean(axis=0)) - entropy(samples).mean(axis=0), 0.0)
+    """BALD score from ``(T, n, C)`` MC samples: H(mean p) − mean H(p), clipped at 0 against rounding.
+
+    Computed in float64 on blocks of `ROW_BLOCK` rows, so the float64 temporaries stay a few MiB
+    instead of several copies of the whole ``(T, n, C)`` array; each row's score is the same.
+    """
+    samples = np.asarray(samples)
+    out = np.empty(samples.shape[1])
+    for start in range(0, samples.shape[1], ROW_BLOCK):
+        block = samples[:, start : start + ROW_BLOCK].astype(np.float64)
+        out[start : start + ROW_BLOCK] = np.maximum(entropy(block.mean(axis=0)) - entropy(block).mean(axis=0), 0.0)
+    return out
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:

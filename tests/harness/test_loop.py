@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mmal_bench.harness import metrics
-from mmal_bench.harness.loop import StrategyEntry, build_view, run_group
+from mmal_bench.harness.loop import SharedViews, StrategyEntry, build_view, run_group
 from mmal_bench.harness.results import TIMING_FIELDS, CellResult
 from harness_factory import (
     TINY_REGIME,
@@ -126,3 +126,37 @@ def test_view_cannot_reveal_unbought_labels() -> None:
     assert not any(np.shares_memory(a, DATA.pool.features["a"]) for a in arrays)
     with pytest.raises(ValueError, match="read-only"):
         view.unlabeled.features["a"][0, 0] = 1.0
+
+
+def test_strategies_with_the_same_labelled_set_share_one_read_only_view() -> None:
+    views = SharedViews(DATA.pool, DATA.n_classes)
+    labeled = DATA.cold_start(0, 6)
+    first, seconds = views.get(labeled)
+    assert seconds > 0
+    assert views.get(labeled[::-1])[0] is first  # the same set in another order: the same view
+    other = views.get(np.concatenate([labeled, [int(first.unlabeled_ids[0])]]))[0]
+    assert other is not first and len(other.labeled_ids) == 7
+    for view in (first, other):
+        for array in (a for a in _reachable(view) if isinstance(a, np.ndarray)):
+            assert not np.shares_memory(array, DATA.pool.labels) and not array.flags.writeable
+
+
+def test_view_is_built_once_per_labelled_set_and_its_time_is_query_time(monkeypatch) -> None:
+    import time
+
+    from mmal_bench.harness import loop
+
+    built = []
+
+    def slow_build_view(pool, labeled_positions, n_classes):
+        built.append(len(labeled_positions))
+        time.sleep(0.05)
+        return build_view(pool, labeled_positions, n_classes)
+
+    monkeypatch.setattr(loop, "build_view", slow_build_view)
+    outcome = run_group(DATA, PROTOCOL, 0, entries(FirstUnlabeled(), RandomPick(), MaxEntropy()))
+    rounds = TINY_REGIME.rounds
+    # round 0: one view for the whole group (same cold start); later rounds: one per strategy
+    assert built[0] == TINY_REGIME.initial and len(built) == 1 + 3 * (rounds - 1)
+    for result in outcome.results.values():
+        assert all(record.query_seconds >= 0.05 for record in result.rounds[:-1])

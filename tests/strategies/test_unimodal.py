@@ -7,7 +7,8 @@ import pytest
 from strategies_factory import brute_top_k, kmeanspp_reference, materialised_gradients, problem, spread
 
 from mmal_bench.strategies import get_strategy
-from mmal_bench.strategies.utils import k_center_greedy, kmeanspp_factorised, top_k
+from mmal_bench.strategies import utils
+from mmal_bench.strategies.utils import k_center_greedy, kmeanspp_factorised, mutual_information, nearest_center_sq_dist, top_k
 
 
 def _entropy(row):
@@ -93,6 +94,89 @@ def test_k_center_blocks_and_duplicates():
     assert k_center_greedy(x, centers, 5, rng).tolist() == _naive_k_center(x, centers, 5)
     same = np.zeros((6, 2))  # all rows equal: still distinct picks
     assert sorted(k_center_greedy(same, np.zeros((1, 2)), 6, rng).tolist()) == list(range(6))
+
+
+def _whole_pool_k_center(x, centers, k):
+    """1.0.0's k-center as whole-pool expressions (float32 products, float64 norms): the picks to keep."""
+    x, centers = x.astype(np.float32), centers.astype(np.float32)
+    norm_x = np.einsum("ij,ij->i", x, x, dtype=np.float64)
+    norm_c = np.einsum("ij,ij->i", centers, centers, dtype=np.float64).astype(np.float32)
+    partial = (x @ centers.T) * np.float32(-2.0) + norm_c[None, :]
+    min_d2 = np.maximum(norm_x + partial.min(axis=1).astype(np.float64), 0.0)
+    picks = []
+    for _ in range(k):
+        picks.append(int(np.argmax(min_d2)))
+        d2 = norm_x + norm_x[picks[-1]] - 2.0 * (x @ x[picks[-1]]).astype(np.float64)
+        min_d2 = np.minimum(min_d2, np.maximum(d2, 0.0))
+        min_d2[picks[-1]] = -1.0
+    return picks
+
+
+@pytest.mark.parametrize(
+    ("row_block", "center_block", "greedy_block"), [(65_536, 1_024, 4_096), (7, 3, 5), (1, 1, 1), (50, 500, 64), (9, 4, 300)]
+)
+def test_k_center_blocks_give_the_whole_pool_picks(monkeypatch, row_block, center_block, greedy_block):
+    rng = np.random.default_rng(row_block)
+    x = rng.normal(size=(300, 12)).astype(np.float32)
+    x[100:140] = x[3]  # duplicates: ties resolve to the lower position in every blocking
+    x[200:210] = x[150:160] * 3  # far rows: picks from many different blocks
+    centers = rng.normal(size=(37, 12)).astype(np.float32)
+    monkeypatch.setattr(utils, "ROW_BLOCK", row_block)
+    monkeypatch.setattr(utils, "CENTER_BLOCK", center_block)
+    monkeypatch.setattr(utils, "GREEDY_BLOCK", greedy_block)
+    for k in (0, 1, 25, 300):
+        assert k_center_greedy(x, centers, k, np.random.default_rng(0)).tolist() == _whole_pool_k_center(x, centers, k)
+    without = k_center_greedy(x, np.zeros((0, 12)), 20, np.random.default_rng(5))
+    first = int(np.random.default_rng(5).integers(300))
+    assert without[0] == first and without[1:].tolist() == _whole_pool_k_center(x, x[[first]], 20)[:19]
+    d2 = ((x[:, None, :].astype(np.float64) - centers[None, :, :]) ** 2).sum(-1).min(1)
+    np.testing.assert_allclose(nearest_center_sq_dist(x, centers), d2, rtol=1e-4, atol=1e-4)
+
+
+def test_k_center_without_centers_starts_from_rng_and_reads_the_pool_once_for_centers(monkeypatch):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 5)).astype(np.float32)
+    first = int(np.random.default_rng(9).integers(200))
+    assert k_center_greedy(x, np.zeros((0, 5)), 4, np.random.default_rng(9))[0] == first
+    assert np.isinf(nearest_center_sq_dist(x, np.zeros((0, 5), np.float32))).all()
+    # 500 centers against a pool of 10 row blocks: one product per row block, not one per few centers
+    monkeypatch.setattr(utils, "ROW_BLOCK", 20)
+    calls = []
+    real = np.matmul
+
+    class Spy(np.ndarray):
+        def __matmul__(self, other):
+            calls.append(other.shape)
+            return real(np.asarray(self), other)
+
+    nearest_center_sq_dist(x.view(Spy), rng.normal(size=(500, 5)).astype(np.float32))
+    assert len(calls) == 10 and all(shape == (5, 500) for shape in calls)
+
+
+def test_bald_row_chunks_draw_the_same_masks_and_pick_the_same_rows(monkeypatch):
+    from mmal_bench.models import fitted as fitted_module
+
+    view, model = problem()
+    whole = model.mc_dropout_proba(view.unlabeled, 4, 123)
+    picks = get_strategy("bald").select(view, model, 6, np.random.default_rng(0))
+    monkeypatch.setattr(fitted_module, "CHUNK_ROWS", 7)
+    chunked = model.mc_dropout_proba(view.unlabeled, 4, 123)
+    # the same dropout masks: only float rounding of the per-block matrix products differs (a
+    # different mask changes probabilities by orders of magnitude more, as another pass shows)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-5, atol=1e-7)
+    assert np.abs(whole[1] - whole[0]).max() > 1e-3
+    assert get_strategy("bald").select(view, model, 6, np.random.default_rng(0)).tolist() == picks.tolist()
+
+
+def test_mutual_information_in_row_blocks_equals_whole(monkeypatch):
+    samples = np.random.default_rng(4).dirichlet(np.ones(5), size=(6, 90)).astype(np.float32)
+    whole = mutual_information(samples)
+    monkeypatch.setattr(utils, "ROW_BLOCK", 8)
+    np.testing.assert_array_equal(mutual_information(samples), whole)
+    s = samples.astype(np.float64)
+    mean = s.mean(0)
+    reference = -(mean * np.log(mean)).sum(1) + (s * np.log(s)).sum(2).mean(0)
+    np.testing.assert_allclose(whole, np.maximum(reference, 0.0), rtol=1e-9, atol=1e-12)
 
 
 def test_factorised_kmeanspp_equals_materialised_reference():
