@@ -19,6 +19,10 @@ class FittedModel(ABC):
 
     All methods take a `ModalBatch`; absent modalities are zero vectors with ``present=False``.
     Outputs are numpy arrays (float32 unless stated) on the CPU.
+
+    "Absent" has one meaning (COMMON contract 2): a modality that is missing in a row and a modality
+    removed by ``modalities=`` / `predict_proba_subsets` go through the model's own absent path (for
+    `FittedMLP`, its learned absent embedding); callers never zero vectors themselves to ablate.
     """
 
     modalities: tuple[str, ...]
@@ -27,7 +31,8 @@ class FittedModel(ABC):
     @abstractmethod
     def predict_proba(self, batch: ModalBatch, modalities: Sequence[str] | None = None) -> np.ndarray:
         """Fused class probabilities ``(n, C)``; with ``modalities`` given, every other modality is
-        zeroed and marked absent first (the zero-ablation used for per-modality accuracy and Shapley).
+        treated exactly as a missing one (present flag False, the model's absent path), the ablation used
+        for per-modality accuracy and Shapley values.
         """
 
     def predict_proba_subsets(
@@ -35,7 +40,7 @@ class FittedModel(ABC):
     ) -> dict[str, np.ndarray]:
         """Fused probabilities for several modality subsets: ``{subset_key: (n, C)}``.
 
-        Default: every non-empty subset; ``include_empty`` adds key ``""`` (all modalities zeroed, the
+        Default: every non-empty subset; ``include_empty`` adds key ``""`` (all modalities absent, the
         Shapley baseline). This generic version calls `predict_proba` per subset; models override it
         with one batched pass.
         """
@@ -51,7 +56,7 @@ class FittedModel(ABC):
     @abstractmethod
     def embed(self, batch: ModalBatch) -> np.ndarray:
         """Fused embedding ``(n, D)``: the input of the fused classifier head (its last linear layer; with
-        a fusion interaction layer, that layer's output rather than the modality embeddings side by side)."""
+        a fusion interaction block, the modality embeddings side by side followed by that block)."""
 
     @abstractmethod
     def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
@@ -74,9 +79,10 @@ class FittedModel(ABC):
     @property
     @abstractmethod
     def modality_slices(self) -> dict[str, slice]:
-        """Columns of ``h`` that each modality contributes. Disjoint blocks only for concat fusion with a
-        linear head; fusions that mix modalities in the same columns (sum, gated, an interaction layer)
-        give overlapping slices, which tells a strategy there are no per-modality blocks."""
+        """Columns of ``h`` that belong to one modality only. Disjoint blocks for concat fusion (columns
+        outside every slice, such as a fusion interaction block, mix modalities); fusions that mix
+        modalities in the same columns (sum, gated) give overlapping slices, which tells a strategy
+        there are no per-modality blocks."""
 
     @abstractmethod
     def mc_dropout_proba(self, batch: ModalBatch, n_samples: int, seed: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from mmal_bench.errors import ConfigError
 
 FUSIONS = ("concat", "sum", "gated")
+ABSENT_PATHS = ("learned", "zero")
 DEVICES = ("cpu", "cuda")
 
 
@@ -30,12 +31,25 @@ class ModelConfig:
         side), ``sum`` (their sum) or ``gated`` (a softmax over present modalities of a learned
         scalar gate per modality embedding, then the weighted sum).
     fusion_hidden:
-        Width of a fusion interaction layer: ``0`` (the BMMAL reference) puts the fused head, one
-        linear layer, directly on the fused embedding, so with concat fusion the class logits are a
+        Width of the fusion interaction block: ``0`` (the 1.0.0 / BMMAL reference) puts the fused head,
+        one linear layer, directly on the fused embedding, so with concat fusion the class logits are a
         sum of per-modality terms ``f(a) + g(b)`` and cannot represent cross-modal interactions
-        (XOR-like synergy stays at chance). ``> 0`` inserts one hidden ReLU layer of that width over
-        the fused embedding before the fused head. The last-layer gradient embedding then uses that
-        layer's output, which mixes all modalities, so ``modality_slices`` has no per-modality blocks.
+        (XOR-like synergy stays at chance). ``F > 0`` appends ``relu(W_f f + b_f)`` (F units over the
+        whole fused embedding ``f``) to the head input, which becomes ``[f, relu(W_f f + b_f)]``: the
+        additive per-modality path stays, the interaction block adds what it cannot represent. With
+        concat fusion the per-modality column blocks of the head input (``modality_slices``) are kept;
+        the F interaction columns belong to no single modality.
+    absent:
+        How a missing modality enters the model. ``learned`` (2.0.0): a learned per-modality absent
+        embedding replaces the encoder output wherever the modality is absent (missing data in training
+        or at test time, and ablation for subset predictions and Shapley values alike), so absence is
+        never confused with a data vector. ``zero``: the 1.0.0 model, whose absent embedding is a fixed
+        zero vector (kept to reproduce and compare with 1.0.0).
+    modality_dropout:
+        Probability that a present modality is treated as absent for a row in a training step (drawn
+        per member, row, modality and step). It teaches the absent path on complete data too, so
+        ablating a modality of a dataset without missing values asks a question the model was
+        trained to answer. ``0`` turns it off.
     aux_weight:
         Weight of each per-modality auxiliary head's cross-entropy. The loss is
         ``(CE_fused + aux_weight * sum_m CE_m) / (1 + aux_weight * M)``; ``1.0`` is the BMMAL
@@ -59,6 +73,8 @@ class ModelConfig:
     embed_dim: int = 32
     fusion: Literal["concat", "sum", "gated"] = "concat"
     fusion_hidden: int = 0
+    absent: Literal["learned", "zero"] = "learned"
+    modality_dropout: float = 0.0
     aux_weight: float = 1.0
     dropout: float = 0.1
     lr: float = 1e-2
@@ -79,6 +95,10 @@ class ModelConfig:
             raise ConfigError(f"model.fusion must be one of {list(FUSIONS)}, got {self.fusion!r}")
         if isinstance(self.fusion_hidden, bool) or not isinstance(self.fusion_hidden, int) or self.fusion_hidden < 0:
             raise ConfigError(f"model.fusion_hidden must be an integer >= 0 (0 = linear fused head), got {self.fusion_hidden!r}")
+        if self.absent not in ABSENT_PATHS:
+            raise ConfigError(f"model.absent must be one of {list(ABSENT_PATHS)}, got {self.absent!r}")
+        if not 0 <= self.modality_dropout < 1:
+            raise ConfigError(f"model.modality_dropout must be in [0, 1), got {self.modality_dropout}")
         if not self.aux_weight >= 0:
             raise ConfigError(f"model.aux_weight must be >= 0, got {self.aux_weight}")
         if not 0 <= self.dropout < 1:

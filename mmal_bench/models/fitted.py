@@ -16,7 +16,7 @@ import torch
 from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
-from mmal_bench.models.network import Params, fuse, head, interact, layer
+from mmal_bench.models.network import Params, encode, fuse, head, heads, interact, linear, with_absent
 
 
 CHUNK_ROWS = 65_536
@@ -77,58 +77,63 @@ class FittedMLP(FittedModel):
 
     # -- inputs -------------------------------------------------------------------------------------
 
-    def _inputs(self, batch: ModalBatch) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    def _inputs(self, batch: ModalBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded features ``(1, M, n, d_max)`` and bool presence ``(1, M, n, 1)``, validated."""
         if set(batch.modalities) != set(self.modalities):
             raise ValueError(f"batch has modalities {list(batch.modalities)}; the model was trained on {list(self.modalities)}")
-        xs, present = {}, {}
-        for m in self.modalities:
-            x = np.asarray(batch.features[m], dtype=np.float32)
-            if x.ndim != 2 or x.shape[1] != self.modality_dims[m]:
-                raise ValueError(f"modality {m!r} features must be (n, {self.modality_dims[m]}), got {x.shape}")
-            xs[m] = torch.tensor(x)[None]
-            present[m] = torch.tensor(np.asarray(batch.present[m], dtype=np.float32))[None, :, None]
-        return xs, present
+        x = np.zeros((1, len(self.modalities), len(batch), max(self.modality_dims.values())), dtype=np.float32)
+        present = np.zeros((1, len(self.modalities), len(batch), 1), dtype=bool)
+        for j, m in enumerate(self.modalities):
+            xm = np.asarray(batch.features[m], dtype=np.float32)
+            if xm.ndim != 2 or xm.shape[1] != self.modality_dims[m]:
+                raise ValueError(f"modality {m!r} features must be (n, {self.modality_dims[m]}), got {xm.shape}")
+            x[0, j, :, : xm.shape[1]] = xm
+            present[0, j, :, 0] = np.asarray(batch.present[m], dtype=bool)
+        return torch.from_numpy(x), torch.from_numpy(present)
+
+    def _encoded(self, batch: ModalBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encoder outputs ``(1, M, n, D)`` before presence (eval mode) and bool presence ``(1, M, n, 1)``."""
+        x, present = self._inputs(batch)
+        with torch.no_grad():
+            return encode(self.params, self.config, x), present
 
     def _embeddings(self, batch: ModalBatch) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """Per-modality embeddings ``{m: (1, n, D)}`` (eval mode; zero where absent) and presence."""
-        xs, present = self._inputs(batch)
+        """Per-modality embeddings ``{m: (1, n, D)}`` (eval mode; the absent embedding where absent) and
+        float presence ``{m: (1, n, 1)}``."""
+        z0, present = self._encoded(batch)
         with torch.no_grad():
-            zs = {}
-            for m in self.modalities:
-                a = xs[m]
-                for i in range(len(self.config.hidden_sizes) + 1):
-                    a = layer(self.params, self.config, m, i, a, present[m])
-                zs[m] = a
-        return zs, present
+            z = with_absent(self.params, z0, present)
+        return {m: z[:, j] for j, m in enumerate(self.modalities)}, {m: present[:, j].float() for j, m in enumerate(self.modalities)}
 
-    def _proba_for_masks(
-        self, zs: Mapping[str, torch.Tensor], present: Mapping[str, torch.Tensor], keep: torch.Tensor
-    ) -> torch.Tensor:
-        """Fused probabilities ``(S, n, C)`` with modality j kept in row s iff ``keep[s, j]``."""
+    def _proba_for_masks(self, z0: torch.Tensor, present: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """Fused probabilities ``(S, n, C)`` with modality j kept in row block s iff ``keep[s, j]``.
+
+        A modality outside the kept set is *absent*: the same `with_absent` path as missing data."""
         with torch.no_grad():
-            masked_z = {m: zs[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
-            masked_p = {m: present[m] * keep[:, j, None, None] for j, m in enumerate(self.modalities)}
-            h = interact(self.params, self.config, fuse(self.params, self.config, masked_z, masked_p))
-            return torch.softmax(head(self.params, h), dim=-1)
+            present_s = present & keep[:, :, None, None]
+            logits, _, _ = heads(self.params, self.config, with_absent(self.params, z0, present_s), present_s)
+            return torch.softmax(logits, dim=-1)
 
     def _keep(self, subsets: Sequence[Iterable[str]]) -> torch.Tensor:
-        keep = torch.zeros((len(subsets), len(self.modalities)))
+        keep = torch.zeros((len(subsets), len(self.modalities)), dtype=torch.bool)
         for s, subset in enumerate(subsets):
             members = set(subset)
             unknown = members - set(self.modalities)
             if unknown:
                 raise ValueError(f"unknown modalities {sorted(unknown)}; the model has {list(self.modalities)}")
             for j, m in enumerate(self.modalities):
-                keep[s, j] = float(m in members)
+                keep[s, j] = m in members
         return keep
 
     # -- FittedModel (row-chunked: inference memory stays bounded on million-row pools) ---------------
 
     @_row_chunked
     def predict_proba(self, batch: ModalBatch, modalities: Sequence[str] | None = None) -> np.ndarray:
-        zs, present = self._embeddings(batch)
+        """Fused class probabilities ``(n, C)``; modalities outside ``modalities`` are made absent (their
+        learned absent embedding, exactly as for missing data), whatever their input vectors hold."""
+        z0, present = self._encoded(batch)
         subset = self.modalities if modalities is None else tuple(modalities)
-        return self._proba_for_masks(zs, present, self._keep([subset]))[0].numpy()
+        return self._proba_for_masks(z0, present, self._keep([subset]))[0].numpy()
 
     @_row_chunked
     def predict_proba_subsets(
@@ -137,52 +142,57 @@ class FittedMLP(FittedModel):
         """Fused probabilities for many modality subsets in one batched pass: ``{subset_key: (n, C)}``.
 
         Default: every non-empty subset (`all_subsets` order); ``include_empty`` adds key ``""``
-        (every modality zeroed), the baseline of Shapley values. The encoders run once; only the
-        fusion and head are repeated per subset, since ablating a modality zeroes its embedding.
+        (every modality absent), the baseline of Shapley values. The encoders run once; the absent path,
+        fusion and heads run for all subsets together.
         """
         chosen = list(all_subsets(self.modalities)) if subsets is None else [tuple(s) for s in subsets]
         if include_empty:
             chosen = [(), *chosen]
-        zs, present = self._embeddings(batch)
-        proba = self._proba_for_masks(zs, present, self._keep(chosen)).numpy()
+        z0, present = self._encoded(batch)
+        proba = self._proba_for_masks(z0, present, self._keep(chosen)).numpy()
         return {subset_key(s, self.modalities): proba[i] for i, s in enumerate(chosen)}
 
     @_row_chunked
     def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
-        zs, _ = self._embeddings(batch)
+        z0, present = self._encoded(batch)
         with torch.no_grad():
-            return {m: torch.softmax(head(self.params, zs[m][0], f"aux.{m}"), dim=-1).numpy() for m in self.modalities}
+            aux = linear(with_absent(self.params, z0, present), self.params["aux.w"], self.params["aux.b"])
+            return {m: torch.softmax(aux[0, j], dim=-1).numpy() for j, m in enumerate(self.modalities)}
 
     @_row_chunked
     def embed(self, batch: ModalBatch) -> np.ndarray:
-        zs, present = self._embeddings(batch)
-        with torch.no_grad():
-            return interact(self.params, self.config, fuse(self.params, self.config, zs, present))[0].numpy()
+        return self._head_input(batch).numpy()
 
     @_row_chunked
     def embed_modalities(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        """Per-modality embeddings ``{m: (n, D)}``; rows where ``m`` is absent hold its absent embedding."""
         zs, _ = self._embeddings(batch)
         return {m: z[0].numpy() for m, z in zs.items()}
 
     @_row_chunked
     def gradient_embedding_factors(self, batch: ModalBatch) -> tuple[np.ndarray, np.ndarray]:
-        zs, present = self._embeddings(batch)
+        h = self._head_input(batch)
         with torch.no_grad():
-            h = interact(self.params, self.config, fuse(self.params, self.config, zs, present))[0]
             p = torch.softmax(head(self.params, h), dim=-1)
             a = p.clone()
             a[torch.arange(len(a)), p.argmax(dim=1)] -= 1.0
         return a.numpy(), h.numpy()
 
+    def _head_input(self, batch: ModalBatch) -> torch.Tensor:
+        z0, present = self._encoded(batch)
+        with torch.no_grad():
+            _, _, h = heads(self.params, self.config, with_absent(self.params, z0, present), present)
+        return h[0]
+
     @property
     def modality_slices(self) -> dict[str, slice]:
-        """Concat fusion with a linear fused head: modality j owns columns ``[j*D, (j+1)*D)``. Sum /
-        gated fusion mix the modalities in the same ``D`` columns, and a fusion interaction layer
-        (``fusion_hidden = F > 0``) mixes them in all ``F`` columns of the head input, so there every
-        modality maps to all columns (overlapping slices: no per-modality blocks; BMMAL then scales the
-        per-modality embeddings instead)."""
-        if self.config.fusion_hidden > 0:
-            return {m: slice(0, self.config.fusion_hidden) for m in self.modalities}
+        """Columns of the head input ``h`` that belong to one modality only.
+
+        Concat fusion: modality j owns ``[j*D, (j+1)*D)``, its embedding (the additive path of the
+        head). The fusion interaction block (``fusion_hidden = F > 0``, columns ``[M*D, M*D+F)``) mixes
+        all modalities and is in no modality's slice. Sum / gated fusion mix the modalities in the same
+        ``D`` columns, so every modality maps to them (overlapping slices: no per-modality blocks; BMMAL
+        then scales the per-modality embeddings instead)."""
         d = self.config.embed_dim
         if self.config.fusion == "concat":
             return {m: slice(j * d, (j + 1) * d) for j, m in enumerate(self.modalities)}

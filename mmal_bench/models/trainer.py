@@ -2,11 +2,20 @@
 
 Each member is initialised and dropped out from its own seed only and every reduction stays inside a
 member, so on the CPU a member's weights are bitwise identical whether it trains alone or with others.
+
+Speed (issue 13): all parameters of all members live in one flat buffer, so a step is one forward of
+a dozen batched kernels (modalities stacked too), ONE cross-entropy over the fused and auxiliary
+logits together, one autograd backward, and a hand-written AdamW of six element-wise kernels over the
+whole buffer; dropout masks are drawn for many steps at once. No per-step Python work grows with the
+member count. This path (2.0.0) is the reference: its float rounding differs from the 1.0.0 trainer
+(padded stacked encoders, one fused loss, a buffer-wide AdamW), so 2.0.0 weights are not bitwise those
+of 1.0.0; ``benchmarks/bench_training.py`` measures it against a per-model loop and the matmul limit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -16,16 +25,18 @@ import torch.nn.functional as F
 from mmal_bench.data.schema import ModalBatch
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.fitted import FittedMLP
-from mmal_bench.models.network import dropout_widths, forward, init_params
+from mmal_bench.models.network import forward, init_params
 
 # Dropout masks come from a second generator per member, seeded from the member seed with this offset,
 # so the initial weights do not depend on the device or on whether dropout is on.
 _DROPOUT_SEED_OFFSET = 0x9E3779B9
 
-# Members train in groups of about this many stacked rows (E_group * n). Beyond it the activations leave
-# the CPU caches and a step costs more per member than in a smaller group (measured on 2 cores:
-# n=1000 is fastest at E=4; at n=3000 grouping no longer helps). Results do not depend on it.
-GROUP_ROWS = 4096
+# Dropout masks are drawn for several steps at once, at most this many values per member per draw; the
+# number of steps per draw depends on the row count only (never on the member count), so a member's
+# masks are the same alone and batched.
+_MASK_VALUES = 1 << 20
+
+_ADAM_EPS = 1e-8
 
 
 @contextlib.contextmanager
@@ -52,6 +63,9 @@ def train_models(
     seeds: Sequence[int],
 ) -> list[FittedMLP]:
     """Train ``len(seeds)`` independent models in one batched network, full-batch AdamW.
+
+    All members train in one call: measured with ``benchmarks/bench_training.py``, splitting them into
+    groups (the 1.0.0 cap of 4,096 stacked rows) is never faster at the suite's shapes.
 
     Parameters
     ----------
@@ -87,15 +101,25 @@ def train_models(
     device = torch.device(config.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("model.device is 'cuda' but torch sees no CUDA device")
-    group = n_members if device.type == "cuda" else max(1, GROUP_ROWS // n)
-    fitted: list[FittedMLP] = []
-    for start in range(0, n_members, group):
-        stop = start + group
-        fitted += _train_group(batches[start:stop], labels[start:stop], n_classes, config, seeds[start:stop], dims, device)
-    return fitted
+    with torch_threads(config.threads):
+        return _train(batches, labels, n_classes, config, seeds, dims, device)
 
 
-def _train_group(
+def stack_inputs(
+    batches: Sequence[ModalBatch], dims: dict[str, int], device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features ``(E, M, n, d_max)`` (zero-padded to the widest modality) and bool presence ``(E, M, n, 1)``."""
+    width = max(dims.values())
+    x = np.zeros((len(batches), len(dims), len(batches[0]), width), dtype=np.float32)
+    present = np.zeros((len(batches), len(dims), len(batches[0]), 1), dtype=bool)
+    for e, b in enumerate(batches):
+        for j, (m, d) in enumerate(dims.items()):
+            x[e, j, :, :d] = b.features[m]
+            present[e, j, :, 0] = b.present[m]
+    return torch.from_numpy(x).to(device), torch.from_numpy(present).to(device)
+
+
+def _train(
     batches: Sequence[ModalBatch],
     labels: Sequence[np.ndarray],
     n_classes: int,
@@ -105,46 +129,80 @@ def _train_group(
     device: torch.device,
 ) -> list[FittedMLP]:
     """One batched training loop over stacked members (inputs already validated)."""
-    modalities = tuple(dims)
-    n = len(batches[0])
-    with torch_threads(config.threads):
-        members = [init_params(config, dims, n_classes, torch.Generator().manual_seed(int(s))) for s in seeds]
-        params = {k: torch.stack([p[k] for p in members]).to(device).requires_grad_() for k in members[0]}
-        xs = {m: torch.tensor(np.stack([b.features[m] for b in batches]), dtype=torch.float32, device=device) for m in modalities}
-        present = {
-            m: torch.tensor(np.stack([b.present[m] for b in batches]), dtype=torch.float32, device=device)[..., None]
-            for m in modalities
-        }
-        y = torch.tensor(np.stack([np.asarray(t, dtype=np.int64) for t in labels]), device=device).reshape(-1)
-        dropout_gens = [torch.Generator(device=device).manual_seed(int(s) + _DROPOUT_SEED_OFFSET) for s in seeds]
-        widths = dropout_widths(config, dims)
-        # Every per-sample loss enters with a constant weight, so the backward pass never reduces across
-        # members or depends on how a forward-pass mean would have been ordered.
-        weight = 1.0 / (n * (1.0 + config.aux_weight * len(modalities)))
-        optimizer = torch.optim.AdamW(
-            list(params.values()), lr=config.lr, betas=config.betas, weight_decay=config.weight_decay, foreach=False
-        )
-        for _ in range(config.steps):
-            masks = _keep_masks(dropout_gens, n, widths, config.dropout, device)
-            logits, aux, _, _ = forward(params, config, xs, present, masks)
-            loss = (F.cross_entropy(logits.reshape(-1, n_classes), y, reduction="none") * weight).sum()
-            if config.aux_weight > 0:
-                for a in aux.values():
-                    ce = F.cross_entropy(a.reshape(-1, n_classes), y, reduction="none")
-                    loss = loss + (ce * (weight * config.aux_weight)).sum()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-
-    return [FittedMLP(config, dims, n_classes, {k: v[e : e + 1] for k, v in params.items()}) for e in range(len(seeds))]
+    n_members, n_mod, n = len(seeds), len(dims), len(batches[0])
+    members = [init_params(config, dims, n_classes, torch.Generator().manual_seed(int(s))) for s in seeds]
+    names = list(members[0])
+    shapes = [tuple(members[0][k].shape) for k in names]
+    # One flat buffer, parameter-major: each parameter is a contiguous (E, *shape) block of it, so the
+    # views below are free and AdamW is a handful of kernels over everything.
+    flat = torch.cat([torch.stack([p[k] for p in members]).reshape(-1) for k in names]).to(device).requires_grad_()
+    sizes = [n_members * math.prod(s) for s in shapes]
+    x, present = stack_inputs(batches, dims, device)
+    y = torch.tensor(np.stack([np.asarray(t, dtype=np.int64) for t in labels]), device=device)
+    heads = 1 + (n_mod if config.aux_weight > 0 else 0)
+    targets = y[:, None, :].expand(n_members, heads, n).reshape(-1)
+    # Every per-sample loss enters with a constant weight, so the backward pass never reduces across
+    # members or depends on how a forward-pass mean would have been ordered.
+    base = 1.0 / (n * (1.0 + config.aux_weight * n_mod))
+    head_weights = torch.tensor([base] + [base * config.aux_weight] * (heads - 1), device=device)
+    weights = head_weights[None, :, None].expand(n_members, heads, n).reshape(-1)
+    draws = _MaskDraws(seeds, n_mod, n, config, device)
+    exp_avg, exp_avg_sq = torch.zeros_like(flat), torch.zeros_like(flat)
+    for step in range(config.steps):
+        keep, present_t = draws.next(present)
+        params = {k: v.view(n_members, *s) for k, v, s in zip(names, torch.split(flat, sizes), shapes, strict=True)}
+        logits, aux, _, _ = forward(params, config, x, present_t, keep)
+        stacked = torch.cat([logits[:, None], aux], dim=1) if heads > 1 else logits[:, None]
+        loss = (F.cross_entropy(stacked.reshape(-1, n_classes), targets, reduction="none") * weights).sum()
+        (grad,) = torch.autograd.grad(loss, flat)
+        _adamw_step(flat, grad, exp_avg, exp_avg_sq, step + 1, config)
+    params = {k: v.view(n_members, *s) for k, v, s in zip(names, torch.split(flat.detach(), sizes), shapes, strict=True)}
+    return [FittedMLP(config, dims, n_classes, {k: v[e : e + 1] for k, v in params.items()}) for e in range(n_members)]
 
 
-def _keep_masks(
-    generators: Sequence[torch.Generator], n: int, widths: Sequence[int], p: float, device: torch.device
-) -> list[torch.Tensor] | None:
-    """Inverted-dropout multipliers per site ``(E, n, width)``; member e draws from its generator only."""
-    if p == 0:
-        return None
-    u = torch.stack([torch.rand((n, sum(widths)), generator=g, device=device) for g in generators])
-    keep = torch.where(u >= p, 1.0 / (1.0 - p), 0.0)
-    return list(torch.split(keep, list(widths), dim=-1))
+def _adamw_step(
+    param: torch.Tensor, grad: torch.Tensor, exp_avg: torch.Tensor, exp_avg_sq: torch.Tensor, step: int, config: ModelConfig
+) -> None:
+    """One AdamW step (decoupled weight decay, bias-corrected moments; torch.optim.AdamW's formula) over
+    the whole flat buffer: element-wise, so members stay independent."""
+    beta1, beta2 = config.betas
+    with torch.no_grad():
+        param.mul_(1.0 - config.lr * config.weight_decay)
+        exp_avg.lerp_(grad, 1.0 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+        denom = (exp_avg_sq.sqrt() / math.sqrt(1.0 - beta2**step)).add_(_ADAM_EPS)
+        param.addcdiv_(exp_avg, denom, value=-config.lr / (1.0 - beta1**step))
+
+
+class _MaskDraws:
+    """Per-step dropout multipliers ``(E, M, n, D)`` and modality-dropout presence, drawn per member from
+    its own generator, many steps per draw (the block length depends on ``n`` only)."""
+
+    def __init__(self, seeds: Sequence[int], n_mod: int, n: int, config: ModelConfig, device: torch.device) -> None:
+        self.config, self.device = config, device
+        self.generators = [torch.Generator(device=device).manual_seed(int(s) + _DROPOUT_SEED_OFFSET) for s in seeds]
+        self.width = (config.embed_dim if config.dropout > 0 else 0) + (1 if config.modality_dropout > 0 else 0)
+        self.shape = (n_mod, n, self.width)
+        self.block = max(1, min(config.steps, _MASK_VALUES // max(1, n_mod * n * self.width)))
+        self.block_keep: torch.Tensor | None = None
+        self.block_present: torch.Tensor | None = None
+        self.t = 0
+
+    def next(self, present: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """Dropout multipliers (or ``None``) and the presence to train this step with."""
+        if self.width == 0:
+            return None, present
+        i = self.t % self.block
+        if i == 0:
+            self._draw()
+        self.t += 1
+        keep = None if self.block_keep is None else self.block_keep[i]
+        return keep, present if self.block_present is None else present & self.block_present[i]
+
+    def _draw(self) -> None:
+        u = torch.stack([torch.rand((self.block, *self.shape), generator=g, device=self.device) for g in self.generators], dim=1)
+        p, q, d = self.config.dropout, self.config.modality_dropout, self.config.embed_dim
+        if p > 0:
+            self.block_keep = torch.where(u[..., :d] >= p, 1.0 / (1.0 - p), 0.0)
+        if q > 0:
+            self.block_present = u[..., -1:] >= q

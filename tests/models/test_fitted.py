@@ -43,11 +43,44 @@ def test_subset_prediction_equals_input_ablation(fitted):
         np.testing.assert_allclose(generic[key], subsets[key], rtol=1e-6, atol=1e-7)
 
 
-def test_absent_modality_has_zero_embedding(fitted):
+def test_absent_modality_takes_its_learned_absent_embedding(fitted):
     model, batch = fitted
     z = model.embed_modalities(batch)
-    for m in model.modalities:
+    for j, m in enumerate(model.modalities):
         assert z[m].shape == (30, 8)
+        absent = model.params["absent"][0, j, 0].numpy()
+        missing = ~batch.present[m]
+        assert missing.any() and np.abs(absent).sum() > 0  # learned from the training rows' missing values
+        np.testing.assert_array_equal(z[m][missing], np.broadcast_to(absent, (missing.sum(), 8)))
+
+
+def test_ablating_a_modality_is_the_same_path_as_it_missing(fitted):
+    """Contract 2: predict_proba(batch, modalities=S) treats every modality outside S exactly as missing,
+    whatever its input vector holds (zeros, real data or noise)."""
+    model, batch = fitted
+    complete = type(batch)(batch.features, {m: np.ones(len(batch), bool) for m in batch.modalities})
+    missing_video = type(batch)(
+        {"audio": batch.features["audio"], "video": np.zeros_like(batch.features["video"])},
+        {"audio": complete.present["audio"], "video": np.zeros(len(batch), bool)},
+    )
+    noisy_video = type(batch)(
+        {"audio": batch.features["audio"], "video": np.full_like(batch.features["video"], 7.5)},
+        missing_video.present,
+    )
+    ablated = model.predict_proba(complete, ["audio"])
+    np.testing.assert_array_equal(ablated, model.predict_proba(missing_video))
+    np.testing.assert_array_equal(ablated, model.predict_proba(noisy_video))
+    np.testing.assert_allclose(model.predict_proba_subsets(complete)["audio"], model.predict_proba(missing_video), rtol=1e-6, atol=1e-7)
+    # and the ablation really changes predictions (the video vectors are data, the absent path is not)
+    assert not np.allclose(ablated, model.predict_proba(complete))
+
+
+def test_zero_absent_path_is_the_1_0_0_model():
+    batch, y = blobs(60, 0)
+    model = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=10, absent="zero"), 0)
+    assert "absent" not in model.params
+    z = model.embed_modalities(batch)
+    for m in model.modalities:
         assert not z[m][~batch.present[m]].any()
 
 
@@ -60,14 +93,16 @@ def test_concat_embedding_and_slices():
     np.testing.assert_array_equal(h, np.concatenate([z["audio"], z["video"]], axis=1))
 
 
-def test_fusion_layer_embedding_is_the_head_input_and_mixes_modalities():
+def test_fusion_block_follows_the_modality_blocks_in_the_head_input():
     batch, y = blobs(40, 0)
     model = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=10, fusion_hidden=12), 0)
+    z = model.embed_modalities(batch)
     h = model.embed(batch)
-    assert h.shape == (40, 12) and (h >= 0).all()  # ReLU output of the interaction layer
+    assert h.shape == (40, 16 + 12) and (h[:, 16:] >= 0).all()  # ReLU output of the interaction block
+    np.testing.assert_array_equal(h[:, :16], np.concatenate([z["audio"], z["video"]], axis=1))
     np.testing.assert_array_equal(model.gradient_embedding_factors(batch)[1], h)
-    # no per-modality blocks: every modality spans all columns (BMMAL falls back to embed_modalities)
-    assert model.modality_slices == {"audio": slice(0, 12), "video": slice(0, 12)}
+    # per-modality blocks stay; the interaction columns 16..27 belong to no single modality
+    assert model.modality_slices == {"audio": slice(0, 8), "video": slice(8, 16)}
     assert "fusion_hidden=12" in repr(model)
 
 

@@ -9,7 +9,7 @@ from mmal_bench.models import ModelConfig
 
 
 def test_round_trip():
-    config = ModelConfig(hidden_sizes=(32, 16), fusion="sum", fusion_hidden=24, dropout=0.2)
+    config = ModelConfig(hidden_sizes=(32, 16), fusion="sum", fusion_hidden=24, dropout=0.2, absent="zero", modality_dropout=0.1)
     assert ModelConfig.from_dict(config.to_dict()) == config
 
 
@@ -24,6 +24,8 @@ def test_round_trip():
         ({"aux_weight": -1}, "model.aux_weight must be >= 0"),
         ({"fusion_hidden": -1}, r"model.fusion_hidden must be an integer >= 0"),
         ({"fusion_hidden": 1.5}, r"model.fusion_hidden must be an integer >= 0"),
+        ({"absent": "mean"}, "model.absent must be one of"),
+        ({"modality_dropout": 1.0}, r"model.modality_dropout must be in \[0, 1\)"),
     ],
 )
 def test_bad_values_name_the_setting(kwargs, message):

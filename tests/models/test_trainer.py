@@ -8,7 +8,6 @@ import torch
 from models_factory import blobs
 
 from mmal_bench.models import ModelConfig, train_model, train_models
-from mmal_bench.models import trainer as trainer_module
 
 FAST = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25)
 
@@ -17,9 +16,13 @@ def _same(a, b) -> bool:
     return a.params.keys() == b.params.keys() and all(torch.equal(a.params[k], b.params[k]) for k in a.params)
 
 
-@pytest.mark.parametrize(("fusion", "fusion_hidden"), [("concat", 0), ("sum", 0), ("gated", 0), ("concat", 12), ("gated", 6)])
-def test_member_is_bitwise_identical_alone_or_batched(fusion, fusion_hidden):
-    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, fusion=fusion, fusion_hidden=fusion_hidden)
+@pytest.mark.parametrize(
+    ("fusion", "fusion_hidden", "modality_dropout"), [("concat", 0, 0.0), ("sum", 0, 0.0), ("gated", 0, 0.0), ("concat", 12, 0.2), ("gated", 6, 0.0)]
+)
+def test_member_is_bitwise_identical_alone_or_batched(fusion, fusion_hidden, modality_dropout):
+    config = ModelConfig(
+        hidden_sizes=(16,), embed_dim=8, steps=25, fusion=fusion, fusion_hidden=fusion_hidden, modality_dropout=modality_dropout
+    )
     data = [blobs(40, seed) for seed in range(5)]
     seeds = [11, 12, 13, 14, 15]
     together = train_models([b for b, _ in data], [y for _, y in data], 3, config, seeds)
@@ -31,13 +34,24 @@ def test_member_is_bitwise_identical_alone_or_batched(fusion, fusion_hidden):
     assert _same(subset[1], together[3])
 
 
-def test_grouping_does_not_change_results(monkeypatch):
-    data = [blobs(30, seed) for seed in range(4)]
-    args = ([b for b, _ in data], [y for _, y in data], 3, FAST, [1, 2, 3, 4])
-    full = train_models(*args)
-    monkeypatch.setattr(trainer_module, "GROUP_ROWS", 60)  # groups of two members
-    grouped = train_models(*args)
-    assert all(_same(a, b) for a, b in zip(full, grouped, strict=True))
+def test_padded_input_rows_of_a_narrower_modality_stay_zero():
+    """Modalities are stacked with inputs zero-padded to the widest one (audio 5, video 3): the padded
+    weight rows of video get zero gradient and stay exactly zero, so padding adds no capacity."""
+    batch, y = blobs(40, 0)
+    model = train_model(batch, y, 3, FAST, 0)
+    w = model.params["enc.0.w"][0]  # (M, d_max, hidden)
+    assert w.shape == (2, 5, 16)
+    assert not w[1, 3:].any() and w[1, :3].abs().sum() > 0
+
+
+def test_modality_dropout_teaches_the_absent_path_on_complete_data():
+    batch, y = blobs(60, 0, missing=0.0)
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, modality_dropout=0.3)
+    a, b = train_model(batch, y, 3, config, 4), train_model(batch, y, 3, config, 4)
+    assert _same(a, b)
+    assert a.params["absent"].abs().sum() > 0
+    plain = train_model(batch, y, 3, FAST, 4)
+    assert not plain.params["absent"].any()  # never saw a missing modality: the absent embedding stays zero
 
 
 def test_deterministic_for_a_seed_and_different_across_seeds():
@@ -62,7 +76,7 @@ def test_aux_weight_zero_leaves_aux_heads_untrained():
     batch, y = blobs(60, 0)
     trained = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=25, aux_weight=0.0, weight_decay=0.0), 0)
     fresh = train_model(batch, y, 3, ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=1, aux_weight=0.0, weight_decay=0.0), 0)
-    assert torch.equal(trained.params["aux.audio.w"], fresh.params["aux.audio.w"])
+    assert torch.equal(trained.params["aux.w"], fresh.params["aux.w"])
     assert not torch.equal(trained.params["head.w"], fresh.params["head.w"])
 
 
