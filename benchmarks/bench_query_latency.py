@@ -1,13 +1,18 @@
-"""Query latency of every built-in strategy at pool sizes 1k, 10k and 100k, and how it grows.
+"""Query latency of the built-in strategies at several pool sizes, next to BADGE's (the frontier target:
+within 3x of BADGE).
 
-Two modalities x 64 dims, 10 classes, batch 100, 500 labelled samples, the default model (1 thread);
-each cell is the best of ``--repeats`` runs of `select` (model forward passes included).
-Run: python benchmarks/bench_query_latency.py [--sizes 1000 10000 100000] [--repeats 3]
+Two modalities x 64 dims, 10 classes, batch 100, 500 labelled samples, the default model (1 thread).
+Repeats are interleaved (every strategy once per repeat), each timing one `select` call (model forward
+passes included); the table gives min and median seconds and min / BADGE's min. Stateful strategies
+get the state of a previous round (so their reward path is timed too). The load average is printed
+before and after: on a shared machine the median moves with it, the min much less.
+Run: python benchmarks/bench_query_latency.py [--sizes 10000 100000] [--repeats 3] [--strategies ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -19,8 +24,10 @@ from mmal_bench.data.schema import Split
 from mmal_bench.models import ModelConfig, train_model
 from mmal_bench.strategies import BUILTIN_STRATEGIES, get_strategy
 from mmal_bench.strategies.check import make_view
+from mmal_bench.strategies.state import select_with_state
 
 DIM, N_CLASSES, BATCH, N_LABELED = 64, 10, 100, 500
+FRONTIER = ["evidential-fusion", "rl-mba-style", "conformal-disagreement", "missing-aware", "noise-aware"]
 
 
 def make_pool(n: int, seed: int = 0) -> Split:
@@ -37,35 +44,54 @@ def make_pool(n: int, seed: int = 0) -> Split:
     return Split(features, present, np.arange(n, dtype=np.int64), labels.astype(np.int64))
 
 
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--strategies", nargs="+", default=list(BUILTIN_STRATEGIES))
+    parser.add_argument("--strategies", nargs="+", default=["badge", *FRONTIER])
     args = parser.parse_args()
+    if "badge" not in args.strategies:
+        args.strategies = ["badge", *args.strategies]
+    unknown = [s for s in args.strategies if s not in BUILTIN_STRATEGIES]
+    if unknown:
+        parser.error(f"unknown strategies {unknown}; choose from {list(BUILTIN_STRATEGIES)}")
     torch.set_num_threads(1)
     threadpool_limits(1)  # one BLAS thread on both sides: the harness runs one process per core
-    rows: dict[str, list[float]] = {name: [] for name in args.strategies}
+    print(f"load average before: {load()}")
+    times: dict[tuple[str, int], list[float]] = {}
     for n in args.sizes:
         pool = make_pool(n + N_LABELED)
-        labeled = np.arange(N_LABELED)
-        view = make_view(pool, labeled, N_CLASSES)
+        view = make_view(pool, np.arange(N_LABELED), N_CLASSES)
         model = train_model(view.labeled, view.labeled_labels, N_CLASSES, ModelConfig(), 0)
-        for name in args.strategies:
-            strategy = get_strategy(name)
-            best = np.inf
-            for r in range(args.repeats if n < 100_000 else 1):
+        states = {}
+        for name in args.strategies:  # a previous round's state: labelled ids it "bought" with predictions
+            _, state = select_with_state(get_strategy(name), make_view(pool, np.arange(N_LABELED - BATCH), N_CLASSES), model, BATCH, np.random.default_rng(0), {})
+            states[name] = state
+        for r in range(args.repeats):
+            for name in args.strategies:
+                strategy = get_strategy(name)
                 t = time.perf_counter()
-                strategy.select(view, model, BATCH, np.random.default_rng(r))
-                best = min(best, time.perf_counter() - t)
-            rows[name].append(best)
-    headers = ["strategy", *(f"{n // 1000}k pool (s)" for n in args.sizes)]
-    headers += [f"growth {args.sizes[i] // 1000}k→{args.sizes[i + 1] // 1000}k" for i in range(len(args.sizes) - 1)]
-    table = [
-        [name, *(f"{t:.4f}" for t in times), *(f"{times[i + 1] / times[i]:.1f}" for i in range(len(times) - 1))]
-        for name, times in rows.items()
-    ]
-    print(f"query latency, batch {BATCH}, {N_CLASSES} classes, 2 x {DIM}-dim modalities, {N_LABELED} labelled, 1 thread")
+                select_with_state(strategy, view, model, BATCH, np.random.default_rng(r), states[name])
+                times.setdefault((name, n), []).append(time.perf_counter() - t)
+    print(f"load average after: {load()}")
+    headers = ["strategy"]
+    for n in args.sizes:
+        headers += [f"{n // 1000}k min (s)", f"{n // 1000}k median (s)", f"{n // 1000}k min / badge"]
+    table = []
+    for name in args.strategies:
+        row = [name]
+        for n in args.sizes:
+            t, badge = times[(name, n)], min(times[("badge", n)])
+            row += [f"{min(t):.4f}", f"{np.median(t):.4f}", f"{min(t) / badge:.2f}"]
+        table.append(row)
+    print(
+        f"query latency, batch {BATCH}, {N_CLASSES} classes, 2 x {DIM}-dim modalities, {N_LABELED} labelled, "
+        f"1 thread, {args.repeats} interleaved repeats"
+    )
     print(tabulate(table, headers=headers, tablefmt="github"))
 
 

@@ -28,6 +28,7 @@ from mmal_bench.harness.results import CellResult, PoolShares, Provenance, Round
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.trainer import train_models
 from mmal_bench.strategies import PoolView, Strategy, validate_selection
+from mmal_bench.strategies.state import select_with_state
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 #: Distributions whose versions are stamped on every result (import name → distribution name).
@@ -262,6 +263,7 @@ def run_group(
     cold = pool.positions(data.cold_start(seed, regime.initial))
     labeled: dict[str, np.ndarray] = {e.name: cold for e in strategies}
     records: dict[str, list[RoundRecord]] = {e.name: [] for e in strategies}
+    states: dict[str, dict] = {e.name: {} for e in strategies}  # stateful strategies' only cross-round memory
     failures: dict[str, str] = {}
     timings = GroupTimings()
     active = list(strategies)
@@ -310,7 +312,9 @@ def run_group(
                 probe = QueryProbe.start()
                 start = time.perf_counter()
                 try:
-                    selected = e.strategy.select(view, models[e.name], regime.batch_size, rng)
+                    selected, states[e.name] = select_with_state(
+                        e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
+                    )
                     query_seconds = time.perf_counter() - start
                     query_cpu, query_peak = probe.stop()
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)

@@ -53,6 +53,12 @@ class FittedModel(ABC):
     def unimodal_proba(self, batch: ModalBatch) -> dict[str, np.ndarray]:
         """Per-modality probabilities ``{m: (n, C)}`` from each modality's auxiliary head."""
 
+    def unimodal_logits(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        """Per-modality logits ``{m: (n, C)}`` of each modality's auxiliary head (softmax gives
+        `unimodal_proba`); evidential strategies need them because probabilities lose the logits' scale.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not expose auxiliary-head logits")
+
     @abstractmethod
     def embed(self, batch: ModalBatch) -> np.ndarray:
         """Fused embedding ``(n, D)``: the input of the fused classifier head (its last linear layer; with

@@ -160,6 +160,12 @@ class FittedMLP(FittedModel):
             return {m: torch.softmax(aux[0, j], dim=-1).numpy() for j, m in enumerate(self.modalities)}
 
     @_row_chunked
+    def unimodal_logits(self, batch: ModalBatch) -> dict[str, np.ndarray]:
+        zs, _ = self._embeddings(batch)
+        with torch.no_grad():
+            return {m: head(self.params, zs[m][0], f"aux.{m}").numpy() for m in self.modalities}
+
+    @_row_chunked
     def embed(self, batch: ModalBatch) -> np.ndarray:
         return self._head_input(batch).numpy()
 
@@ -192,7 +198,14 @@ class FittedMLP(FittedModel):
         head). The fusion interaction block (``fusion_hidden = F > 0``, columns ``[M*D, M*D+F)``) mixes
         all modalities and is in no modality's slice. Sum / gated fusion mix the modalities in the same
         ``D`` columns, so every modality maps to them (overlapping slices: no per-modality blocks; BMMAL
-        then scales the per-modality embeddings instead)."""
+        then scales the per-modality embeddings instead).
+
+        BMMAL's per-modality gradient blocks on the 2.0.0 model are therefore the last-layer gradient
+        ``(p − onehot(ŷ)) ⊗ h`` split by these slices: each modality's block is scaled by its BMMAL
+        weight, the interaction block keeps BADGE's unscaled gradient (it belongs to no modality, so
+        BMMAL's per-modality weighting has nothing to charge it to). Chosen over per-modality aux-head
+        gradients so that the embedding stays the gradient of the fused head that makes the predictions;
+        tested against brute force in ``tests/strategies/test_bmmal_interaction_block.py``."""
         d = self.config.embed_dim
         if self.config.fusion == "concat":
             return {m: slice(j * d, (j + 1) * d) for j, m in enumerate(self.modalities)}

@@ -3,6 +3,12 @@
 A strategy sees a read-only `PoolView` (features and presence masks of unlabelled and labelled pool
 samples, labels of the labelled ones only), the fitted model, the batch size and a seeded RNG, and
 returns that many distinct unlabelled ids.
+
+Stateful strategies (``stateful = True``) also receive ``state=`` — a JSON-able ``dict``, ``{}`` in
+round 0 — and return ``(ids, new_state)``; the harness validates ``new_state`` (canonical-JSON round
+trip, at most `~mmal_bench.strategies.state.MAX_STATE_BYTES`) and hands it to the next round of the
+same run. State is a strategy's only memory across rounds, so a run stays deterministic, resumable and
+sandboxable.
 """
 
 from __future__ import annotations
@@ -40,13 +46,23 @@ class PoolView:
 class Strategy(ABC):
     """A query strategy. Subclass it, set ``name`` and ``modality``, implement `select`.
 
-    `select` must be a function of its arguments only: the same view, model, batch size and RNG
-    state give the same ids. It must not modify the view.
+    `select` must be a function of its arguments only: the same view, model, batch size, RNG state
+    (and ``state``, for a stateful strategy) give the same ids. It must not modify the view.
+
+    Set ``stateful = True`` to keep memory across rounds (e.g. bandit weights): the harness then calls
+    ``select(view, model, batch_size, rng, state=state)`` and expects ``(ids, new_state)``, where
+    ``state`` is the dict this strategy returned in the previous round of the same run (``{}`` in
+    round 0). ``new_state`` must be a ``dict`` that survives a canonical JSON round trip unchanged
+    (string keys; str, finite float, int, bool, None, list and dict values; no tuples or numpy
+    scalars) and is at most 64 KiB as canonical JSON. Compute rewards only from what the view shows
+    (bought labels, your model's outputs), never from test data: the harness gives you nothing else.
     """
 
     name: ClassVar[str]
     modality: ClassVar[Literal["unimodal", "multimodal"]] = "unimodal"
+    stateful: ClassVar[bool] = False
 
     @abstractmethod
     def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-        """Return ``batch_size`` distinct ids drawn from ``view.unlabeled_ids`` (int64 array)."""
+        """Return ``batch_size`` distinct ids drawn from ``view.unlabeled_ids`` (int64 array). A stateful
+        strategy adds a keyword ``state: dict`` and returns ``(ids, new_state)``."""

@@ -14,6 +14,7 @@ from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.trainer import train_model
 from mmal_bench.strategies.base import PoolView, Strategy
+from mmal_bench.strategies.state import canonical_state_json, select_with_state
 
 _SHOW = 5  # offending ids quoted in a message
 
@@ -115,13 +116,71 @@ def tiny_problem(
     return view, model
 
 
+def probe_problems(batch_size: int, seed: int = 0) -> list[tuple[str, PoolView, FittedModel]]:
+    """The edge cases that break real strategies, each as ``(description, view, model)``: duplicate
+    feature rows, rows with absent modalities (half of one modality, a quarter of the other, some rows
+    with none), an unlabelled pool smaller than two batches, a labelled set of one class."""
+    config = ModelConfig(hidden_sizes=(16,), embed_dim=8, steps=40)
+    n_classes = 3
+    rng = np.random.default_rng(seed + 7)
+
+    def problem(pool: Split, labeled_ids: np.ndarray) -> tuple[PoolView, FittedModel]:
+        view = make_view(pool, np.sort(labeled_ids), n_classes)
+        return view, train_model(view.labeled, view.labeled_labels, n_classes, config, seed)
+
+    base = tiny_pool(120, n_classes, seed)
+    half = len(base.ids) // 2
+    copy_rows = np.r_[np.arange(half), np.arange(half)]  # rows half.. repeat rows 0..half-1 exactly
+    duplicates = Split(
+        {m: x[copy_rows] for m, x in base.features.items()},
+        {m: p[copy_rows] for m, p in base.present.items()},
+        base.ids,
+        base.labels[copy_rows],
+    )
+    features = {m: x.copy() for m, x in base.features.items()}
+    present = {m: p.copy() for m, p in base.present.items()}
+    first, second = base.modalities[0], base.modalities[-1]
+    present[first][::2] = False
+    present[second][1::4] = False
+    present[second][::8] = False  # with the line above: every 8th row has no modality at all
+    for m in base.modalities:
+        features[m][~present[m]] = 0.0
+    absent = Split(features, present, base.ids, base.labels)
+    n_small = max(batch_size, 2 * batch_size - 1)
+    small_pool = tiny_pool(max(n_small + 12, 40), n_classes, seed)
+    one_class = np.flatnonzero(base.labels == 0)[:12]
+    return [
+        ("a pool with duplicate feature rows", *problem(duplicates, rng.permutation(len(base.ids))[:24])),
+        ("a pool with absent modalities (some rows have none)", *problem(absent, rng.permutation(len(base.ids))[:24])),
+        (
+            f"an unlabelled pool of {n_small} rows (smaller than two batches)",
+            *problem(small_pool, np.arange(len(small_pool.ids) - n_small)),
+        ),
+        ("a labelled set with one class only", *problem(base, base.ids[one_class])),
+    ]
+
+
 def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, seed: int = 0) -> None:
     """Check that a strategy honours the contract; raise `StrategyError` with the first problem.
 
-    On a tiny two-modality pool with a trained model it checks: ``name`` and ``modality`` are set;
-    `select` runs, returns exactly ``batch_size`` (and 1) distinct integer ids of unlabelled samples
-    with no NaN; the same seed gives the same ids; the view is not modified. Returns ``None`` when
-    everything passes.
+    Parameters
+    ----------
+    strategy:
+        A `Strategy` instance or class (instantiated without arguments).
+    batch_size:
+        The batch size of the main check (batch size 1 is always checked too).
+    seed:
+        Seed of the tiny problems and of the RNG passed to `select`.
+
+    Returns
+    -------
+    None when everything passes. On a tiny two-modality pool with a trained model it checks: ``name``
+    and ``modality`` are set; `select` runs and returns exactly ``batch_size`` (and 1) distinct integer
+    ids of unlabelled samples with no NaN; the same seed gives the same ids; the view is not modified.
+    Then the cases that break real strategies (`probe_problems`): duplicate feature rows, absent
+    modalities, a pool smaller than two batches, one labelled class. A stateful strategy
+    (``stateful = True``) is run for two rounds twice: its state must survive a canonical-JSON round
+    trip within the size cap, and both runs must give the same ids and states.
     """
     if isinstance(strategy, type):
         strategy = strategy()
@@ -132,26 +191,56 @@ def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, se
         raise StrategyError(f"{type(strategy).__name__} has no `name`; set a class attribute name = '...'")
     if getattr(strategy, "modality", None) not in ("unimodal", "multimodal"):
         raise StrategyError(f"{name}: class attribute `modality` must be 'unimodal' or 'multimodal'")
+    if not isinstance(getattr(strategy, "stateful", False), bool):
+        raise StrategyError(f"{name}: class attribute `stateful` must be True or False")
     view, model = tiny_problem(seed=seed)
     before = view_fingerprint(view)
     first = None
     for k in (batch_size, 1):
-        got = validate_selection(_run(strategy, view, model, k, seed), view, k, name)
+        got = validate_selection(_run(strategy, view, model, k, seed)[0], view, k, name)
         if view_fingerprint(view) != before:
             raise StrategyError(f"{name} modified the pool view; strategies must treat the view as read-only")
         if k == batch_size:
             first = got
-    again = validate_selection(_run(strategy, view, model, batch_size, seed), view, batch_size, name)
+    again = validate_selection(_run(strategy, view, model, batch_size, seed)[0], view, batch_size, name)
     if not np.array_equal(first, again):
         raise StrategyError(
             f"{name} is not deterministic: the same seed gave {_quote(first)} then {_quote(again)}; "
             "draw all randomness from the rng argument"
         )
+    if strategy.stateful:
+        _check_state(strategy, view, model, batch_size, seed)
+    for description, probe_view, probe_model in probe_problems(batch_size, seed):
+        for k in dict.fromkeys((batch_size, 1)):
+            try:
+                validate_selection(_run(strategy, probe_view, probe_model, k, seed)[0], probe_view, k, name)
+            except StrategyError as exc:
+                raise StrategyError(f"on {description} (batch size {k}): {exc}") from None
 
 
-def _run(strategy: Strategy, view: PoolView, model: FittedModel, k: int, seed: int) -> object:
+def _check_state(strategy: Strategy, view: PoolView, model: FittedModel, batch_size: int, seed: int) -> None:
+    """Two rounds (state ``{}`` then the returned state), twice: same ids and states both times."""
+    runs = []
+    for _ in range(2):
+        state: dict = {}
+        trace = []
+        for r in range(2):
+            ids, state = _run(strategy, view, model, batch_size, seed + r, state)
+            trace.append((validate_selection(ids, view, batch_size, strategy.name).tolist(), canonical_state_json(state)))
+        runs.append(trace)
+    if runs[0] != runs[1]:
+        raise StrategyError(
+            f"{strategy.name} is not deterministic across two identical runs (ids or state differ in the second run); "
+            "keep cross-round memory only in `state`, never on the strategy instance"
+        )
+
+
+def _run(
+    strategy: Strategy, view: PoolView, model: FittedModel, k: int, seed: int, state: dict | None = None
+) -> tuple[object, dict]:
     try:
-        return strategy.select(view, model, k, np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        return select_with_state(strategy, view, model, k, rng, {} if state is None else state, strategy.name)
     except StrategyError:
         raise
     except Exception as exc:

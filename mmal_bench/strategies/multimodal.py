@@ -25,8 +25,7 @@ from mmal_bench.strategies.utils import (
 
 def predicted_class_shapley(model: FittedModel, batch: ModalBatch) -> dict[str, np.ndarray]:
     """Per-sample exact Shapley value of each modality for the fused probability of the predicted class,
-    removed modalities made absent through the model's absent path (BMMAL's contribution measure; 2^M
-    subset predictions in one batched call).
+    absent modalities zeroed (BMMAL's contribution measure; 2^M subset predictions in one batched call).
     """
     modalities = model.modalities
     proba = model.predict_proba_subsets(batch, include_empty=True)
@@ -52,14 +51,11 @@ class BMMAL(Strategy):
     paper's ``1 − |c1 − c2|``; for M modalities exact M-player Shapley and the gap to the dominant
     one). Then the same k-means++ seeding as `Badge` over the whole pool, factorised.
 
-    Blocks: with concat fusion the blocks are ``model.modality_slices``, the columns of the last
-    layer's input that carry one modality's embedding (the additive path of the fused head). The
-    benchmark model 2.0.0 also feeds the head a fusion interaction block (``fusion_hidden > 0``) that
-    mixes all modalities; those columns belong to no modality and keep BADGE's unscaled gradient, since
-    BMMAL's per-modality weighting has no modality to charge them to (chosen over per-modality aux-head
-    gradients so that the embedding stays the gradient of the fused head that makes the predictions).
-    With sum / gated fusion every modality lives in the same columns (overlapping slices), so the
-    scaled per-modality embeddings (`embed_modalities`) are concatenated instead.
+    With concat fusion and a linear fused head the blocks are ``model.modality_slices``. With sum /
+    gated fusion, or a fusion interaction layer (``fusion_hidden > 0``: the head input is a hidden
+    layer over all modalities), the head input mixes modalities in the same columns (overlapping
+    slices), so the scaled per-modality embeddings (`embed_modalities`) are concatenated instead; for
+    concat fusion with a linear head both are the same vector.
     """
 
     name = "bmmal"

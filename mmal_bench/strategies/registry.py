@@ -6,8 +6,13 @@ Names are the public identifiers used in protocols, result files and the leaderb
 from __future__ import annotations
 
 from mmal_bench.errors import ConfigError
+from mmal_bench.strategies.bandit import RLMBAStyle
 from mmal_bench.strategies.base import Strategy
+from mmal_bench.strategies.conformal import ConformalDisagreement
+from mmal_bench.strategies.evidential import EvidentialFusion
+from mmal_bench.strategies.missing import MissingAware
 from mmal_bench.strategies.multimodal import BMMAL, CoTesting, ModalityDisagreement, WeakestModalityUncertainty
+from mmal_bench.strategies.noise import NoiseAware
 from mmal_bench.strategies.unimodal import (
     BALD,
     Badge,
@@ -32,6 +37,11 @@ BUILTIN_STRATEGIES: dict[str, type[Strategy]] = {
         ModalityDisagreement,
         WeakestModalityUncertainty,
         CoTesting,
+        EvidentialFusion,
+        RLMBAStyle,
+        ConformalDisagreement,
+        MissingAware,
+        NoiseAware,
     )
 }
 

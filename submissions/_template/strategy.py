@@ -2,6 +2,11 @@
 
 Say how it generalises to more than two modalities if it is multimodal, and keep it vectorised
 (numpy/torch over the whole pool; no Python loop over pool rows).
+
+Memory across rounds (e.g. bandit weights): set ``stateful = True`` and write
+``select(self, view, model, batch_size, rng, state)`` returning ``(ids, new_state)``; ``state`` is the
+JSON-able dict you returned last round of the same run (``{}`` in round 0), at most 64 KiB as JSON.
+Keep no memory on ``self``: check_strategy runs your strategy twice and compares.
 """
 
 from __future__ import annotations

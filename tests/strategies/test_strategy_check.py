@@ -73,3 +73,52 @@ def test_validate_selection_returns_int64():
     assert out.dtype == np.int64 and out.tolist() == view.unlabeled_ids[:3].tolist()
     with pytest.raises(StrategyError, match=r"^my-strat returned 2 ids; exactly batch_size=3"):
         validate_selection(view.unlabeled_ids[:2], view, 3, name="my-strat")
+
+
+class _Stateful(Strategy):
+    name = "stateful"
+    stateful = True
+
+    def select(self, view, model, k, rng, state):
+        return view.unlabeled_ids[:k], {"rounds": state.get("rounds", 0) + 1}
+
+
+def test_check_strategy_accepts_a_well_behaved_stateful_strategy():
+    check_strategy(_Stateful())
+
+
+def test_check_strategy_catches_hidden_memory_and_bad_state():
+    class Hidden(_Stateful):
+        calls = 0
+
+        def select(self, view, model, k, rng, state):
+            type(self).calls += 1
+            return view.unlabeled_ids[:k], {"calls": self.calls}
+
+    with pytest.raises(StrategyError, match="not deterministic across two identical runs"):
+        check_strategy(Hidden())
+
+    class Tuples(_Stateful):
+        def select(self, view, model, k, rng, state):
+            return view.unlabeled_ids[:k], {"w": (1, 2)}
+
+    with pytest.raises(StrategyError, match="changes in a JSON round trip"):
+        check_strategy(Tuples())
+
+
+@pytest.mark.parametrize(
+    ("select_fn", "case"),
+    [
+        # takes every row scoring at least the k-th distinct score: too many ids when rows repeat
+        (lambda v, k, rng: v.unlabeled_ids[v.unlabeled.features["image"][:, 0] >= np.unique(v.unlabeled.features["image"][:, 0])[-k]], "duplicate feature rows"),
+        # only looks at complete rows, and finds too few when a modality is often absent
+        (lambda v, k, rng: v.unlabeled_ids[np.flatnonzero(v.unlabeled.present["image"] & v.unlabeled.present["text"])[: 4 * k : 4]], "absent modalities"),
+        # assumes at least two batches to choose from
+        (lambda v, k, rng: v.unlabeled_ids[k : 2 * k], "smaller than two batches"),
+        # assumes both classes are labelled
+        (lambda v, k, rng: v.unlabeled_ids[:k] if len(np.unique(v.labeled_labels)) > 1 else None, "one class only"),
+    ],
+)
+def test_check_strategy_probes_the_cases_that_break_real_strategies(select_fn, case):
+    with pytest.raises(StrategyError, match=case):
+        check_strategy(_strategy(select_fn))

@@ -15,11 +15,13 @@ from mmal_bench.strategies.check import make_view, tiny_pool
 
 def test_registry_names_and_kinds():
     assert {"random", "entropy", "margin", "least-confidence", "bald", "coreset", "badge", "bmmal",
-            "modality-disagreement", "weakest-modality-uncertainty"} <= set(BUILTIN_STRATEGIES)
+            "modality-disagreement", "weakest-modality-uncertainty", "evidential-fusion", "rl-mba-style",
+            "conformal-disagreement", "missing-aware", "noise-aware"} <= set(BUILTIN_STRATEGIES)
     for name, cls in BUILTIN_STRATEGIES.items():
         assert cls.name == name and get_strategy(name).name == name
         assert cls.modality in ("unimodal", "multimodal")
-    assert sum(cls.modality == "multimodal" for cls in BUILTIN_STRATEGIES.values()) >= 4
+    assert sum(cls.modality == "multimodal" for cls in BUILTIN_STRATEGIES.values()) >= 8
+    assert [n for n, cls in BUILTIN_STRATEGIES.items() if cls.stateful] == ["rl-mba-style"]
 
 
 def test_unknown_strategy_lists_known_ones():
