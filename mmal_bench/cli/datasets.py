@@ -46,6 +46,18 @@ def register(subparsers) -> None:
     p.add_argument("--token", default=None, help="hub token (default: the logged-in one)")
     p.set_defaults(func=cmd_push)
 
+    p = sub.add_parser("calibrate", help="maintainers: calibrate a suite's budget regimes from random sampling's learning curves")
+    p.add_argument("--suite", default="standard", help="suite to calibrate (default: standard)")
+    p.add_argument("--seeds", default="0,1", help="calibration seeds, comma-separated or A-B (default: 0,1)")
+    p.add_argument("--datasets", default=None, help="comma-separated dataset names (default: all of the suite)")
+    p.add_argument("--out", type=Path, default=None, help="where to write the JSON (default: the suite's committed calibration file)")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("learnability", help="the learnability gate: ground truth, full-pool model, random at each regime's final budget")
+    p.add_argument("name", nargs="?", metavar="NAME", help="one dataset (default: all of the suite)")
+    p.add_argument("--suite", default="standard", help="suite whose calibration to read (default: standard)")
+    p.set_defaults(func=cmd_learnability)
+
     from mmal_bench.cli.datasets_convert import register_convert  # owned by the real-datasets issue
     register_convert(sub)
 
@@ -157,4 +169,56 @@ def cmd_push(args: argparse.Namespace) -> int:
     (entry,) = _entries(args)
     revision = push_to_hub(entry.name, entry.version, args.repo_id, token=args.token)
     print(f"{entry.ref}: pushed to https://huggingface.co/datasets/{args.repo_id} at {revision}, tagged {entry.version}")
+    return 0
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        if "-" in text and "," not in text:
+            lo, hi = (int(x) for x in text.split("-", 1))
+            return list(range(lo, hi + 1))
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r}: use comma-separated integers (0,1,2) or a range (0-4)") from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import sys
+
+    from mmal_bench.harness.calibration import calibrate, calibration_path, write_calibration
+    from mmal_bench.harness.suites import get_suite
+
+    suite = get_suite(args.suite)
+    seeds = _seeds(args.seeds)
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise ConfigError(f"--seeds {args.seeds!r}: give distinct non-negative seeds")
+    names = [d.strip() for d in args.datasets.split(",")] if args.datasets else None
+    if names is not None:
+        known = {n for n, _ in suite.dataset_refs()}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(f"unknown dataset(s) {', '.join(unknown)} for suite {suite.name!r}; choose from: {', '.join(sorted(known))}")
+    calibration = calibrate(suite, seeds, datasets=names, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    path = write_calibration(calibration, args.out or calibration_path(suite.name, suite.version))
+    print(f"wrote {path}")
+    _print_regimes(calibration)
+    return 0
+
+
+def _print_regimes(calibration: dict) -> None:
+    rows = [
+        [ref] + [f"{r['initial']}+{r['batch_size']}x{r['rounds']} (→{r['points'][-1]['n_labeled']}{'' if r['reached'] else ', not reached'})" for r in entry["regimes"]]
+        for ref, entry in calibration["datasets"].items()
+    ]
+    names = [r["name"] for r in next(iter(calibration["datasets"].values()))["regimes"]] if rows else []
+    print(tabulate(rows, headers=["dataset", *names], tablefmt="github"))
+
+
+def cmd_learnability(args: argparse.Namespace) -> int:
+    from mmal_bench.harness.calibration import gate_rows, load_calibration
+    from mmal_bench.harness.suites import get_suite
+
+    suite = get_suite(args.suite)
+    rows = gate_rows(load_calibration(suite.name, suite.version), args.name)
+    print(tabulate(rows, headers="keys", tablefmt="github", floatfmt=".3f"))
     return 0

@@ -23,9 +23,19 @@ import pyarrow.parquet as pq
 import yaml
 from tabulate import tabulate
 
-from mmal_bench.data.fingerprint import FINGERPRINT_SCHEME, content_fingerprint, file_sha256
+from mmal_bench.data.fingerprint import FINGERPRINT_SCHEME, FINGERPRINT_SCHEME_V1, SCHEMES, content_fingerprint, file_sha256
 from mmal_bench.data.registry import BuiltDataset, DatasetEntry, check_built, get_entry
-from mmal_bench.data.schema import PRESENT_SUFFIX, BenchmarkData, Split, all_subsets, arrow_to_split, hf_features, subset_key
+from mmal_bench.data.schema import (
+    CLEAN_LABEL,
+    CORRUPTED,
+    PRESENT_SUFFIX,
+    BenchmarkData,
+    Split,
+    all_subsets,
+    arrow_to_split,
+    hf_features,
+    subset_key,
+)
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
 from mmal_bench.paths import MANIFEST, REPO_ROOT, dataset_cache_dir
 from mmal_bench.version import PACKAGE_VERSION
@@ -60,6 +70,39 @@ def committed_manifest(name: str, version: str) -> dict[str, Any] | None:
     return json.loads(path.read_text())
 
 
+def metric_fields(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest fields that feed a metric: class names, modality dims, ground truth, quality shares.
+
+    Covered by the scheme-v2 fingerprint and compared with the committed manifest on every load and
+    verify, so an edited cached manifest (e.g. a doctored ground truth that moves the utilization gap)
+    is refused. Raises ``KeyError`` when a field is absent.
+    """
+    return {
+        "class_names": list(manifest["class_names"]),
+        "modalities": dict(manifest["modalities"]),
+        "ground_truth": manifest["ground_truth"],
+        "quality": manifest.get("quality"),
+    }
+
+
+def quality_shares(pool: Split) -> dict[str, float] | None:
+    """Shares of corrupted and noisy-label rows in ``pool`` (``None`` for a split that records neither)."""
+    if not pool.annotated:
+        return None
+    return {"corrupted": round(float(np.mean(pool.corrupted)), 6), "noisy_label": round(float(np.mean(pool.noisy_label)), 6)}
+
+
+def built_fingerprint(entry: DatasetEntry, built: BuiltDataset) -> str:
+    """The content fingerprint of ``built`` under ``entry``'s scheme (v2 for schema-2 entries)."""
+    fields = None
+    if entry.schema_version >= 2:
+        dims = {m: int(built.pool.features[m].shape[1]) for m in entry.modalities}
+        fields = metric_fields(
+            {"class_names": entry.class_names, "modalities": dims, "ground_truth": _truth_table(entry, built), "quality": quality_shares(built.pool)}
+        )
+    return content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names, fields)
+
+
 # --------------------------------------------------------------------------------------------- export
 
 
@@ -79,7 +122,7 @@ def export(name: str, version: str | None, out_dir: str | Path) -> Path:
     entry = get_entry(name, version)
     built = build_entry(entry)
     out = Path(out_dir)
-    _check_against_committed(entry, content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names))
+    _check_against_committed(entry, built_fingerprint(entry, built))
     export_built(entry, built, out)
     return out
 
@@ -91,13 +134,13 @@ def export_built(entry: DatasetEntry, built: BuiltDataset, out_dir: Path) -> dic
         raise DatasetIntegrityError(f"output folder {out_dir} is not empty; choose an empty folder or remove it")
     out_dir.mkdir(parents=True, exist_ok=True)
     dims = {m: int(built.pool.features[m].shape[1]) for m in entry.modalities}
-    features = hf_features(dims, entry.class_names)
+    features = hf_features(dims, entry.class_names, annotated=entry.schema_version >= 2)
     files: dict[str, str] = {}
     for split_name, split in (("pool", built.pool), ("test", built.test)):
         table = split_to_arrow(split, features)
         files.update(_write_shards(table, out_dir, f"data/{entry.name}", split_name))
     files.update(_write_shards(cold_start_to_arrow(built.cold_start_order), out_dir, f"data/{cold_start_config(entry.name)}", COLD_START_SPLIT))
-    fingerprint = content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names)
+    fingerprint = built_fingerprint(entry, built)
     manifest = _manifest(entry, built, dims, fingerprint, files)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     (out_dir / CARD).write_text(render_card(entry, manifest, built.card_notes))
@@ -107,6 +150,8 @@ def export_built(entry: DatasetEntry, built: BuiltDataset, out_dir: Path) -> dic
 def split_to_arrow(split: Split, features: datasets.Features) -> pa.Table:
     """A `Split` as an arrow table with the typed schema (fixed-size lists) and HF feature metadata."""
     arrays = [pa.array(split.ids.astype(np.int64)), pa.array(split.labels.astype(np.int64))]
+    if CLEAN_LABEL in features:
+        arrays += [pa.array(np.asarray(split.clean_labels, dtype=np.int64)), pa.array(np.asarray(split.corrupted, dtype=bool))]
     for m in split.modalities:
         x = np.ascontiguousarray(split.features[m], dtype=np.float32)
         arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), x.shape[1]))
@@ -135,15 +180,19 @@ def _write_shards(table: pa.Table, root: Path, folder: str, split_name: str) -> 
     return files
 
 
-def _manifest(entry: DatasetEntry, built: BuiltDataset, dims: Mapping[str, int], fingerprint: str, files: Mapping[str, str]) -> dict[str, Any]:
+def _truth_table(entry: DatasetEntry, built: BuiltDataset) -> dict[str, dict[str, float | None]]:
     names = entry.modalities
-    truth = {
+    return {
         subset_key(s, names): {
             "accuracy": round(float(built.ground_truth[subset_key(s, names)]), 6),
             "se": None if subset_key(s, names) not in built.ground_truth_se else round(float(built.ground_truth_se[subset_key(s, names)]), 6),
         }
         for s in all_subsets(names)
     }
+
+
+def _manifest(entry: DatasetEntry, built: BuiltDataset, dims: Mapping[str, int], fingerprint: str, files: Mapping[str, str]) -> dict[str, Any]:
+    truth = _truth_table(entry, built)
     seeds = sorted(int(s) for s in built.cold_start_order)
     return {
         "format": MANIFEST_FORMAT,
@@ -152,14 +201,15 @@ def _manifest(entry: DatasetEntry, built: BuiltDataset, dims: Mapping[str, int],
         "kind": entry.kind,
         "pitfall": entry.pitfall,
         "description": entry.description,
-        "modalities": {m: int(dims[m]) for m in names},
+        "modalities": {m: int(dims[m]) for m in entry.modalities},
         "class_names": list(entry.class_names),
         "rows": {"pool": len(built.pool.ids), "test": len(built.test.ids), COLD_START_SPLIT: int(sum(len(built.cold_start_order[s]) for s in seeds))},
         "cold_start": {"config": cold_start_config(entry.name), "seeds": seeds, "length": len(built.cold_start_order[seeds[0]]) if seeds else 0},
         "configs": {"data": entry.name, "cold_start": cold_start_config(entry.name)},
-        "fingerprint_scheme": FINGERPRINT_SCHEME,
+        "fingerprint_scheme": FINGERPRINT_SCHEME if entry.schema_version >= 2 else FINGERPRINT_SCHEME_V1,
         "fingerprint": fingerprint,
         "ground_truth": truth,
+        **({"quality": quality_shares(built.pool)} if entry.schema_version >= 2 else {}),
         "spec": _jsonable(built.spec),
         "hub_repo_id": entry.hub_repo_id,
         "license": entry.license,
@@ -181,6 +231,7 @@ def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "
         "pretty_name": f"mmal-bench {name} {entry.version}",
         "tags": ["multimodal", "active-learning", "mmal-bench", entry.kind],
         "task_categories": ["tabular-classification"],
+        "size_categories": [size_category(manifest["rows"]["pool"] + manifest["rows"]["test"])],
         "configs": [
             {
                 "config_name": name,
@@ -192,13 +243,22 @@ def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "
                 "data_files": [{"split": COLD_START_SPLIT, "path": f"data/{cold_start_config(name)}/{COLD_START_SPLIT}-*.parquet"}],
             },
         ],
+        "dataset_info": card_dataset_info(entry, manifest),
     }
     dims = manifest["modalities"]
     truth_rows = [
         [k, f"{v['accuracy']:.4f}", "" if v["se"] is None else f"{v['se']:.4f}"] for k, v in manifest["ground_truth"].items()
     ]
     columns = "\n".join(
-        ["- `id` (int64): row id, `0..n-1` in row order", f"- `label` (ClassLabel): {', '.join(entry.class_names)}"]
+        ["- `id` (int64): row id, `0..n-1` in row order", f"- `label` (ClassLabel): {', '.join(entry.class_names)} (what the oracle answers)"]
+        + (
+            [
+                f"- `{CLEAN_LABEL}` (ClassLabel): the true class (differs from `label` on noisy-label rows; metrics only)",
+                f"- `{CORRUPTED}` (bool): a modality of this row holds another row's vector (metrics only)",
+            ]
+            if entry.schema_version >= 2
+            else []
+        )
         + [f"- `{m}` (float32 × {d}, fixed length) and `{m}{PRESENT_SUFFIX}` (bool; missing ⇒ all-zero vector)" for m, d in dims.items()]
     )
     cs = manifest["cold_start"]
@@ -252,6 +312,50 @@ each modality subset (a missing modality gives no information beyond its presenc
 ```
 """
     return "---\n" + yaml.safe_dump(header, sort_keys=False) + "---\n\n" + body
+
+
+#: Hugging Face's ``size_categories`` buckets: (upper bound exclusive, label).
+_SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"))
+
+
+def size_category(rows: int) -> str:
+    """The hub's ``size_categories`` bucket of a dataset with ``rows`` examples in all splits."""
+    return next((label for bound, label in _SIZE_CATEGORIES if rows < bound), "n>10M")
+
+
+def card_dataset_info(entry: DatasetEntry, manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The card's ``dataset_info`` (features and split sizes per config), exactly the parquet features.
+
+    A card's ``dataset_info.features`` overrides the parquet's, so it is generated from the same
+    `hf_features` the shards are written with (rendered by `datasets`' own card serialiser).
+    """
+    from huggingface_hub import DatasetCardData
+
+    def splits(counts: Mapping[str, int]) -> datasets.SplitDict:
+        out = datasets.SplitDict()
+        for split, n in counts.items():
+            out.add(datasets.SplitInfo(split, num_examples=int(n)))
+        return out
+
+    data_features = hf_features(manifest["modalities"], entry.class_names, annotated=entry.schema_version >= 2)
+    cold = cold_start_config(entry.name)
+    infos = datasets.info.DatasetInfosDict(
+        {
+            entry.name: datasets.DatasetInfo(
+                features=data_features, splits=splits({s: manifest["rows"][s] for s in ("pool", "test")}), config_name=entry.name
+            ),
+            cold: datasets.DatasetInfo(
+                features=cold_start_features(), splits=splits({COLD_START_SPLIT: manifest["rows"][COLD_START_SPLIT]}), config_name=cold
+            ),
+        }
+    )
+    card = DatasetCardData()
+    infos.to_dataset_card_data(card)
+    info = card.to_dict()["dataset_info"]
+    for config in info:
+        for split in config.get("splits", []):
+            split.pop("num_bytes", None)  # not measured here; the hub recomputes it
+    return info
 
 
 # --------------------------------------------------------------------------------------------- verify / read
@@ -310,7 +414,11 @@ def read_folder(folder: str | Path, expected_fingerprint: str | None = None) -> 
         features = datasets.Features.from_arrow_schema(tables["pool"].schema)
         splits = {s: arrow_to_split(tables[s], modalities) for s in ("pool", "test")}
         cold = _cold_start_from_arrow(tables[COLD_START_SPLIT])
-        fingerprint = content_fingerprint(splits["pool"], splits["test"], cold, features["label"].names)
+        scheme = manifest.get("fingerprint_scheme", FINGERPRINT_SCHEME_V1)
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown fingerprint scheme {scheme!r}")
+        fields = metric_fields(manifest) if scheme == FINGERPRINT_SCHEME else None
+        fingerprint = content_fingerprint(splits["pool"], splits["test"], cold, features["label"].names, fields)
     except (KeyError, ValueError, TypeError, pa.ArrowException) as exc:
         raise DatasetIntegrityError(f"{ref}: shards in {folder / 'data'} do not follow the schema ({exc}); {fix}") from exc
     if fingerprint != manifest.get("fingerprint"):
@@ -335,7 +443,27 @@ def verify_folder(folder: str | Path) -> dict[str, Any]:
             f"{content.manifest['name']}@{content.manifest['version']}: fingerprint of {folder} ({content.manifest['fingerprint']}) "
             f"differs from the published manifest {committed_dir(content.manifest['name'], content.manifest['version']) / MANIFEST} ({published['fingerprint']})"
         )
+    _check_metric_fields(folder, content.manifest, published)
     return content.manifest
+
+
+def _check_metric_fields(folder: Path, manifest: Mapping[str, Any], published: Mapping[str, Any] | None) -> None:
+    # Scheme v1 fingerprints do not cover the manifest's metric fields: compare them with the
+    # committed manifest (for v2 this is implied by the fingerprint, and checked anyway).
+    if published is None:
+        return
+    ref = f"{manifest['name']}@{manifest['version']}"
+    try:
+        ours = metric_fields(manifest)
+    except KeyError as exc:
+        raise DatasetIntegrityError(f"{ref}: {folder / MANIFEST} lacks {exc}; delete {folder} and run `mmal-bench datasets build {ref}`") from None
+    theirs = metric_fields(published)
+    for key in ours:
+        if ours[key] != theirs[key]:
+            raise DatasetIntegrityError(
+                f"{ref}: {key} in {folder / MANIFEST} differs from the published manifest "
+                f"{committed_dir(manifest['name'], manifest['version']) / MANIFEST} (edited?); delete {folder} and run `mmal-bench datasets build {ref}`"
+            )
 
 
 def _read_split_table(folder: Path, files: Mapping[str, str], prefix: str) -> pa.Table:
@@ -378,7 +506,7 @@ def ensure_built(name: str, version: str | None = None) -> Path:
     try:
         if not _fetch_from_hub(entry, tmp):
             built = build_entry(entry)
-            _check_against_committed(entry, content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names))
+            _check_against_committed(entry, built_fingerprint(entry, built))
             export_built(entry, built, tmp)
         try:
             os.rename(tmp, folder)
@@ -438,6 +566,7 @@ def _load_verified(name: str, version: str | None) -> tuple[BenchmarkData, Folde
     manifest = content.manifest
     if (manifest["name"], manifest["version"]) != key:
         raise DatasetIntegrityError(f"{entry.ref}: cache folder {folder} holds {manifest['name']}@{manifest['version']}; delete it")
+    _check_metric_fields(folder, manifest, published)
     bench = BenchmarkData(
         name=entry.name,
         version=entry.version,
@@ -483,7 +612,14 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def _read_only_split(split: Split) -> Split:
     batch = split.read_only()
-    return Split(batch.features, batch.present, _frozen(split.ids), _frozen(split.labels))
+    return Split(
+        batch.features,
+        batch.present,
+        _frozen(split.ids),
+        _frozen(split.labels),
+        None if split.clean_labels is None else _frozen(split.clean_labels),
+        None if split.corrupted is None else _frozen(split.corrupted),
+    )
 
 
 # --------------------------------------------------------------------------------------------- publish

@@ -52,7 +52,9 @@ class DatasetEntry:
     ``build()`` must return the same `BuiltDataset` content on every call and every machine (same
     fingerprint); the committed manifest in ``datasets/<name>/<version>/manifest.json`` records that
     fingerprint. ``hub_repo_id`` (e.g. ``"org/mmal-bench-redundant"``) is where the published copy
-    lives, tagged with ``version``; ``None`` means "build locally".
+    lives, tagged with ``version``; ``None`` means "build locally". ``schema_version`` 2 means the
+    splits carry the metric-only columns ``clean_label`` and ``corrupted`` and the fingerprint also
+    covers the manifest's metric fields (ground truth, class names, quality shares); 1 is the 1.0.0 layout.
     """
 
     name: str
@@ -69,6 +71,7 @@ class DatasetEntry:
     build: Callable[[], BuiltDataset] = field(compare=False, repr=False)
     modality_dims: tuple[int, ...] = ()
     hub_repo_id: str | None = None
+    schema_version: int = 1
 
     @property
     def ref(self) -> str:
@@ -159,6 +162,8 @@ def check_built(entry: DatasetEntry, built: BuiltDataset) -> None:
                 raise ValueError(f"{where}: modality {m!r} has {x.shape[1]} dims, entry declares {entry.modality_dims[i]}")
             if np.any(x[~p]):
                 raise ValueError(f"{where}: missing {m!r} vectors must be all-zero")
+        if split.annotated != (entry.schema_version >= 2):
+            raise ValueError(f"{where}: schema {entry.schema_version} {'needs' if entry.schema_version >= 2 else 'has no'} clean_label and corrupted columns")
     n_pool = len(built.pool.ids)
     for seed, order in built.cold_start_order.items():
         order = np.asarray(order)
@@ -190,6 +195,8 @@ def _validate_entry(entry: DatasetEntry) -> None:
         problems.append("modality_dims must give one dimension per modality")
     if entry.pool_size <= 0 or entry.test_size <= 0:
         problems.append("pool_size and test_size must be positive")
+    if entry.schema_version not in (1, 2):
+        problems.append(f"schema_version {entry.schema_version!r} must be 1 or 2")
     if not callable(entry.build):
         problems.append("build must be callable")
     if problems:

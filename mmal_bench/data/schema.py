@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # `datasets` costs ~1 s to import; `mmal-bench datasets list`
     import datasets
 
 PRESENT_SUFFIX = "_present"
+#: Metric-only columns of schema-2 datasets: the true class of a row (``label`` is what the oracle, the
+#: annotator, says) and whether one of its modalities was replaced by another row's vector.
+CLEAN_LABEL = "clean_label"
+CORRUPTED = "corrupted"
 
 
 def subset_key(subset: Iterable[str], order: Sequence[str]) -> str:
@@ -77,14 +81,39 @@ class ModalBatch:
 
 @dataclass(frozen=True)
 class Split(ModalBatch):
-    """A labelled split (``pool`` or ``test``): a `ModalBatch` plus ``ids`` and ``labels`` (int64)."""
+    """A labelled split (``pool`` or ``test``): a `ModalBatch` plus ``ids`` and ``labels`` (int64).
+
+    ``labels`` are what the oracle answers (the harness reveals and trains on them). Schema-2 datasets
+    also carry, for metrics only, ``clean_labels`` (the true classes; they differ from ``labels`` on
+    noisy-label rows) and ``corrupted`` (bool: a modality of the row holds another row's vector);
+    ``None`` where the dataset does not record them. A strategy never sees either (`build_view`).
+    """
 
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    clean_labels: np.ndarray | None = None
+    corrupted: np.ndarray | None = None
 
     def take(self, index: np.ndarray) -> Split:
         batch = ModalBatch.take(self, index)
-        return Split(batch.features, batch.present, self.ids[index], self.labels[index])
+        return Split(
+            batch.features,
+            batch.present,
+            self.ids[index],
+            self.labels[index],
+            None if self.clean_labels is None else self.clean_labels[index],
+            None if self.corrupted is None else self.corrupted[index],
+        )
+
+    @property
+    def annotated(self) -> bool:
+        """Whether the split records clean labels and corruption flags (schema 2)."""
+        return self.clean_labels is not None and self.corrupted is not None
+
+    @property
+    def noisy_label(self) -> np.ndarray | None:
+        """Bool per row: the oracle's label differs from the true class (``None`` if not recorded)."""
+        return None if self.clean_labels is None else self.labels != self.clean_labels
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Row positions of ``ids`` (ids of a benchmark split are ``0..n-1`` in row order)."""
@@ -131,14 +160,21 @@ class BenchmarkData:
         return order[:size].copy()
 
 
-def hf_features(modality_dims: Mapping[str, int], class_names: Sequence[str]) -> datasets.Features:
-    """The typed `datasets.Features` of a benchmark split (fixed-length float32 vectors)."""
+def hf_features(modality_dims: Mapping[str, int], class_names: Sequence[str], annotated: bool = False) -> datasets.Features:
+    """The typed `datasets.Features` of a benchmark split (fixed-length float32 vectors).
+
+    ``annotated`` adds the schema-2 metric-only columns `CLEAN_LABEL` and `CORRUPTED` (both splits
+    carry them, so one features spec describes the whole config).
+    """
     import datasets
 
     spec: dict[str, datasets.features.FeatureType] = {
         "id": datasets.Value("int64"),
         "label": datasets.ClassLabel(names=list(class_names)),
     }
+    if annotated:
+        spec[CLEAN_LABEL] = datasets.ClassLabel(names=list(class_names))
+        spec[CORRUPTED] = datasets.Value("bool")
     for m, d in modality_dims.items():
         spec[m] = datasets.List(datasets.Value("float32"), length=int(d))
         spec[m + PRESENT_SUFFIX] = datasets.Value("bool")
@@ -151,10 +187,13 @@ def split_to_hf(split: Split, class_names: Sequence[str]) -> datasets.Dataset:
 
     dims = {m: x.shape[1] for m, x in split.features.items()}
     columns: dict[str, object] = {"id": split.ids.astype(np.int64), "label": split.labels.astype(np.int64)}
+    if split.annotated:
+        columns[CLEAN_LABEL] = np.asarray(split.clean_labels, dtype=np.int64)
+        columns[CORRUPTED] = np.asarray(split.corrupted, dtype=bool)
     for m in split.modalities:
         columns[m] = split.features[m].astype(np.float32)
         columns[m + PRESENT_SUFFIX] = split.present[m].astype(bool)
-    return datasets.Dataset.from_dict(columns, features=hf_features(dims, class_names))
+    return datasets.Dataset.from_dict(columns, features=hf_features(dims, class_names, split.annotated))
 
 
 def hf_to_split(ds: datasets.Dataset, modalities: Sequence[str]) -> Split:
@@ -162,11 +201,14 @@ def hf_to_split(ds: datasets.Dataset, modalities: Sequence[str]) -> Split:
     arrow = ds.with_format("numpy")
     features = {m: np.ascontiguousarray(arrow[m][:], dtype=np.float32) for m in modalities}
     present = {m: np.asarray(arrow[m + PRESENT_SUFFIX][:], dtype=bool) for m in modalities}
+    annotated = CLEAN_LABEL in ds.column_names and CORRUPTED in ds.column_names
     return Split(
         features,
         present,
         np.asarray(arrow["id"][:], dtype=np.int64),
         np.asarray(arrow["label"][:], dtype=np.int64),
+        np.asarray(arrow[CLEAN_LABEL][:], dtype=np.int64) if annotated else None,
+        np.asarray(arrow[CORRUPTED][:], dtype=bool) if annotated else None,
     )
 
 
@@ -189,11 +231,14 @@ def arrow_to_split(table: pa.Table, modalities: Sequence[str]) -> Split:
     def plain(name: str, dtype: type) -> np.ndarray:
         return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=dtype)
 
+    annotated = CLEAN_LABEL in table.column_names and CORRUPTED in table.column_names
     return Split(
         {m: vectors(m) for m in modalities},
         {m: plain(m + PRESENT_SUFFIX, bool) for m in modalities},
         plain("id", np.int64),
         plain("label", np.int64),
+        plain(CLEAN_LABEL, np.int64) if annotated else None,
+        plain(CORRUPTED, bool) if annotated else None,
     )
 
 

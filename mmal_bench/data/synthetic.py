@@ -17,6 +17,11 @@ Generative model (per row):
 3. Modality m is missing (all-zero vector, ``present=False``) with probability ``missing_pool`` /
    ``missing_test``: MCAR, or MNAR where the rate grows linearly with the class index (mean rate
    unchanged, spread ``mnar_strength``).
+4. Pool only (the test split stays clean): ``pool_corruption`` of the rows (an exact count) get one
+   modality, chosen uniformly, replaced by the vector of a random row of another class (a misaligned
+   pair); ``pool_label_noise`` of the rows get a wrong oracle label, uniform over the other classes.
+   The true classes and the corruption flags are kept for metrics (`Split.clean_labels`,
+   `Split.corrupted`).
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ class GeneratorSpec:
     pool_size: int = 5000
     test_size: int = 2000
     seed: int = 0
+    pool_corruption: float = 0.0
+    pool_label_noise: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "modalities", tuple(self.modalities))
@@ -102,6 +109,9 @@ def validate_spec(spec: GeneratorSpec) -> None:
         raise ValueError(f"n_classes must be >= 2, got {spec.n_classes}")
     if spec.pool_size < 1 or spec.test_size < 1:
         raise ValueError("pool_size and test_size must be >= 1")
+    for knob in ("pool_corruption", "pool_label_noise"):
+        if not 0.0 <= getattr(spec, knob) < 1.0:
+            raise ValueError(f"{knob} must be in [0, 1), got {getattr(spec, knob)}")
     unknown = set(spec.interaction) - set(INTERACTIONS)
     if unknown:
         raise ValueError(f"unknown interaction {sorted(unknown)}; choose from {INTERACTIONS}")
@@ -167,21 +177,59 @@ class Generated:
 
 def _streams(seed: int) -> list[np.random.Generator]:
     # One independent PCG64 stream per purpose, so e.g. a larger test split never changes the pool.
-    children = np.random.SeedSequence(int(seed)).spawn(4)
+    # Children are keyed by index, so the fifth (pool corruption) leaves the first four unchanged.
+    children = np.random.SeedSequence(int(seed)).spawn(5)
     return [np.random.Generator(np.random.PCG64(c)) for c in children]
 
 
-def generate(spec: GeneratorSpec) -> Generated:
+def generate(spec: GeneratorSpec, annotated: bool = True) -> Generated:
     """Generate the pool and test splits of ``spec`` (deterministic given ``spec.seed``).
 
     Fully vectorised: per split, one draw of the latent table and one rotation matmul per modality.
-    Ids are ``0..n-1`` in row order in both splits.
+    Ids are ``0..n-1`` in row order in both splits. ``annotated`` (schema 2) applies the pool's
+    corruption and label noise and records clean labels and corruption flags in both splits;
+    ``False`` reproduces the schema-1 (1.0.0) splits, which have neither.
     """
-    _, pool_rng, test_rng, _ = _streams(spec.seed)
+    _, pool_rng, test_rng, _, quality_rng = _streams(spec.seed)
     params = params_for(spec)
     pool = sample(spec, params, spec.pool_size, pool_rng, split="pool").split
     test = sample(spec, params, spec.test_size, test_rng, split="test").split
+    if annotated:
+        pool = corrupt_pool(spec, pool, quality_rng)
+        test = Split(test.features, test.present, test.ids, test.labels, test.labels.copy(), np.zeros(len(test.ids), bool))
+    elif spec.pool_corruption or spec.pool_label_noise:
+        raise ValueError("pool corruption and label noise need annotated=True (schema 2) to be recorded")
     return Generated(spec, params, pool, test)
+
+
+def corrupt_pool(spec: GeneratorSpec, pool: Split, rng: np.random.Generator) -> Split:
+    """Apply ``spec``'s pool corruption and label noise; return the split with its quality record.
+
+    Exactly ``round(share * n)`` rows each (so the share is known, not just expected). A corrupted
+    row's modality takes the vector and presence flag of a random row of another class, so the two
+    modalities tell different classes; a noisy row's oracle label is a uniformly drawn wrong class.
+    """
+    n, k = len(pool.ids), spec.n_classes
+    clean = pool.labels
+    features = {m: x.copy() for m, x in pool.features.items()}
+    present = {m: p.copy() for m, p in pool.present.items()}
+    corrupted = np.zeros(n, dtype=bool)
+    rows = rng.permutation(n)[: int(round(spec.pool_corruption * n))]
+    which = rng.integers(0, len(spec.modalities), len(rows))
+    by_class = np.argsort(clean, kind="stable")
+    counts = np.bincount(clean, minlength=k)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    donor_class = (clean[rows] + rng.integers(1, k, len(rows))) % k
+    donors = by_class[starts[donor_class] + (rng.random(len(rows)) * counts[donor_class]).astype(np.int64)]
+    for i, m in enumerate(spec.modality_names):
+        hit = which == i
+        features[m][rows[hit]] = pool.features[m][donors[hit]]
+        present[m][rows[hit]] = pool.present[m][donors[hit]]
+    corrupted[rows] = True
+    oracle = clean.copy()
+    noisy = rng.permutation(n)[: int(round(spec.pool_label_noise * n))]
+    oracle[noisy] = (clean[noisy] + rng.integers(1, k, len(noisy))) % k
+    return Split(features, present, pool.ids, oracle, clean.copy(), corrupted)
 
 
 def params_for(spec: GeneratorSpec) -> GeneratorParams:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from mmal_bench.data.schema import BenchmarkData, ModalBatch, Split, subset_key
 from mmal_bench.errors import ConfigError, StrategyError
 from mmal_bench.harness import metrics
 from mmal_bench.harness.protocol import Protocol, model_seed, query_seed
-from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, Summary
+from mmal_bench.harness.results import CellResult, PoolShares, Provenance, RoundRecord, Summary
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.trainer import train_models
 from mmal_bench.strategies import PoolView, Strategy, validate_selection
@@ -175,6 +176,37 @@ def _frozen_batch(batch: ModalBatch, positions: np.ndarray) -> ModalBatch:
 
 
 @dataclass(frozen=True)
+class QueryProbe:
+    """CPU time and peak-RSS reading of this process when a query starts (see `RoundRecord`)."""
+
+    cpu: float
+    peak_rss: int
+
+    @classmethod
+    def start(cls) -> QueryProbe:
+        return cls(time.process_time(), _peak_rss_bytes())
+
+    def stop(self) -> tuple[float, int]:
+        """``(cpu_seconds, peak_rss_rise_bytes)`` since `start`."""
+        return time.process_time() - self.cpu, max(_peak_rss_bytes() - self.peak_rss, 0)
+
+
+def _peak_rss_bytes() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # Linux reports KiB
+
+
+def pool_shares(pool: Split, n_classes: int) -> PoolShares:
+    """The pool's missing / corrupted / noisy-label shares and true class counts (per cell, for comparison)."""
+    truth = pool.clean_labels if pool.clean_labels is not None else pool.labels
+    return PoolShares(
+        missing=metrics.missing_share(pool.present),
+        corrupted=metrics.flag_share(pool.corrupted),
+        noisy_label=metrics.flag_share(pool.noisy_label),
+        class_counts=metrics.class_counts(truth, n_classes),
+    )
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Test-set metrics of one fitted model (the parts of a `RoundRecord` that do not depend on the query)."""
 
@@ -253,6 +285,9 @@ def run_group(
     truth = metrics.shapley_values(data.ground_truth, modalities, empty_value)
     truth_phi = [truth[m] for m in modalities]
 
+    # Metrics read the true classes and quality flags; strategies and training see the oracle's labels.
+    true_labels = pool.clean_labels if pool.clean_labels is not None else pool.labels
+    noisy_label = pool.noisy_label
     cold = pool.positions(data.cold_start(seed, regime.initial))
     labeled: dict[str, np.ndarray] = {e.name: cold for e in strategies}
     records: dict[str, list[RoundRecord]] = {e.name: [] for e in strategies}
@@ -299,16 +334,18 @@ def run_group(
         query_total = 0.0
         views = SharedViews(pool, n_classes)
         for e in list(active):
-            counts = missing = query_seconds = None
+            counts = missing = query_seconds = corrupted = noisy = query_cpu = query_peak = None
             if r < regime.rounds:
                 view, view_seconds = views.get(labeled[e.name])
                 rng = np.random.default_rng(query_seed(seed, r, e.name))
+                probe = QueryProbe.start()
                 start = time.perf_counter()
                 try:
                     selected, states[e.name] = select_with_state(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
                     )
                     query_seconds = view_seconds + time.perf_counter() - start
+                    query_cpu, query_peak = probe.stop()
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
                     detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"
@@ -319,8 +356,10 @@ def run_group(
                     continue
                 query_total += query_seconds
                 positions = pool.positions(ids)
-                counts = metrics.class_counts(pool.labels[positions], n_classes)
+                counts = metrics.class_counts(true_labels[positions], n_classes)
                 missing = metrics.missing_share({m: pool.present[m][positions] for m in modalities})
+                corrupted = metrics.flag_share(pool.corrupted, positions)
+                noisy = metrics.flag_share(noisy_label, positions)
                 labeled[e.name] = np.concatenate([labeled[e.name], positions])
             ev = evaluations[e.name]
             records[e.name].append(
@@ -337,11 +376,16 @@ def run_group(
                     batch_missing_share=missing,
                     train_seconds=train_share,
                     query_seconds=query_seconds,
+                    batch_corrupted_share=corrupted,
+                    batch_noisy_label_share=noisy,
+                    query_cpu_seconds=query_cpu,
+                    query_peak_bytes=query_peak,
                 )
             )
         timings.query.append(query_total)
 
     packages = package_versions()
+    shares = pool_shares(pool, n_classes)
     results = {}
     for e in strategies:
         if e.name in failures:
@@ -365,6 +409,7 @@ def run_group(
             ground_truth={k: float(v) for k, v in data.ground_truth.items()},
             rounds=records[e.name],
             summary=summarize(records[e.name]),
+            pool_shares=shares,
         )
     return GroupOutcome(results, failures, timings)
 

@@ -220,3 +220,15 @@ def class_counts(labels: np.ndarray, n_classes: int) -> list[int]:
 def missing_share(present: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Share of rows with each modality missing (``present`` masks of one batch)."""
     return {m: float(1.0 - np.mean(p)) if len(p) else 0.0 for m, p in present.items()}
+
+
+def flag_share(flags: np.ndarray | None, positions: np.ndarray | None = None) -> float | None:
+    """Share of rows (``positions`` of ``flags``, default all) whose flag is set; ``None`` if unrecorded.
+
+    Used for the corrupted and noisy-label shares of a queried batch and of the whole pool, which a
+    dataset records only when it knows them (schema-2 synthetic data).
+    """
+    if flags is None:
+        return None
+    picked = np.asarray(flags, dtype=bool) if positions is None else np.asarray(flags, dtype=bool)[positions]
+    return float(np.mean(picked)) if len(picked) else 0.0

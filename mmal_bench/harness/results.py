@@ -19,10 +19,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.outdir import TEMP_PREFIX, storage_error
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
-SCHEMA_VERSION = 1
-#: Fields that measure wall time: excluded when comparing two runs for determinism.
-TIMING_FIELDS = ("train_seconds", "query_seconds")
+#: 2: rounds record corrupted / noisy-label batch shares and query CPU time and peak memory; cells
+#: record the pool's shares for comparison (benchmark 2.0.0).
+SCHEMA_VERSION = 2
+#: Fields that measure time or memory: excluded when comparing two runs for determinism.
+TIMING_FIELDS = ("train_seconds", "query_seconds", "query_cpu_seconds", "query_peak_bytes")
+#: Archived benchmark versions → the package version (git tag ``v<version>``) that reproduces them.
+REPRODUCED_BY = {"1.0.0": "0.1.0"}
+
+
+class ArchivedResultError(ResultIntegrityError):
+    """A result file of another benchmark version: never mixed, never overwritten."""
 
 
 class _Strict(BaseModel):
@@ -50,6 +59,31 @@ class RoundRecord(_Strict):
     batch_missing_share: dict[str, float] | None
     train_seconds: float
     query_seconds: float | None
+    #: Share of the queried batch whose rows have a corrupted modality (None after the last round, or
+    #: when the dataset does not record corruption); compare with `PoolShares.corrupted`.
+    batch_corrupted_share: float | None = None
+    #: Share of the queried batch whose oracle label is wrong (None as above); the harness trains on
+    #: the oracle's label, as a real annotation campaign would.
+    batch_noisy_label_share: float | None = None
+    #: CPU seconds of the harness process during ``select`` (``time.process_time``: all its threads; a
+    #: strategy run in a separate worker process is not counted here, only its wall time).
+    query_cpu_seconds: float | None = None
+    #: Rise of the harness process's peak resident set size during ``select`` (``getrusage`` maxrss,
+    #: bytes): 0 when the query stays below an earlier peak, so a lower bound of its extra memory.
+    query_peak_bytes: int | None = None
+
+
+class PoolShares(_Strict):
+    """What the whole pool holds, for comparison with the per-round batch shares.
+
+    ``class_counts`` count true classes; ``corrupted`` / ``noisy_label`` are ``None`` when the dataset
+    does not record them (schema-1 and real datasets).
+    """
+
+    missing: dict[str, float]
+    corrupted: float | None
+    noisy_label: float | None
+    class_counts: list[int]
 
 
 class Provenance(_Strict):
@@ -96,11 +130,12 @@ class Summary(_Strict):
 class CellResult(_Strict):
     """One cell's result file."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     provenance: Provenance
     ground_truth: dict[str, float]
     rounds: list[RoundRecord]
     summary: Summary
+    pool_shares: PoolShares | None = None
     content_hash: str = ""
     #: Ed25519 signature (hex) of ``content_hash`` by the key ``provenance.signed_by`` (official results).
     signature: str | None = None
@@ -221,6 +256,7 @@ def read_result(path: Path) -> CellResult:
         raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_non_finite)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc}); delete it and run again to recompute the cell") from None
+    _refuse_other_versions(path, raw)
     try:
         result = CellResult.model_validate(raw)
     except ValidationError as exc:
@@ -232,6 +268,20 @@ def read_result(path: Path) -> CellResult:
     if path.parts[-5:] != result.key.relative_path().parts:
         raise ResultIntegrityError(f"{path}: file location does not match the cell it records ({result.key.relative_path()})")
     return result
+
+
+def _refuse_other_versions(path: Path, raw: object) -> None:
+    # Checked before the schema, so an archived file gets the one line that says how to read it.
+    try:
+        version = raw["provenance"]["benchmark_version"]  # type: ignore[index]
+    except (TypeError, KeyError):
+        return  # not a result at all: the schema check names what is wrong
+    if isinstance(version, str) and version != BENCHMARK_VERSION:
+        package = REPRODUCED_BY.get(version)
+        how = f"use mmal-bench {package} (git tag v{package})" if package else "use the mmal-bench release that wrote it"
+        raise ArchivedResultError(
+            f"{path}: result of benchmark {version}; mmal-bench {PACKAGE_VERSION} reads benchmark {BENCHMARK_VERSION} only ({how} to read or reproduce it)"
+        )
 
 
 def iter_result_files(root: Path) -> Iterator[Path]:

@@ -18,7 +18,7 @@ from mmal_bench.harness.executors import Executor, InlineExecutor, limit_threads
 from mmal_bench.harness.outdir import clean_stale_temp_files, locked_out_dir, prepare_out_dir
 from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import CellKey, CellResult, read_result, result_path, write_result
+from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult, read_result, result_path, write_result
 from mmal_bench.harness.suites import get_suite
 from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
 from mmal_bench.version import BENCHMARK_VERSION
@@ -144,6 +144,8 @@ def _status(path: Path, protocol: Protocol, entry: StrategyEntry) -> str:
         return "missing"
     try:
         existing = read_result(path)
+    except ArchivedResultError:
+        raise  # another benchmark version's file: refuse, never overwrite it
     except ResultIntegrityError:
         return "invalid"
     if existing.provenance.protocol_hash != protocol.protocol_hash:

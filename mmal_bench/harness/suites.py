@@ -1,23 +1,15 @@
-"""The benchmark's named suites (`standard` v1.0.0, `quick`): which datasets, budgets, seeds, model.
+"""The benchmark's named suites (`standard` v2.0.0, `quick`): which datasets, budgets, seeds, model.
 
 A suite expands into one `Protocol` per (dataset, regime); nobody tunes it per submission.
 
-Budget regimes of `standard` (pool 5,000 rows, 2-10 classes). Following Lüth et al. (NeurIPS 2023),
-the cold start equals the query size and every regime runs 10 query rounds, so a regime is named by
-its step: the budget curve has 11 points and AUBC compares strategies over the same label range.
-
-- ``low``  = 20 + 20 × 10 (20 → 220 labels): 2-10 labels per class at the start, the regime where
-  cold-start effects and modality imbalance bite hardest and uncertainty strategies are known to lose
-  to random;
-- ``mid``  = 100 + 100 × 10 (100 → 1,100): the typical deep-AL regime (the model is competent but far
-  from saturated on the harder pitfalls: synergy, difficulty gap);
-- ``high`` = 200 + 200 × 10 (200 → 2,200, i.e. up to 44 % of the pool): the saturation regime where
-  strategies converge and query cost matters. (250 + 250 × 10 was measured first: training is 95 % of
-  a high group and grows with the labels, and 200 brings the whole standard suite under 20 minutes
-  on 2 cores; see benchmarks/bench_suite.py.)
-
-Smaller datasets get their own budgets in `DATASET_REGIMES` (same names and rounds, scaled steps), so
-``--regimes low`` still means "the low-budget regime" everywhere.
+Budget regimes of `standard` 2.0.0 are calibrated per dataset, not fixed counts (issue 8): the
+committed calibration (`mmal_bench/harness/calibration/standard-2.0.0.json`, written by
+``mmal-bench datasets calibrate``) puts each regime's final budget where random sampling reaches a
+fixed fraction of the gap between chance and the benchmark model's full-pool accuracy (low 0.5,
+mid 0.75, high 0.9). Following Lüth et al. (NeurIPS 2023), the cold start equals the query size and
+every regime runs 10 query rounds, so the budget curve has 11 points. Saturated or unlearnable
+regimes therefore cannot arise. Until a calibration exists, `STANDARD_REGIMES` (the 1.0.0 budgets)
+stand in.
 """
 
 from __future__ import annotations
@@ -27,6 +19,7 @@ from dataclasses import dataclass, field
 
 from mmal_bench.data.registry import get_entry, list_entries
 from mmal_bench.errors import ConfigError
+from mmal_bench.harness.calibration import calibration_path, load_calibration, regimes_from
 from mmal_bench.harness.protocol import Protocol, Regime
 from mmal_bench.models.config import ModelConfig
 
@@ -124,28 +117,42 @@ def _dedupe(items: Sequence[str]) -> list[str]:
 #: datasets within 0.01 of the 1.0.0 model (64 units: synergy 0.685; 200 steps overfit the others).
 BENCHMARK_MODEL = ModelConfig(hidden_sizes=(32,), embed_dim=16, fusion_hidden=128)
 
-#: The datasets of `standard` v1.0.0, pinned: a versioned suite never grows by itself (a user's own
+STANDARD_VERSION = "2.0.0"
+
+#: The datasets of `standard` 2.0.0, pinned: a versioned suite never grows by itself (a user's own
 #: converted datasets register as ``real`` too, and must not join the leaderboard suite silently).
+#: The real UCI Multiple Features sets publish cold starts for 10 seeds only (1.0.0), so they stay out
+#: of the 20-seed suite until a 2.0.0 of them publishes 20.
 STANDARD_DATASETS = (
-    "balanced@1.0.0",
-    "difficulty-gap@1.0.0",
-    "missing-mcar@1.0.0",
-    "missing-mnar@1.0.0",
-    "redundant@1.0.0",
-    "synergy@1.0.0",
-    "unique@1.0.0",
-    "uci-mfeat@1.0.0",
-    "uci-mfeat-gap@1.0.0",
+    "balanced@2.0.0",
+    "corrupted-modality@2.0.0",
+    "difficulty-gap@2.0.0",
+    "information-gap@2.0.0",
+    "missing-mcar@2.0.0",
+    "missing-mnar@2.0.0",
+    "noisy-labels@2.0.0",
+    "redundant@2.0.0",
+    "synergy@2.0.0",
+    "unique@2.0.0",
 )
+
+
+def calibrated_regimes(suite: str, version: str) -> dict[str, tuple[Regime, ...]]:
+    """Per-dataset regimes from the committed calibration of ``suite@version`` (empty if none yet)."""
+    if not calibration_path(suite, version).is_file():
+        return {}
+    return regimes_from(load_calibration(suite, version))
+
 
 STANDARD = Suite(
     name="standard",
-    version="1.0.0",
+    version=STANDARD_VERSION,
     regimes=STANDARD_REGIMES,
-    seeds=tuple(range(10)),
+    seeds=tuple(range(20)),
     datasets=STANDARD_DATASETS,
     model=BENCHMARK_MODEL,
-    description="the 9 published datasets x regimes low/mid/high x seeds 0-9 (the leaderboard suite)",
+    regime_overrides=calibrated_regimes("standard", STANDARD_VERSION),
+    description="the 10 pitfall datasets 2.0.0 x calibrated regimes low/mid/high x seeds 0-19 (the leaderboard suite)",
 )
 
 #: The demo suite: the README's main job and the smoke test of every strategy. Two pitfall datasets
@@ -154,11 +161,11 @@ STANDARD = Suite(
 #: all built-in strategies finish in well under the 2-3 minute budget on 2 cores.
 QUICK = Suite(
     name="quick",
-    version="1.0.0",
+    version="2.0.0",
     regimes=(Regime("low", initial=20, batch_size=20, rounds=5), Regime("mid", initial=100, batch_size=100, rounds=5)),
     seeds=(0, 1),
     model=BENCHMARK_MODEL,
-    datasets=("difficulty-gap", "missing-mnar"),
+    datasets=("difficulty-gap@2.0.0", "missing-mnar@2.0.0"),
     regime_overrides={},
     description="2 datasets x regimes low (20+20x5), mid (100+100x5) x seeds 0-1 (demo and smoke test)",
 )

@@ -10,7 +10,7 @@ def test_cite_benchmark(capsys) -> None:
     assert main(["cite"]) == 0
     out = capsys.readouterr().out
     assert "@misc{mmalbench" in out and f"version = {{{BENCHMARK_VERSION}}}" in out
-    assert "@article{eisenhardt2026mind" in out and "redundant@1.0.0" in out
+    assert "@article{eisenhardt2026mind" in out and "redundant@2.0.0" in out
 
 
 def test_cite_submission_and_builtin(capsys) -> None:

@@ -16,7 +16,7 @@ def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Pat
     argv = ["run", "--suite", "clitest", "--strategies", "random", "entropy", "--jobs", "1", "--out", str(results), "--quiet"]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "cli-tiny@1.0.0" in out and "entropy" in out and "AUBC" in out
+    assert "cli-tiny@2.0.0" in out and "entropy" in out and "AUBC" in out
     assert "4 cells run, 0 already done, 0 failed" in out
     board = tmp_path / "clitest-leaderboard"
     assert f"wrote {board / 'LEADERBOARD.md'}" in out

@@ -66,3 +66,25 @@ def test_push_uses_the_hub_api(toy, monkeypatch, capsys):
     assert main(["datasets", "push", "toy-test", "--repo-id", "org/toy"]) == 0
     assert seen == {"name": "toy-test", "version": "0.1.0", "repo_id": "org/toy"}
     assert "tagged 0.1.0" in capsys.readouterr().out
+
+
+def test_learnability_prints_the_gate_table_of_the_committed_calibration(capsys):
+    assert main(["datasets", "learnability"]) == 0
+    out = capsys.readouterr().out
+    for col in ("dataset", "ground truth", "full-pool model", "random@low", "random@mid", "random@high", "gate"):
+        assert col in out
+    assert "synergy@2.0.0" in out and "noisy-labels@2.0.0" in out
+    assert main(["datasets", "learnability", "synergy"]) == 0
+    assert capsys.readouterr().out.count("@2.0.0") == 1
+    assert main(["datasets", "learnability", "nope"]) == 2
+    assert capsys.readouterr().err.startswith("error: dataset 'nope' is not calibrated in suite standard@2.0.0")
+
+
+def test_calibrate_refuses_bad_arguments_in_one_line_and_writes_nothing(capsys, tmp_path):
+    out = tmp_path / "cal.json"
+    assert main(["datasets", "calibrate", "--seeds", "a,b", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("error: --seeds 'a,b': use comma-separated integers")
+    assert main(["datasets", "calibrate", "--datasets", "nope", "--out", str(out)]) == 2
+    assert "unknown dataset(s) nope for suite 'standard'" in capsys.readouterr().err
+    assert main(["datasets", "calibrate", "--suite", "full", "--out", str(out)]) == 2
+    assert not out.exists()

@@ -39,9 +39,16 @@ def test_export_layout_card_and_manifest(toy, tmp_path):
     card = (out / "README.md").read_text()
     header = yaml.safe_load(card.split("---\n")[1])
     assert [c["config_name"] for c in header["configs"]] == ["toy-test", "toy-test-cold-start"]
-    assert "dataset_info" not in header  # features come from the parquet schema, never overridden
+    # the card's dataset_info overrides the parquet features, so it must be exactly them
+    info = {c["config_name"]: c for c in header["dataset_info"]}
+    parquet = datasets.Features.from_arrow_schema(pq.read_schema(out / POOL_SHARD))
+    assert datasets.Features._from_yaml_list(info["toy-test"]["features"]) == parquet
+    assert parquet == hf_features({"a": 6, "b": 5}, toy.class_names, annotated=True)
+    assert datasets.Features._from_yaml_list(info["toy-test-cold-start"]["features"]) == hub.cold_start_features()
+    assert {s["name"]: s["num_examples"] for s in info["toy-test"]["splits"]} == {"pool": 300, "test": 120}
+    assert header["size_categories"] == ["n<1K"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["rows"] == {"pool": 300, "test": 120, "cold_start": 3000}
+    assert manifest["rows"] == {"pool": 300, "test": 120, "cold_start": 6000}  # 20 seeds x 300 ids
     assert manifest["modalities"] == {"a": 6, "b": 5} and manifest["spec"]["spec"]["seed"] == 5
     assert set(manifest["ground_truth"]) == {"a", "b", "a+b"}
     assert manifest["files"][POOL_SHARD] == file_sha256(out / POOL_SHARD)
@@ -55,7 +62,7 @@ def test_exported_folder_loads_offline_with_hf_datasets(toy, tmp_path):
     out = hub.export("toy-test", None, tmp_path / "out")
     ds = datasets.load_dataset(str(out), name="toy-test")
     built = toy.build()
-    expected = hf_features({"a": 6, "b": 5}, toy.class_names)
+    expected = hf_features({"a": 6, "b": 5}, toy.class_names, annotated=True)
     for split_name, split in (("pool", built.pool), ("test", built.test)):
         d = ds[split_name]
         assert d.features == expected  # fixed-length float32 vectors stayed fixed-length
@@ -66,6 +73,7 @@ def test_exported_folder_loads_offline_with_hf_datasets(toy, tmp_path):
             assert np.array_equal(arrays[m + "_present"][:], split.present[m])
     cold = datasets.load_dataset(str(out), name="toy-test-cold-start")["cold_start"].with_format("numpy")
     assert cold.features == hub.cold_start_features()
+    assert np.array_equal(ds["pool"].with_format("numpy")["clean_label"][:], built.pool.clean_labels)
     seed3 = np.asarray(cold["id"][:])[np.asarray(cold["seed"][:]) == 3]
     assert np.array_equal(seed3, built.cold_start_order[3])
 
@@ -81,7 +89,7 @@ def test_load_benchmark_and_load_dataset_from_cache(toy, home):
     assert hub.load_benchmark("toy-test", "0.1.0") is bench  # memoised until a file changes
     dd = hub.load_dataset("toy-test")
     assert list(dd) == ["pool", "test"] and dd["pool"].num_rows == 300
-    assert dd["test"].features == hf_features({"a": 6, "b": 5}, toy.class_names)
+    assert dd["test"].features == hf_features({"a": 6, "b": 5}, toy.class_names, annotated=True)
     import mmal_bench
 
     assert mmal_bench.load_benchmark is hub.load_benchmark
@@ -118,6 +126,36 @@ def test_edited_row_is_detected_even_with_a_doctored_manifest(toy):
         hub.load_dataset("toy-test")
 
 
+@pytest.mark.parametrize("field", ["ground_truth", "class_names", "quality"])
+def test_an_edited_metric_field_of_the_cached_manifest_is_refused(toy, field):
+    folder = hub.ensure_built("toy-test")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if field == "ground_truth":
+        manifest["ground_truth"]["a"]["accuracy"] = 0.99
+    elif field == "class_names":
+        manifest["class_names"] = ["x", "y", "z"]
+    else:
+        manifest["quality"]["noisy_label"] = 0.5
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetIntegrityError, match="does not match its manifest"):
+        hub.verify_folder(folder)
+    with pytest.raises(DatasetIntegrityError, match="does not match its manifest"):
+        hub.load_benchmark("toy-test")
+
+
+def test_legacy_manifest_metric_fields_are_compared_with_the_committed_one(home):
+    # 1.0.0 datasets keep the v1 fingerprint (content only): their metric fields are compared instead
+    folder = hub.ensure_built("synergy", "1.0.0")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["fingerprint_scheme"] == "mmal-bench-content-v1"
+    manifest["ground_truth"]["a"]["accuracy"] = 0.9
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetIntegrityError, match=r"synergy@1.0.0: ground_truth in .* differs from the published manifest"):
+        hub.verify_folder(folder)
+    with pytest.raises(DatasetIntegrityError, match="ground_truth in .* differs from the published manifest"):
+        hub.load_benchmark("synergy", "1.0.0")
+
+
 def test_stray_shard_and_missing_file_are_named(toy):
     folder = hub.ensure_built("toy-test")
     shutil.copyfile(folder / POOL_SHARD, folder / "data/toy-test/pool-extra.parquet")
@@ -134,7 +172,7 @@ def test_stray_shard_and_missing_file_are_named(toy):
 def test_bad_name_or_version():
     with pytest.raises(DatasetNotFoundError, match="unknown dataset 'nope'"):
         hub.load_benchmark("nope")
-    with pytest.raises(DatasetNotFoundError, match="has no version '0.0.1'; known versions: 1.0.0"):
+    with pytest.raises(DatasetNotFoundError, match="has no version '0.0.1'; known versions: 1.0.0, 2.0.0"):
         hub.load_dataset("redundant", "0.0.1")
 
 

@@ -10,7 +10,19 @@ import pytest
 from mmal_bench.data.registry import BuiltDataset, check_built, get_entry, list_entries, parse_ref, register, unregister
 from mmal_bench.errors import DatasetNotFoundError
 
-SUITE_NAMES = {"balanced", "redundant", "unique", "synergy", "difficulty-gap", "missing-mcar", "missing-mnar"}
+SUITE_NAMES = {
+    "balanced",
+    "redundant",
+    "unique",
+    "synergy",
+    "difficulty-gap",
+    "information-gap",
+    "missing-mcar",
+    "missing-mnar",
+    "corrupted-modality",
+    "noisy-labels",
+}
+LEGACY_NAMES = {"balanced", "redundant", "unique", "synergy", "difficulty-gap", "missing-mcar", "missing-mnar"}
 
 
 def test_parse_ref():
@@ -25,13 +37,15 @@ def test_suite_is_registered_with_consistent_metadata():
     assert SUITE_NAMES <= set(entries)
     for name in SUITE_NAMES:
         e = entries[name]
-        assert e.version == "1.0.0" and e.modalities == ("a", "b") and e.modality_dims == (16, 16)
-        assert e.pool_size >= 5000 and e.test_size >= 2000 and e.n_classes == 4
-        assert "eisenhardt2026mind" in e.citation and e.license
+        assert e.version == "2.0.0" and e.schema_version == 2 and e.modalities == ("a", "b") and e.modality_dims == (16, 16)
+        assert e.pool_size >= 5000 and e.test_size >= 2000 and e.n_classes == (2 if name == "synergy" else 4)
+        assert "eisenhardt2026mind" in e.citation and "version 2.0.0" in e.citation and e.license
+    for name in LEGACY_NAMES:  # the archived suite stays loadable
+        assert get_entry(name, "1.0.0").schema_version == 1
 
 
 def test_get_entry_latest_and_errors(toy):
-    assert get_entry("redundant").version == "1.0.0"
+    assert get_entry("redundant").version == "2.0.0"
     assert get_entry("redundant@1.0.0") is get_entry("redundant", "1.0.0")
     register(dataclasses.replace(toy, version="0.10.0"))
     try:

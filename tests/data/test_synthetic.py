@@ -166,8 +166,45 @@ def test_three_modalities_and_many_classes():
         ({"modalities": (ModalitySpec("a", missing_pool=1.0), ModalitySpec("b"))}, "missing_pool must be in"),
         ({"modalities": (ModalitySpec("a", geometry="curvy"), ModalitySpec("b"))}, "geometry 'curvy'"),
         ({"modalities": (ModalitySpec("a", geometry="nonlinear", clusters_per_class=3), ModalitySpec("b"))}, "even clusters_per_class"),
+        ({"pool_corruption": 1.0}, "pool_corruption must be in"),
+        ({"pool_label_noise": -0.1}, "pool_label_noise must be in"),
     ],
 )
 def test_bad_spec_is_rejected_with_the_knob_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         GeneratorSpec(**kwargs)
+
+
+def test_corruption_replaces_one_modality_of_an_exact_share_by_another_class_row():
+    spec = _spec({"redundant": 1}, n_classes=3, pool_corruption=0.2)
+    g, clean = generate(spec), generate(dataclasses.replace(spec, pool_corruption=0.0))
+    hit = g.pool.corrupted
+    assert hit.sum() == 300 and not g.test.corrupted.any()  # exactly 20 % of the pool, test clean
+    changed = np.stack([np.any(g.pool.features[m] != clean.pool.features[m], axis=1) for m in "ab"], axis=1)
+    assert np.array_equal(changed.sum(axis=1) == 1, hit)  # one modality per corrupted row, none elsewhere
+    assert 0.35 < changed[hit, 0].mean() < 0.65  # a or b, uniformly
+    # the replacement is another pool row's vector, of a different class
+    pool_a = {tuple(v): y for v, y in zip(clean.pool.features["a"], clean.pool.labels)}
+    rows = np.flatnonzero(changed[:, 0])
+    assert all(pool_a[tuple(g.pool.features["a"][r])] != g.pool.labels[r] for r in rows)
+    assert np.array_equal(g.pool.labels, g.pool.clean_labels) and np.array_equal(g.test.features["a"], clean.test.features["a"])
+
+
+def test_label_noise_flips_an_exact_share_to_another_class_and_keeps_test_clean():
+    spec = _spec({"redundant": 1}, n_classes=3, pool_label_noise=0.1)
+    g, clean = generate(spec), generate(dataclasses.replace(spec, pool_label_noise=0.0))
+    noisy = g.pool.noisy_label
+    assert noisy.sum() == 150 and np.array_equal(g.pool.clean_labels, clean.pool.labels)
+    assert np.all(g.pool.labels[noisy] != g.pool.clean_labels[noisy]) and np.array_equal(g.pool.labels[~noisy], clean.pool.labels[~noisy])
+    assert np.bincount((g.pool.labels[noisy] - g.pool.clean_labels[noisy]) % 3, minlength=3)[1:].min() > 50  # uniform wrong class
+    assert np.array_equal(g.test.labels, g.test.clean_labels) and not g.pool.corrupted.any()
+    assert np.array_equal(g.pool.features["a"], clean.pool.features["a"])
+
+
+def test_unannotated_generation_reproduces_the_schema_1_splits():
+    spec = _spec({"redundant": 1})
+    legacy, annotated = generate(spec, annotated=False), generate(spec)
+    assert legacy.pool.clean_labels is None and legacy.pool.corrupted is None
+    assert np.array_equal(legacy.pool.features["b"], annotated.pool.features["b"]) and np.array_equal(legacy.pool.labels, annotated.pool.labels)
+    with pytest.raises(ValueError, match="annotated=True"):
+        generate(dataclasses.replace(spec, pool_label_noise=0.1), annotated=False)

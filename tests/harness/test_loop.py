@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from mmal_bench.harness import metrics
 from mmal_bench.harness.loop import SharedViews, StrategyEntry, build_view, run_group
 from mmal_bench.harness.results import TIMING_FIELDS, CellResult
+from mmal_bench.models.trainer import train_models
 from harness_factory import (
     TINY_REGIME,
     Exploding,
@@ -160,3 +162,47 @@ def test_view_is_built_once_per_labelled_set_and_its_time_is_query_time(monkeypa
     assert built[0] == TINY_REGIME.initial and len(built) == 1 + 3 * (rounds - 1)
     for result in outcome.results.values():
         assert all(record.query_seconds >= 0.05 for record in result.rounds[:-1])
+
+
+def test_rounds_record_batch_quality_shares_and_query_cost(full_group) -> None:
+    result = full_group.results["first"]
+    assert result.pool_shares.missing == metrics.missing_share(DATA.pool.present)
+    assert result.pool_shares.corrupted is None and result.pool_shares.noisy_label is None  # not recorded by tiny
+    assert sum(result.pool_shares.class_counts) == len(DATA.pool.ids)
+    for record in result.rounds[:-1]:
+        assert record.batch_corrupted_share is None and record.query_cpu_seconds >= 0 and record.query_peak_bytes >= 0
+    assert result.rounds[-1].query_cpu_seconds is None and result.rounds[-1].query_peak_bytes is None
+
+
+def _noisy_data():
+    """tiny_data with every third pool row's oracle label wrong and every fifth row flagged corrupted."""
+    base = tiny_data()
+    pool = base.pool
+    oracle = pool.labels.copy()
+    oracle[::3] = (oracle[::3] + 1) % base.n_classes
+    corrupted = np.zeros(len(pool.ids), bool)
+    corrupted[::5] = True
+    noisy_pool = type(pool)(pool.features, pool.present, pool.ids, oracle, pool.labels.copy(), corrupted)
+    return dataclasses.replace(base, pool=noisy_pool)
+
+
+def test_noisy_labels_are_revealed_and_trained_on_while_metrics_use_the_truth() -> None:
+    data = _noisy_data()
+    seen: list[np.ndarray] = []
+
+    def trainer(batches, labels, *args, **kwargs):
+        seen.extend(labels)
+        return train_models(batches, labels, *args, **kwargs)
+
+    outcome = run_group(data, tiny_protocol(data), 0, entries(FirstUnlabeled()), trainer=trainer)
+    result = outcome.results["first"]
+    cold = data.cold_start(0, TINY_REGIME.initial)
+    bought = np.setdiff1d(data.pool.ids, cold)[: TINY_REGIME.batch_size * TINY_REGIME.rounds]  # FirstUnlabeled's picks
+    final = np.concatenate([cold, bought])
+    assert np.array_equal(np.sort(seen[-1]), np.sort(data.pool.labels[final]))  # trained on the oracle's (noisy) labels
+    assert not np.array_equal(np.sort(seen[-1]), np.sort(data.pool.clean_labels[final]))
+    assert result.pool_shares.noisy_label == pytest.approx(1 / 3, abs=0.01) and result.pool_shares.corrupted == pytest.approx(0.2)
+    first_batch = bought[: TINY_REGIME.batch_size]
+    assert result.rounds[0].batch_noisy_label_share == pytest.approx(np.mean(data.pool.noisy_label[first_batch]))
+    assert result.rounds[0].batch_corrupted_share == pytest.approx(np.mean(data.pool.corrupted[first_batch]))
+    assert result.rounds[0].batch_class_counts == metrics.class_counts(data.pool.clean_labels[first_batch], data.n_classes)

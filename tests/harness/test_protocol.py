@@ -8,6 +8,7 @@ import pytest
 
 from mmal_bench.data.registry import list_entries
 from mmal_bench.errors import ConfigError
+from mmal_bench.harness.calibration import load_calibration, regimes_from
 from mmal_bench.harness.protocol import Protocol, Regime, model_seed, query_seed
 from mmal_bench.harness.suites import QUICK, STANDARD, get_suite
 from mmal_bench.models.config import ModelConfig
@@ -43,24 +44,23 @@ def test_derived_seeds_are_deterministic_and_distinct() -> None:
     assert 0 <= query_seed(3, 4, "badge") < 2**63
 
 
-def test_standard_suite_covers_every_registered_dataset() -> None:
+def test_standard_suite_covers_every_2_0_0_synthetic_dataset_with_calibrated_regimes() -> None:
     protocols = STANDARD.protocols()
-    synthetic = {e.name for e in list_entries() if e.kind == "synthetic"}
-    assert synthetic <= {p.dataset for p in protocols} and len(synthetic) >= 7
-    low = [p for p in protocols if p.dataset == "redundant"]
-    assert [(p.regime.name, p.regime.initial, p.regime.batch_size, p.regime.rounds) for p in low] == [
-        ("low", 20, 20, 10),
-        ("mid", 100, 100, 10),
-        ("high", 200, 200, 10),
-    ]
-    assert all(p.seeds == tuple(range(10)) for p in protocols)
-    assert STANDARD.regimes_for("uci-mfeat")[2].max_labels <= 1500  # override fits its 1,500-row pool
+    synthetic = {e.name for e in list_entries() if e.kind == "synthetic" and e.version == "2.0.0"}
+    assert {p.dataset for p in protocols} == synthetic and len(synthetic) == 10
+    assert all(p.dataset_version == "2.0.0" and p.benchmark_version == "2.0.0" for p in protocols)
+    assert all(p.seeds == tuple(range(20)) for p in protocols)
+    calibrated = regimes_from(load_calibration("standard", "2.0.0"))
+    for p in protocols:
+        assert p.regime in calibrated[p.dataset]  # budgets come from the committed calibration
+        assert p.regime.initial == p.regime.batch_size and p.regime.rounds == 10  # cold start = query size
 
 
 def test_quick_suite_is_small_and_selection_errors_are_one_line() -> None:
     protocols = QUICK.protocols()
     assert len(protocols) == 4 and len(QUICK.seeds) == 2
     assert [p.regime.name for p in QUICK.protocols(datasets=["difficulty-gap"], regimes=["mid"])] == ["mid"]
+    assert {p.dataset_version for p in protocols} == {"2.0.0"}
     with pytest.raises(ConfigError, match=r"unknown dataset\(s\) nope for suite 'quick'; choose from: difficulty-gap, missing-mnar"):
         QUICK.protocols(datasets=["nope"])
     with pytest.raises(ConfigError, match="unknown suite 'full'; choose from: quick, standard"):

@@ -10,6 +10,7 @@ import pytest
 
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.results import (
+    ArchivedResultError,
     CellResult,
     Provenance,
     RoundRecord,
@@ -23,8 +24,8 @@ from mmal_bench.harness.results import (
 
 def _result(seed: int = 0, accuracy: float = 0.5) -> CellResult:
     provenance = Provenance(
-        benchmark_version="1.0.0",
-        package_version="0.1.0",
+        benchmark_version="2.0.0",
+        package_version="2.0.0",
         suite="quick",
         dataset="redundant",
         dataset_version="1.0.0",
@@ -86,7 +87,7 @@ def test_a_file_moved_to_another_cell_is_detected(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("{not json", "not a readable JSON result file"),
-        ('{"schema_version": 2}', "invalid result file at 'schema_version'"),
+        ('{"schema_version": 3}', "invalid result file at 'schema_version'"),
     ],
 )
 def test_malformed_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
@@ -103,3 +104,15 @@ def test_unknown_fields_and_nan_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_result(tmp_path, _result(accuracy=float("nan")))
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_an_archived_benchmark_version_is_refused_with_the_package_that_reads_it(tmp_path: Path) -> None:
+    path = write_result(tmp_path, _result())
+    raw = json.loads(path.read_text())
+    raw["schema_version"] = 1
+    raw["provenance"]["benchmark_version"] = "1.0.0"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ArchivedResultError) as info:
+        read_result(path)
+    message = str(info.value)
+    assert "\n" not in message and "benchmark 1.0.0" in message and "mmal-bench 0.1.0 (git tag v0.1.0)" in message

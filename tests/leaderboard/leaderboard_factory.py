@@ -15,6 +15,7 @@ import numpy as np
 from mmal_bench.harness.metrics import aubc, imbalance
 from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, Summary, write_result
 from mmal_bench.leaderboard.catalog import StrategyInfo
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 FINGERPRINTS = {"redundant": "sha256:" + "a" * 64, "synergy": "sha256:" + "b" * 64}
 PROTOCOL = "sha256:" + "c" * 64
@@ -36,7 +37,7 @@ def make_result(
     level: float = 0.7,
     *,
     suite: str = "quick",
-    benchmark_version: str = "1.0.0",
+    benchmark_version: str = BENCHMARK_VERSION,
     fingerprint: str | None = None,
     protocol_hash: str = PROTOCOL,
     noise: float = 0.01,
@@ -66,7 +67,7 @@ def make_result(
         )
     prov = Provenance(
         benchmark_version=benchmark_version,
-        package_version="0.1.0",
+        package_version=PACKAGE_VERSION,
         suite=suite,
         dataset=dataset,
         dataset_version="1.0.0",

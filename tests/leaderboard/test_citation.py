@@ -35,7 +35,7 @@ def test_benchmark_entry_pins_versions() -> None:
 
 def test_default_datasets_come_from_the_standard_suite() -> None:
     text = benchmark_bibtex()
-    assert "redundant@1.0.0" in text and "synergy@1.0.0" in text
+    assert "redundant@2.0.0" in text and "synergy@2.0.0" in text and "noisy-labels@2.0.0" in text
 
 
 def test_strategy_entries() -> None:

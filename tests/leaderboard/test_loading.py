@@ -12,6 +12,7 @@ from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.results import write_result
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import load_results
+from mmal_bench.version import BENCHMARK_VERSION
 
 LEVELS = {"random": 0.6, "entropy": 0.65}
 
@@ -25,7 +26,7 @@ def _load(root: Path, **kwargs):
 def test_loads_sorted_and_verified(tmp_path: Path) -> None:
     write_suite(tmp_path, LEVELS, datasets=("redundant",), regimes=("low",), seeds=(1, 0))
     loaded = _load(tmp_path)
-    assert loaded.suite == "quick" and loaded.benchmark_version == "1.0.0"
+    assert loaded.suite == "quick" and loaded.benchmark_version == BENCHMARK_VERSION
     assert [(r.provenance.strategy, r.provenance.seed) for r in loaded.results] == [("entropy", 0), ("entropy", 1), ("random", 0), ("random", 1)]
     assert loaded.strategies == ("entropy", "random")
 
@@ -50,7 +51,8 @@ def test_moved_file_is_detected(tmp_path: Path) -> None:
 def test_mixed_benchmark_versions_refused(tmp_path: Path) -> None:
     write_result(tmp_path, make_result("random", seed=0))
     write_result(tmp_path, make_result("entropy", seed=0, benchmark_version="0.9.0"))
-    with pytest.raises(ResultIntegrityError, match=r"mixes benchmark versions: 0\.9\.0 .* and 1\.0\.0 .*one leaderboard takes one"):
+    # every file is checked against the current benchmark version first (versions never mix)
+    with pytest.raises(ResultIntegrityError, match=r"result of benchmark 0\.9\.0; mmal-bench .* reads benchmark 2\.0\.0 only"):
         _load(tmp_path)
 
 

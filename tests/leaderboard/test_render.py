@@ -16,6 +16,7 @@ from leaderboard_factory import catalog_for, fingerprint_of, write_suite
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.render import build_leaderboard, fmt, fmt_ci
+from mmal_bench.version import BENCHMARK_VERSION
 
 LEVELS = {"random": 0.60, "entropy": 0.65, "mm-best": 0.72, "margin": 0.60}
 VOID = {"meta", "img", "br", "hr", "link", "input"}
@@ -57,7 +58,7 @@ def test_same_files_give_byte_identical_markdown_and_csv(built, tmp_path: Path) 
 def test_markdown_content(built) -> None:
     _, out, _, _ = built
     md = (out / "LEADERBOARD.md").read_text()
-    assert "Suite `quick`, benchmark version 1.0.0" in md
+    assert f"Suite `quick`, benchmark version {BENCHMARK_VERSION}" in md
     overall = md.split("## Overall")[1].split("###")[0]
     lines = [line for line in overall.splitlines() if line.startswith("| ")]
     assert lines[0].startswith("| Rank") and "Source hash" in lines[0]
