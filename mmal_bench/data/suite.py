@@ -16,6 +16,7 @@ from functools import partial
 
 from tabulate import tabulate
 
+from mmal_bench.data.citation import MMAL_BENCH_CITATION, citation_for
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.ground_truth import GROUND_TRUTH_ROWS, bayes_ground_truth
 from mmal_bench.data.registry import BuiltDataset, DatasetEntry, register
@@ -28,31 +29,6 @@ SYNTHETIC_LICENSE = "cc-by-4.0"
 #: Cold-start seeds published with every 2.0.0 dataset (the standard suite runs 20 seeds).
 COLD_START_SEEDS_2_0_0 = tuple(range(20))
 
-#: The paper the benchmark rests on (also printed by `mmal-bench cite`).
-MIND_THE_GAP_BIBTEX = """@article{eisenhardt2026mind,
-  title={Mind the Gap: A Framework for Assessing Pitfalls in Multimodal Active Learning},
-  author={Eisenhardt, Dustin and Jeong, Yunhee and Buettner, Florian},
-  year={2026},
-  eprint={2603.29677},
-  archivePrefix={arXiv},
-  primaryClass={cs.LG}
-}"""
-
-
-def citation_for(version: str) -> str:
-    """The BibTeX of mmal-bench's synthetic datasets at suite ``version``, then the Mind the Gap paper."""
-    return (
-        "@misc{mmalbench2026,\n"
-        "  title={mmal-bench: an open benchmark for multimodal active learning},\n"
-        "  author={{mmal-bench contributors}},\n"
-        "  year={2026},\n"
-        f"  note={{Synthetic pitfall datasets, version {version}}}\n"
-        "}\n" + MIND_THE_GAP_BIBTEX
-    )
-
-
-#: The one BibTeX source of the benchmark (dataset cards, `mmal-bench cite`).
-MMAL_BENCH_CITATION = citation_for(SUITE_VERSION)
 
 
 def build_synthetic(

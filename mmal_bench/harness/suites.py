@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from mmal_bench.data.registry import get_entry, list_entries
 from mmal_bench.errors import ConfigError
-from mmal_bench.harness.calibration import calibration_path, load_calibration, regimes_from
+from mmal_bench.harness.calibration.store import calibration_path, load_calibration, regimes_from
 from mmal_bench.harness.protocol import Protocol, Regime
 from mmal_bench.models.config import ModelConfig
 

@@ -77,6 +77,8 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
 
     rounds = [rd for rd in result.rounds if rd.batch_class_counts is not None]
     pool = getattr(result, "pool_shares", None) or {}
+    if hasattr(pool, "model_dump"):  # a result file's `PoolShares` (contract 3); tests may pass a dict
+        pool = pool.model_dump()
     missing_pool = pool.get("missing") or {}
     bought_missing = [float(np.mean([rd.batch_missing_share[m] for m in modalities])) for rd in rounds if rd.batch_missing_share]
     bought_counts = np.sum([rd.batch_class_counts for rd in rounds], axis=0) if rounds else None

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import re
 
-from mmal_bench.data.suite import MIND_THE_GAP_BIBTEX, MMAL_BENCH_CITATION
+from mmal_bench.data.citation import MIND_THE_GAP_BIBTEX, MMAL_BENCH_CITATION
 from mmal_bench.errors import ConfigError
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION

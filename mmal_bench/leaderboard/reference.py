@@ -72,9 +72,11 @@ def load_reference(suite: str, version: str) -> Reference:
         from mmal_bench.harness.calibration import load_calibration  # contract 4 (data stage)
     except ImportError:
         return Reference(reason="this package has no calibration data (mmal_bench.harness.calibration)")
+    from mmal_bench.errors import ConfigError
+
     try:
         calibration = load_calibration(suite, version)
-    except (FileNotFoundError, LookupError, ValueError) as exc:
+    except (ConfigError, FileNotFoundError, LookupError, ValueError) as exc:
         return Reference(reason=f"no calibration data for suite {suite} {version} ({exc})")
     if calibration is None:
         return Reference(reason=f"no calibration data for suite {suite} {version}")

@@ -40,7 +40,7 @@ def test_out_that_is_a_file_fails_before_any_work(tiny_suite, home: Path, tmp_pa
     assert main(run_argv(out)) == 2
     assert "is a file, not a folder" in one_error_line(capsys)
     assert out.read_text() == "keep me"
-    assert not dataset_cache_dir("cli-tiny", "1.0.0").exists()  # checked before the dataset was even built
+    assert not dataset_cache_dir("cli-tiny", "2.0.0").exists()  # checked before the dataset was even built
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_out_that_is_a_file_fails_before_any_work(tiny_suite, home: Path, tmp_pa
 def test_out_that_cannot_be_written_fails_before_any_work(tiny_suite, home: Path, tmp_path: Path, capsys, out: str, reason: str) -> None:
     assert main(run_argv(Path(out.format(tmp=tmp_path)))) == 2
     assert reason in one_error_line(capsys)
-    assert not dataset_cache_dir("cli-tiny", "1.0.0").exists()
+    assert not dataset_cache_dir("cli-tiny", "2.0.0").exists()
 
 
 def test_mmal_bench_home_that_is_a_file(tiny_suite, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -127,7 +127,7 @@ def test_a_results_folder_in_use_is_refused(tiny_suite, home: Path, tmp_path: Pa
 
 def test_stale_temp_files_of_interrupted_writes_are_cleaned(tiny_suite, home: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    stale = out / "clitest" / "cli-tiny@1.0.0" / "low" / "random" / ".tmp-interrupted.json"
+    stale = out / "clitest" / "cli-tiny@2.0.0" / "low" / "random" / ".tmp-interrupted.json"
     stale.parent.mkdir(parents=True)
     stale.write_text('{"half": ')
     assert main(run_argv(out)) == 0
@@ -137,7 +137,7 @@ def test_stale_temp_files_of_interrupted_writes_are_cleaned(tiny_suite, home: Pa
 
 def test_broken_cache_folder_is_rebuilt_by_datasets_build(tiny_suite, home: Path, capsys) -> None:
     assert main(["datasets", "build", "cli-tiny"]) == 0
-    folder = dataset_cache_dir("cli-tiny", "1.0.0")
+    folder = dataset_cache_dir("cli-tiny", "2.0.0")
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["files"] = []
@@ -145,7 +145,7 @@ def test_broken_cache_folder_is_rebuilt_by_datasets_build(tiny_suite, home: Path
     capsys.readouterr()
     assert main(["datasets", "verify", str(folder)]) == 2
     err = one_error_line(capsys)
-    assert "lists no data files" in err and "mmal-bench datasets build cli-tiny@1.0.0" in err
+    assert "lists no data files" in err and "mmal-bench datasets build cli-tiny@2.0.0" in err
     assert main(["datasets", "build", "cli-tiny"]) == 0  # what the message says to run
     assert "rebuilding it" in capsys.readouterr().out
     assert main(["datasets", "verify", str(folder)]) == 0

@@ -55,8 +55,8 @@ def test_without_calibration_over_reliance_is_nan_and_chance_rounds_are_counted(
 def test_noise_purchase_class_mix_and_cost_from_contract_3_fields() -> None:
     base = make_result("entropy")
     rounds = [
-        SimpleNamespace(**rd.model_dump(), batch_corrupted_share=0.2 if rd.batch_class_counts else None, batch_noisy_label_share=0.0 if rd.batch_class_counts else None,
-                        query_cpu_seconds=0.5 + i, query_peak_bytes=1000 * (i + 1))
+        SimpleNamespace(**(rd.model_dump() | dict(batch_corrupted_share=0.2 if rd.batch_class_counts else None, batch_noisy_label_share=0.0 if rd.batch_class_counts else None,
+                        query_cpu_seconds=0.5 + i, query_peak_bytes=1000 * (i + 1))))
         for i, rd in enumerate(base.rounds)
     ]  # fmt: skip
     cell = SimpleNamespace(

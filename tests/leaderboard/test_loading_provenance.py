@@ -14,16 +14,33 @@ from mmal_bench.harness import signing
 from mmal_bench.harness.results import CellResult, read_result, write_result
 from mmal_bench.harness.signing import generate_keys, load_private_key, sign_result
 from mmal_bench.leaderboard.loading import load_results
-from mmal_bench.paths import REPO_ROOT
-
-RESULTS = REPO_ROOT / "leaderboard" / "results"
-FOLDER = sorted(RESULTS.rglob("seed-0.json"))[0].parent  # one strategy of one (dataset, regime)
 
 
-def copy_folder(tmp_path: Path) -> Path:
-    root = tmp_path / "results"
-    shutil.copytree(FOLDER, root / FOLDER.relative_to(RESULTS / FOLDER.relative_to(RESULTS).parts[0]))
+
+@pytest.fixture(scope="module")
+def current_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real cell of the current `standard` suite (random on unique@2.0.0, low regime, seed 0),
+    written by the harness: what the leaderboard must accept before any tampering."""
+    from mmal_bench.data.hub import load_benchmark
+    from mmal_bench.harness.loop import builtin_entry, run_group
+    from mmal_bench.harness.suites import get_suite
+
+    (protocol,) = get_suite("standard").protocols(datasets=["unique"], regimes=["low"])
+    data = load_benchmark(protocol.dataset, protocol.dataset_version)
+    outcome = run_group(data, protocol, 0, [builtin_entry("random")])
+    root = tmp_path_factory.mktemp("current") / "results"
+    write_result(root, outcome.results["random"])
     return root
+
+
+@pytest.fixture
+def copy_folder(current_cell: Path, tmp_path: Path):
+    def copy(_: Path) -> Path:
+        root = tmp_path / "results"
+        shutil.copytree(current_cell, root)
+        return root
+
+    return copy
 
 
 def reseal(root: Path, **provenance) -> None:
@@ -34,7 +51,7 @@ def reseal(root: Path, **provenance) -> None:
         write_result(root, CellResult.model_validate(raw))
 
 
-def test_committed_files_load_and_are_unsigned(tmp_path: Path) -> None:
+def test_harness_written_files_load_and_are_unsigned(tmp_path: Path, copy_folder) -> None:
     loaded = load_results(copy_folder(tmp_path))
     assert loaded.results and not any(loaded.signed)
 
@@ -43,11 +60,11 @@ def test_committed_files_load_and_are_unsigned(tmp_path: Path) -> None:
     ("change", "message"),
     [
         ({"protocol_hash": "sha256:" + "0" * 64}, r"protocol hash sha256:0+ differs from suite '\w+''s current protocol"),
-        ({"benchmark_version": "0.9.0"}, r"benchmark version 0.9.0 is not this release's"),
+        ({"benchmark_version": "0.9.0"}, r"result of benchmark 0.9.0; mmal-bench 2.0.0 reads benchmark 2.0.0 only"),
         ({"instance": 1}, r"a result on hidden instance 1 must be signed by a trusted key"),
     ],
 )
-def test_resealed_folder_is_refused(tmp_path: Path, change: dict, message: str) -> None:
+def test_resealed_folder_is_refused(tmp_path: Path, copy_folder, change: dict, message: str) -> None:
     root = copy_folder(tmp_path)
     reseal(root, **change)  # every file consistent with the others, hashes recomputed
     with pytest.raises(ResultIntegrityError, match=message) as info:
@@ -55,7 +72,7 @@ def test_resealed_folder_is_refused(tmp_path: Path, change: dict, message: str) 
     assert "\n" not in str(info.value)
 
 
-def test_signed_files_verify_and_a_forged_signature_is_refused(tmp_path: Path, monkeypatch) -> None:
+def test_signed_files_verify_and_a_forged_signature_is_refused(tmp_path: Path, copy_folder, monkeypatch) -> None:
     key = load_private_key(generate_keys(tmp_path / "maint.key", tmp_path / "keys")[0])
     monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
     root = copy_folder(tmp_path)

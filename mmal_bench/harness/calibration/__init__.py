@@ -10,14 +10,29 @@ reference model at that size}``.
 
 from __future__ import annotations
 
-from mmal_bench.harness.calibration.calibrate import FRACTIONS, calibrate, calibrate_dataset
-from mmal_bench.harness.calibration.store import (
-    calibration_path,
-    gate_rows,
-    load_calibration,
-    regimes_from,
-    write_calibration,
-)
+from typing import Any
+
+#: Where each public name lives: `calibrate` trains models (torch), `store` only reads JSON, so
+#: commands that only need the committed regimes (``cite``, ``--help``) never import torch.
+_EXPORTS = {
+    "FRACTIONS": "calibrate",
+    "calibrate": "calibrate",
+    "calibrate_dataset": "calibrate",
+    "calibration_path": "store",
+    "gate_rows": "store",
+    "load_calibration": "store",
+    "regimes_from": "store",
+    "write_calibration": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
 
 __all__ = [
     "FRACTIONS",
