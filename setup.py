@@ -14,7 +14,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED = ("datasets", "submissions")
+SHIPPED = ("datasets", "submissions", "leaderboard/keys")
 
 
 class BuildPyWithShipped(build_py):

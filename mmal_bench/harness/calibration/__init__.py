@@ -31,7 +31,11 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    # Importing the submodule `calibrate` binds the package attribute of that name to the module;
+    # the function of the same name must win.
+    globals()[name] = value
+    return value
 
 
 __all__ = [
