@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mmal_bench.leaderboard.citation import benchmark_bibtex, strategy_bibtex
 from mmal_bench.leaderboard.columns import COLUMN_NOTES, note_html
+from mmal_bench.leaderboard.pitfalls import FAMILIES
 from mmal_bench.leaderboard.render import (
     BASELINE,
     COST_HEADERS,
@@ -42,7 +43,7 @@ h1{margin:0.5rem 0 0.25rem;font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1
 h3{font-size:1.05rem;margin-top:1.4rem}
 nav.toc{display:flex;flex-wrap:wrap;gap:0.3rem 1rem;margin:0.6rem 0 1rem;font-size:0.9rem}
 a{color:#0550ae}
-.table-wrap{overflow-x:auto;max-width:100%;margin:0.5rem 0 1.25rem;border:1px solid #d0d7de;border-radius:4px}
+.table-wrap{overflow-x:auto;width:fit-content;max-width:100%;margin:0.5rem 0 1.25rem;border:1px solid #d0d7de;border-radius:4px}
 table{border-collapse:collapse;font-size:0.82rem}
 th,td{border-bottom:1px solid #e5e8eb;padding:0.3rem 0.55rem;text-align:left;vertical-align:top}
 td{white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -187,9 +188,14 @@ def _filter_attrs(family: str, dataset: str, regime: str) -> str:
     return f" data-family=\"{esc(family, quote=True)}\" data-dataset=\"{esc(dataset, quote=True)}\" data-regime=\"{esc(regime, quote=True)}\""
 
 
+def _family_key(family: str) -> tuple[int, str]:
+    """Pitfall families in the per-pitfall table's order, unknown ones after them by name."""
+    return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), family)
+
+
 def _filters(board: Scoreboard) -> str:
     options = {
-        "family": ("Pitfall", list(dict.fromkeys(board.families.get(g.dataset, NA) for g in board.groups))),
+        "family": ("Pitfall", sorted({board.families.get(g.dataset, NA) for g in board.groups}, key=_family_key)),
         "dataset": ("Dataset", list(dict.fromkeys(g.dataset for g in board.groups))),
         "regime": ("Regime", sorted({g.regime for g in board.groups}, key=regime_key)),
     }
@@ -225,7 +231,7 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
         cells = {(i, 0): links.get(r[0], esc(r[0])) for i, r in enumerate(rows)}
         body += [f"<h2 id=\"{slug(title)}\">{esc(title)}</h2>", f"<p class=\"note\">{esc(note)}</p>", _table(headers, rows, cells)]
     body.append("<h2 id=\"overall\">Overall</h2>")
-    body += [f"<p class=\"note\">{esc(line)}</p>" for line in statistics_lines(board)]
+    body += [f"<p class=\"note\">{note_html(line)}</p>" for line in statistics_lines(board)]
     rows = overall_rows(board)
     cells = {(i, 1): links[r[1]] for i, r in enumerate(rows)}
     body.append(_table(overall_headers(board), rows, cells, table_id="overall-table") if rows else "<p>No strategy has a complete set of results.</p>")
@@ -288,12 +294,14 @@ def render_strategy(board: Scoreboard, strategy: str, plot_files: Mapping[tuple[
         facts += [("Overall rank", esc(str(r["rank_label"]))), ("Headline", esc(row[3])), ("P(rank 1)", esc(row[4])), ("Rank 95% interval", esc(row[5]))]
     else:
         facts.append(("Overall rank", f"not ranked: {len(board.missing.get(strategy, ()))} missing cell(s)"))
-    facts.append(("Source hash (of the code that produced these results)", f"<code>{esc(board.source_hashes.get(strategy, NA))}</code>"))
+    facts.append(("Source hash", f"<code>{esc(board.source_hashes.get(strategy, NA))}</code>"))
     if info is not None and info.paper_url:
         facts.append(("Paper", f"<a href=\"{esc(info.paper_url, quote=True)}\">{esc(info.paper_url)}</a>"))
     if info is not None and info.folder is not None and Path(info.folder).is_dir():
         rel = Path(os.path.relpath(Path(info.folder).resolve(), (Path(out_dir) / STRATEGY_PAGES_DIR).resolve())).as_posix()
         facts.append(("Submission", f"<a href=\"{esc(rel, quote=True)}/submission.yaml\">{esc(rel)}/submission.yaml</a>"))
+    if board.indicative:
+        body.append(f"<p class=\"warn\"><strong>Indicative only</strong>: {esc(board.indicative)}.</p>")
     body.append("<dl class=\"facts\">" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     plot = plot_files.get(("strategy", strategy))
     if plot:

@@ -480,12 +480,12 @@ def _panels(n: int):
     return fig, flat[:n]
 
 
-def _save(fig, path: Path, handles: list, labels: list[str]) -> None:
+def _save(fig, path: Path, handles: list, labels: list[str], ncol: int = 4) -> None:
     """Shared legend under the panels (it names every line), then a metadata-free PNG (byte-stable)."""
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(4, len(labels)), frameon=False)
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=max(1, min(ncol, len(labels))), frameon=False)
     fig.savefig(path, dpi=PLOT_DPI, metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
 
@@ -520,12 +520,15 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
                     ax.plot(c.n_labeled, c.accuracy, marker="o", ms=3, lw=1.2, color=colors[s], label=s)
             if g.dataset in board.full_pool:
                 ax.axhline(board.full_pool[g.dataset], color="black", ls=":", lw=1.2, label="full pool (upper bound)")
-            ax.set(title="learning curves", xlabel="labelled samples", ylabel="test accuracy (mean over seeds)")
+            ax.set(title=f"{g.label}: learning curves", xlabel="labelled samples", ylabel="test accuracy (mean over seeds)")
             ax.grid(alpha=0.3)
             handles, labels = ax.get_legend_handles_labels()
             for ax, m in zip(axes[1:], modalities, strict=True):
                 for s, c in sorted(g.curves.items()):
-                    ax.plot(c.n_labeled, c.shares[m], marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+                    if s == BASELINE:
+                        ax.plot(c.n_labeled, c.shares[m], color="black", ls="--", lw=1.4, label=f"{s} (reference)")
+                    else:
+                        ax.plot(c.n_labeled, c.shares[m], marker="o", ms=3, lw=1.2, color=colors[s], label=s)
                 if m in g.truth_shares:
                     ax.axhline(g.truth_shares[m], color="black", ls="-.", lw=1.0, label="share the data supports")
                 ax.set(title=f"share of modality '{m}' (Shapley)", xlabel="labelled samples", ylabel="share", ylim=(0, 1))
@@ -533,7 +536,6 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
                 for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
                     if lab not in labels:
                         handles, labels = handles + [h], labels + [lab]
-            fig.suptitle(g.label)
             name = f"{slug(g.dataset)}__{slug(g.regime)}.png"
             _save(fig, folder / name, handles, labels)
             out[(g.dataset, g.regime)] = f"{PLOTS_DIR}/{name}"
@@ -564,7 +566,7 @@ def _strategy_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], st
         order = [f"{r}: {s}" for r in regimes for s in (strategy, BASELINE) if f"{r}: {s}" in lines]
         fig.suptitle(f"{strategy}: learning curves (mean over seeds)")
         name = strategy_plot_name(strategy)
-        _save(fig, folder / name, [lines[k] for k in order], order)
+        _save(fig, folder / name, [lines[k] for k in order], order, ncol=len(regimes))  # a column per regime
         out[("strategy", strategy)] = f"{PLOTS_DIR}/{name}"
     return out
 

@@ -16,7 +16,7 @@ from mmal_bench.harness.metrics import aubc, imbalance
 from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, Summary, write_result
 from mmal_bench.leaderboard.catalog import StrategyInfo
 
-FINGERPRINTS = {"redundant": "sha256:" + "a" * 64, "synergy": "sha256:" + "b" * 64}
+FINGERPRINTS = {"redundant": "sha256:" + "a" * 64, "synergy": "sha256:" + "b" * 64, "difficulty-gap": "sha256:" + "d" * 64}
 PROTOCOL = "sha256:" + "c" * 64
 
 
