@@ -44,6 +44,7 @@ h3{font-size:1.05rem;margin-top:1.4rem}
 nav.toc{display:flex;flex-wrap:wrap;gap:0.3rem 1rem;margin:0.6rem 0 1rem;font-size:0.9rem}
 a{color:#0550ae}
 .table-wrap{overflow-x:auto;width:fit-content;max-width:100%;margin:0.5rem 0 1.25rem;border:1px solid #d0d7de;border-radius:4px}
+.table-wrap.tall{max-height:34rem;overflow-y:auto}
 table{border-collapse:collapse;font-size:0.82rem}
 th,td{border-bottom:1px solid #e5e8eb;padding:0.3rem 0.55rem;text-align:left;vertical-align:top}
 td{white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -121,8 +122,9 @@ def _sort_value(text: str) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], cell_html: Mapping[tuple[int, int], str] | None = None,
-           row_attrs: list[str] | None = None, table_id: str = "") -> str:  # fmt: skip
-    """A sortable table inside its own scrolling container (wide tables scroll there, not the page)."""
+           row_attrs: list[str] | None = None, table_id: str = "", tall: bool = False) -> str:  # fmt: skip
+    """A sortable table inside its own scrolling container (wide tables scroll there, not the page;
+    ``tall`` ones also scroll vertically under a sticky header)."""
     cell_html = cell_html or {}
     head = "".join(f"<th scope=\"col\">{html.escape(h)}</th>" for h in headers)
     body = []
@@ -132,7 +134,8 @@ def _table(headers: list[str], rows: list[list[str]], cell_html: Mapping[tuple[i
         )
         body.append(f"<tr{row_attrs[i] if row_attrs else ''}>{cells}</tr>")
     ident = f" id=\"{table_id}\"" if table_id else ""
-    return f"<div class=\"table-wrap\"><table class=\"sortable\"{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    wrap = "table-wrap tall" if tall else "table-wrap"
+    return f"<div class=\"{wrap}\"><table class=\"sortable\"{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _page(title: str, body: list[str]) -> str:
@@ -248,7 +251,7 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
              "and to the plots below it.</p>", _filters(board)]  # fmt: skip
     headers, rows, attrs = _long_group_rows(board)
     cells = {(i, 4): links.get(r[4], esc(r[4])) for i, r in enumerate(rows)}
-    body.append(_table(headers, rows, cells, attrs, table_id="settings-table"))
+    body.append(_table(headers, rows, cells, attrs, table_id="settings-table", tall=True))
     for g in board.groups:
         plot = plot_files.get((g.dataset, g.regime))
         if plot:

@@ -561,8 +561,9 @@ def _strategy_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], st
                     (lines[f"{g.regime}: {strategy}"],) = ax.plot(own.n_labeled, own.accuracy, marker="o", ms=3, lw=1.4, color=color)
                 if base is not None and strategy != BASELINE:
                     (lines[f"{g.regime}: {BASELINE}"],) = ax.plot(base.n_labeled, base.accuracy, ls="--", lw=1.0, color=color)
-            ax.set(title=dataset, xlabel="labelled samples", ylabel="test accuracy")
-            ax.grid(alpha=0.3)
+            # Log budget axis: the regimes' budgets differ ~10×, and on a linear axis the low one is a smudge.
+            ax.set(title=dataset, xlabel="labelled samples (log scale)", ylabel="test accuracy", xscale="log")
+            ax.grid(alpha=0.3, which="both")
         order = [f"{r}: {s}" for r in regimes for s in (strategy, BASELINE) if f"{r}: {s}" in lines]
         fig.suptitle(f"{strategy}: learning curves (mean over seeds)")
         name = strategy_plot_name(strategy)
