@@ -52,7 +52,7 @@ th{background:#f6f8fa;font-weight:600;min-width:4.5rem;max-width:12rem;position:
 tbody tr:nth-child(even){background:#fbfcfd}tbody tr:hover{background:#eef4fb}
 th.sortable{cursor:pointer;user-select:none}th.sortable:hover{background:#e8ecf0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-code,pre{font-size:0.8rem}pre{background:#f6f8fa;padding:0.6rem;overflow-x:auto;border-radius:4px}
+code,pre{font-size:0.8rem}pre{background:#f6f8fa;padding:0.6rem;white-space:pre-wrap;overflow-wrap:anywhere;border-radius:4px}
 figure{margin:0.8rem 0 1.6rem}figure img{display:block;max-width:100%;height:auto}
 figcaption{font-size:0.85rem;color:#57606a;margin-bottom:0.3rem;font-weight:600}
 .note{color:#57606a;font-size:0.88rem;max-width:60rem}
@@ -312,6 +312,8 @@ def render_strategy(board: Scoreboard, strategy: str, plot_files: Mapping[tuple[
                  f"<p class=\"note\">Mean test accuracy over seeds on every dataset; one colour per regime, {esc(BASELINE)} dashed.</p>",
                  f"<figure><img src=\"{up}{esc(plot, quote=True)}\" alt=\"learning curves of {esc(strategy, quote=True)} on every dataset\"></figure>"]  # fmt: skip
     headers, rows, _ = _long_group_rows(board, strategy)
+    keep = [i for i, h in enumerate(headers) if h not in ("Strategy", "Type")]  # the page's own, said above
+    headers, rows = [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
     body += ["<h2>Per dataset × regime</h2>", _table(headers, rows) if rows else "<p>No complete dataset × regime setting.</p>"]
     cost = [row for row in cost_rows(board) if row[0] == strategy]
     if cost:
