@@ -72,7 +72,7 @@ def build_leaderboard(
             plot_files[("cd", "")] = f"{PLOTS_DIR}/{CD_NAME}"
         (staging / MARKDOWN_NAME).write_text(render_markdown(board), encoding="utf-8")
         (staging / CSV_NAME).write_text(render_csv(board), encoding="utf-8")
-        from mmal_bench.leaderboard import html_page
+        from mmal_bench.leaderboard import html_page  # imported here: html_page builds on this module's tables
 
         for rel, text in html_page.render_pages(board, plot_files, out_dir).items():
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
