@@ -545,6 +545,7 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
 
 def _strategy_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
     datasets = sorted({g.dataset for g in board.groups if g.curves})
     regimes = sorted({g.regime for g in board.groups}, key=regime_key)
@@ -563,6 +564,9 @@ def _strategy_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], st
                     (lines[f"{g.regime}: {BASELINE}"],) = ax.plot(base.n_labeled, base.accuracy, ls="--", lw=1.0, color=color)
             # Log budget axis: the regimes' budgets differ ~10×, and on a linear axis the low one is a smudge.
             ax.set(title=dataset, xlabel="labelled samples (log scale)", ylabel="test accuracy", xscale="log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 10, 20, 50, 100, … as plain numbers
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.grid(alpha=0.3, which="both")
         order = [f"{r}: {s}" for r in regimes for s in (strategy, BASELINE) if f"{r}: {s}" in lines]
         fig.suptitle(f"{strategy}: learning curves (mean over seeds)")
