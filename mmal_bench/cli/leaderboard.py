@@ -11,7 +11,7 @@ def register(subparsers) -> None:
         "leaderboard",
         help="score result files and write the leaderboard (Markdown, CSV, HTML)",
         description="Verify every result file (content, strategy source and dataset hashes), score it and "
-        "write LEADERBOARD.md, leaderboard.csv and index.html (+ plots/) to --out.",
+        "write LEADERBOARD.md, leaderboard.csv and index.html (+ strategies/ pages, plots/) to --out.",
     )
     p.add_argument("--results", type=Path, default=None, help="results root (default: results/<benchmark version>)")
     p.add_argument("--suite", default=None, help="suite to show when the results root holds several (e.g. standard)")
@@ -71,7 +71,7 @@ def render_leaderboard(
         plots=plots,
     )
     print(render_overview(board))
-    print(f"\nwrote {out / MARKDOWN_NAME}, leaderboard.csv and index.html to {out}")
+    print(f"\nwrote {out / MARKDOWN_NAME}, leaderboard.csv, index.html and strategies/ to {out}")
     return out
 
 

@@ -19,7 +19,7 @@ _EXPORTS = {
     "manifest_fingerprint": "loading",
     "build_leaderboard": "render",
     "render_csv": "render",
-    "render_html": "render",
+    "render_html": "html_page",
     "render_markdown": "render",
     "Scoreboard": "scoring",
     "score": "scoring",

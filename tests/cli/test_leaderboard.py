@@ -29,7 +29,7 @@ def test_builds_and_prints(results: Path, tmp_path: Path, capsys) -> None:
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "random" in printed and "Rank" in printed and "Not ranked" not in printed
-    assert {p.name for p in out.iterdir()} == {"LEADERBOARD.md", "leaderboard.csv", "index.html"}
+    assert {p.name for p in out.iterdir()} == {"LEADERBOARD.md", "leaderboard.csv", "index.html", "strategies"}
     first = (out / "LEADERBOARD.md").read_bytes()
     assert main(args) == 0
     assert (out / "LEADERBOARD.md").read_bytes() == first

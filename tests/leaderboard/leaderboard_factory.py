@@ -17,7 +17,7 @@ from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, Summ
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
-FINGERPRINTS = {"redundant": "sha256:" + "a" * 64, "synergy": "sha256:" + "b" * 64}
+FINGERPRINTS = {"redundant": "sha256:" + "a" * 64, "synergy": "sha256:" + "b" * 64, "difficulty-gap": "sha256:" + "d" * 64}
 PROTOCOL = "sha256:" + "c" * 64
 
 

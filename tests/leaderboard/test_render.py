@@ -4,8 +4,10 @@ atomic replacement (a failed build leaves the previous leaderboard untouched).""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -53,6 +55,16 @@ def test_same_files_give_byte_identical_markdown_and_csv(built, tmp_path: Path) 
     for name in ("LEADERBOARD.md", "leaderboard.csv"):
         assert (out / name).read_bytes() == (out2 / name).read_bytes()
     assert (out / "plots").is_dir() and sorted(p.name for p in (out / "plots").iterdir()) == sorted(p.name for p in (out2 / "plots").iterdir())
+
+
+def test_same_files_give_byte_identical_pages_and_plots(built) -> None:
+    results, out, _, catalog = built
+    again = out.parent / "out-again"  # same depth, so the relative links to the submission folder match
+    _build(results, again, catalog)
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and p.suffix in {".html", ".png"})
+    assert len(files) > 5 and files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file() and p.suffix in {".html", ".png"})
+    for rel in files:
+        assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
 
 
 def test_markdown_content(built) -> None:
@@ -110,17 +122,38 @@ class _Checker(HTMLParser):
 
 
 def test_html_is_well_formed_and_references_only_existing_files(built) -> None:
-    _, out, _, _ = built
-    checker = _Checker()
-    checker.feed((out / "index.html").read_text())
-    checker.close()
-    assert checker.errors == [] and checker.stack == []
-    assert {"table", "img", "script", "details"} <= checker.tags
-    local = [r for r in checker.refs if not r.startswith(("http://", "https://", "#"))]
-    assert any(r.endswith(".png") for r in local) and any(r.endswith("submission.yaml") for r in local)
-    for ref in local:
-        assert (out / ref).exists(), ref
-    assert all(not r.startswith("http") or r == "https://example.org/paper" for r in checker.refs)
+    _, out, board, _ = built
+    pages = sorted(out.rglob("*.html"))
+    assert [p.relative_to(out).as_posix() for p in pages] == ["index.html"] + [f"strategies/{s}.html" for s in sorted(LEVELS)]
+    refs: list[str] = []
+    for page in pages:
+        checker = _Checker()
+        checker.feed(page.read_text())
+        checker.close()
+        assert checker.errors == [] and checker.stack == [], page
+        assert {"table", "script", "pre"} <= checker.tags, page
+        local = [r for r in checker.refs if not r.startswith(("http://", "https://", "#"))]
+        for ref in local:
+            assert (page.parent / ref).exists(), (page, ref)
+        refs += checker.refs
+    assert any(r.endswith(".png") for r in refs) and any(r.endswith("submission.yaml") for r in refs)
+    assert all(not r.startswith("http") or r == "https://example.org/paper" for r in refs)
+
+
+def test_html_shows_integer_ranks_column_notes_and_the_one_citation(built) -> None:
+    from mmal_bench.leaderboard.citation import benchmark_bibtex
+    from mmal_bench.leaderboard.columns import COLUMN_NOTES, note_html
+
+    _, out, board, _ = built
+    index = (out / "index.html").read_text()
+    assert all(note_html(note) in index for note in COLUMN_NOTES)
+    assert html.escape(benchmark_bibtex(board.datasets, board.benchmark_version)) in index
+    ranks = re.findall(r'<table class="sortable" id="overall-table">.*?</table>', index, flags=re.S)[0]
+    first_cells = re.findall(r"<tr><td data-v=\"([^\"]*)\">([^<]*)</td>", ranks)
+    assert [label for _, label in first_cells] == ["=1", "=1", "=1"] and all(v == "1" for v, _ in first_cells)
+    assert "1.0<" not in ranks
+    page = (out / "strategies" / "mm-best.html").read_text()
+    assert "@article{x, title={MM best}}" in page and board.source_hashes["mm-best"] in page and "Query cost" in page
 
 
 def test_failed_build_leaves_the_previous_leaderboard_untouched(built, tmp_path: Path) -> None:
@@ -142,12 +175,12 @@ def test_failed_build_leaves_the_previous_leaderboard_untouched(built, tmp_path:
 
 def test_rendering_error_leaves_no_partial_output(built, tmp_path: Path, monkeypatch) -> None:
     results, _, _, catalog = built
-    import mmal_bench.leaderboard.render as render
+    import mmal_bench.leaderboard.html_page as html_page
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(render, "render_html", boom)
+    monkeypatch.setattr(html_page, "render_pages", boom)
     target = tmp_path / "fresh"
     with pytest.raises(RuntimeError):
         _build(results, target, catalog)
@@ -162,8 +195,8 @@ def test_number_formats() -> None:
 
 
 def test_sort_keys() -> None:
-    from mmal_bench.leaderboard.render import _sort_value
+    from mmal_bench.leaderboard.html_page import _sort_value
 
     assert _sort_value("0.7100 [0.6900, 0.7300]") == "0.7100"
-    assert _sort_value("3/9/0") == "3" and _sort_value("baseline") == "0"
+    assert _sort_value("3/9/0") == "3" and _sort_value("baseline") == "0" and _sort_value("=2") == "2" and _sort_value("1–3") == "1"
     assert _sort_value("49b282c93a17") == "49b282c93a17" and _sort_value("-0.0200") == "-0.0200"
