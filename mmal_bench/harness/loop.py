@@ -22,7 +22,7 @@ import numpy as np
 
 from mmal_bench.data.schema import BenchmarkData, ModalBatch, Split, subset_key
 from mmal_bench.errors import ConfigError, StrategyError
-from mmal_bench.harness import metrics
+from mmal_bench.harness import energy, metrics
 from mmal_bench.harness.protocol import Protocol, model_seed, query_seed
 from mmal_bench.harness.results import CellResult, PoolShares, Provenance, RoundRecord, Summary
 from mmal_bench.models.base import FittedModel
@@ -177,18 +177,20 @@ def _frozen_batch(batch: ModalBatch, positions: np.ndarray) -> ModalBatch:
 
 @dataclass(frozen=True)
 class QueryProbe:
-    """CPU time and peak-RSS reading of this process when a query starts (see `RoundRecord`)."""
+    """CPU time, peak-RSS and RAPL readings of this process when a query starts (see `RoundRecord`)."""
 
     cpu: float
     peak_rss: int
+    rapl: energy.Reading | None
 
     @classmethod
     def start(cls) -> QueryProbe:
-        return cls(time.process_time(), _peak_rss_bytes())
+        return cls(time.process_time(), _peak_rss_bytes(), energy.read_rapl())
 
-    def stop(self) -> tuple[float, int]:
-        """``(cpu_seconds, peak_rss_rise_bytes)`` since `start`."""
-        return time.process_time() - self.cpu, max(_peak_rss_bytes() - self.peak_rss, 0)
+    def stop(self) -> tuple[float, int, float | None]:
+        """``(cpu_seconds, peak_rss_rise_bytes, rapl_joules or None)`` since `start`."""
+        joules = energy.joules_between(self.rapl, energy.read_rapl())
+        return time.process_time() - self.cpu, max(_peak_rss_bytes() - self.peak_rss, 0), joules
 
 
 def _peak_rss_bytes() -> int:
@@ -334,7 +336,7 @@ def run_group(
         query_total = 0.0
         views = SharedViews(pool, n_classes)
         for e in list(active):
-            counts = missing = query_seconds = corrupted = noisy = query_cpu = query_peak = None
+            counts = missing = query_seconds = corrupted = noisy = query_cpu = query_peak = query_energy = None
             if r < regime.rounds:
                 view, view_seconds = views.get(labeled[e.name])
                 rng = np.random.default_rng(query_seed(seed, r, e.name))
@@ -345,7 +347,7 @@ def run_group(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
                     )
                     query_seconds = view_seconds + time.perf_counter() - start
-                    query_cpu, query_peak = probe.stop()
+                    query_cpu, query_peak, query_energy = probe.stop()
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
                     detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"
@@ -380,6 +382,7 @@ def run_group(
                     batch_noisy_label_share=noisy,
                     query_cpu_seconds=query_cpu,
                     query_peak_bytes=query_peak,
+                    query_energy_joules=query_energy,
                 )
             )
         timings.query.append(query_total)

@@ -25,7 +25,7 @@ from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 #: record the pool's shares for comparison (benchmark 2.0.0).
 SCHEMA_VERSION = 2
 #: Fields that measure time or memory: excluded when comparing two runs for determinism.
-TIMING_FIELDS = ("train_seconds", "query_seconds", "query_cpu_seconds", "query_peak_bytes")
+TIMING_FIELDS = ("train_seconds", "query_seconds", "query_cpu_seconds", "query_peak_bytes", "query_energy_joules")
 #: Archived benchmark versions → the package version (git tag ``v<version>``) that reproduces them.
 REPRODUCED_BY = {"1.0.0": "0.1.0"}
 
@@ -71,6 +71,9 @@ class RoundRecord(_Strict):
     #: Rise of the harness process's peak resident set size during ``select`` (``getrusage`` maxrss,
     #: bytes): 0 when the query stays below an earlier peak, so a lower bound of its extra memory.
     query_peak_bytes: int | None = None
+    #: CPU-package energy during ``select`` from RAPL counters (`mmal_bench.harness.energy`), joules;
+    #: None where the counters are absent or unreadable (the leaderboard then estimates from CPU time).
+    query_energy_joules: float | None = None
 
 
 class PoolShares(_Strict):

@@ -26,7 +26,7 @@ TDP_SHARE = 0.5
 CELL_METRIC_COLUMNS = [
     "strategy", "dataset", "regime", "seed", "shares_na_rounds", "n_rounds", "over_reliance", "over_reliance_by_modality",
     "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "query_cpu_seconds",
-    "query_cpu_seconds_median", "query_peak_bytes",
+    "query_cpu_seconds_median", "query_peak_bytes", "query_energy_joules",
 ]  # fmt: skip
 
 
@@ -89,6 +89,7 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
         class_tv = float(0.5 * np.abs(bought_counts / bought_counts.sum() - q / q.sum()).sum())
     cpu = [v for rd in result.rounds if (v := getattr(rd, "query_cpu_seconds", None)) is not None]
     peak = [v for rd in result.rounds if (v := getattr(rd, "query_peak_bytes", None)) is not None]
+    rapl = [getattr(rd, "query_energy_joules", None) for rd in result.rounds if getattr(rd, "query_cpu_seconds", None) is not None]
     return {
         "strategy": p.strategy,
         "dataset": dataset,
@@ -106,6 +107,8 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
         "query_cpu_seconds": float(np.sum(cpu)) if cpu else float("nan"),
         "query_cpu_seconds_median": float(np.median(cpu)) if cpu else float("nan"),
         "query_peak_bytes": float(max(peak)) if peak else float("nan"),
+        # RAPL-measured only when every query of the cell has a reading; otherwise NaN (estimated later).
+        "query_energy_joules": float(np.sum(rapl)) if rapl and all(v is not None for v in rapl) else float("nan"),
     }
 
 
@@ -115,16 +118,24 @@ def cell_metrics_frame(results: Iterable[CellResult], reference: Reference, thre
     return frame.sort_values(["dataset", "regime", "strategy", "seed"], kind="stable").reset_index(drop=True)
 
 
-def energy_method() -> str:
-    """How the energy column is produced, for the leaderboard's label.
-
-    Result records carry query CPU-seconds, not RAPL counter readings (``/sys/class/powercap/
-    intel-rapl*`` is root-only or absent on typical machines, including the reference one), so every
-    figure is the labelled CPU-TDP estimate.
-    """
+def energy_method(metrics: pd.DataFrame | None = None) -> str:
+    """How the energy column was produced, for the leaderboard's label: RAPL counter readings when
+    every cell carries them (`mmal_bench.harness.energy`), else the CPU-TDP estimate for all
+    strategies (one method per table, so the figures stay comparable)."""
+    if _rapl_complete(metrics):
+        return "measured: RAPL CPU-package counters summed over every query (the whole package, so other load on the machine counts too)"
     return (
         f"estimate = query CPU-seconds × {TDP_SHARE:.0%} × {ASSUMED_TDP_WATTS:.0f} W TDP / {ASSUMED_CORES} cores (assumed CPU; "
-        "records hold CPU-seconds, not RAPL readings); CodeCarbon's method, may be off by ±40 %"
+        "no RAPL counters were readable where these results were computed); CodeCarbon's method, may be off by ±40 %"
+    )
+
+
+def _rapl_complete(metrics: pd.DataFrame | None) -> bool:
+    return (
+        metrics is not None
+        and "query_energy_joules" in metrics
+        and len(metrics) > 0
+        and bool(metrics["query_energy_joules"].notna().all())
     )
 
 
@@ -135,7 +146,8 @@ def energy_joules(cpu_seconds: float, cores: int = ASSUMED_CORES, tdp_watts: flo
 
 def strategy_costs(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: median per-query CPU-seconds (median of per-cell medians), total over the suite,
-    peak query memory, energy estimate in joules; NaN where no record carries the fields."""
+    peak query memory, energy in joules (RAPL-measured when every cell has readings, else the CPU-TDP
+    estimate; see `energy_method`); NaN where no record carries the fields."""
     g = metrics.groupby("strategy", sort=True)
     out = pd.DataFrame(
         {
@@ -144,5 +156,8 @@ def strategy_costs(metrics: pd.DataFrame) -> pd.DataFrame:
             "query_peak_bytes": g["query_peak_bytes"].max(),
         }
     )
-    out["energy_joules"] = out["query_cpu_seconds_total"].map(energy_joules)
+    if _rapl_complete(metrics):
+        out["energy_joules"] = g["query_energy_joules"].sum()
+    else:
+        out["energy_joules"] = out["query_cpu_seconds_total"].map(energy_joules)
     return out

@@ -26,7 +26,7 @@ COLUMN_NOTES: tuple[str, ...] = (
     "(1 = bought at the pool's rate).",
     "**Class TV**: total-variation distance between the bought class mix and the pool's.",
     "**Query s (median)**: median wall seconds per query; the **Query cost** table adds CPU-seconds (median, suite total), "
-    "peak query memory and an energy estimate in joules with the method that produced it.",
+    "peak query memory and energy in joules (RAPL counters where readable, else a labelled CPU-TDP estimate).",
     "**Pairwise penalty matrix**: Lüth et al.'s per-budget paired t-test wins, 1/n_budgets each, summed over dataset × "
     "regime settings (row beats column).",
     "**Critical-difference diagram** (`plots/cd_diagram.png`): Friedman mean ranks, bars join strategies no corrected test separates.",

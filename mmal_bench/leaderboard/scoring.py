@@ -243,7 +243,7 @@ def score(
         source_hashes=dict(sorted({r.provenance.strategy: r.provenance.strategy_source_hash for r in loaded.results}.items())),
         per_dataset=per_dataset,
         costs=strategy_costs(metrics),
-        energy_method=energy_method(),
+        energy_method=energy_method(metrics),
         families=families,
         indicative=_indicative(loaded.suite, groups, missing),
         full_pool=full_pool,

@@ -72,4 +72,22 @@ def test_noise_purchase_class_mix_and_cost_from_contract_3_fields() -> None:
     costs = strategy_costs(pd.DataFrame([row, {**row, "seed": 1}]))
     assert costs.loc["entropy", "query_cpu_seconds_total"] == pytest.approx(9.0)
     assert costs.loc["entropy", "energy_joules"] == pytest.approx(energy_joules(9.0))
-    assert "estimate" in energy_method()
+    assert "estimate" in energy_method() and "estimate" in energy_method(costs)
+
+
+def test_energy_is_measured_when_every_query_has_a_rapl_reading() -> None:
+    base = make_result("entropy")
+    rounds = [
+        rd.model_copy(update={"query_cpu_seconds": 1.0, "query_energy_joules": 2.0 + i} if rd.batch_class_counts else {})
+        for i, rd in enumerate(base.rounds)
+    ]
+    measured = cell_metrics(base.model_copy(update={"rounds": rounds}), Reference())
+    assert measured["query_energy_joules"] == pytest.approx(sum(2.0 + i for i, rd in enumerate(base.rounds) if rd.batch_class_counts))
+    both = pd.DataFrame([measured, {**measured, "seed": 1}])
+    assert strategy_costs(both).loc["entropy", "energy_joules"] == pytest.approx(2 * measured["query_energy_joules"])
+    assert energy_method(both).startswith("measured: RAPL")
+    # One cell without readings: the whole table falls back to the labelled estimate.
+    unmeasured = {**measured, "seed": 2, "query_energy_joules": float("nan")}
+    mixed = pd.DataFrame([measured, unmeasured])
+    assert "estimate" in energy_method(mixed)
+    assert strategy_costs(mixed).loc["entropy", "energy_joules"] == pytest.approx(energy_joules(mixed["query_cpu_seconds"].sum()))
