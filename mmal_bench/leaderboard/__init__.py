@@ -5,6 +5,8 @@ Everything here is a function of the result files; `build_leaderboard` is the on
 
 from __future__ import annotations
 
+from mmal_bench._lazy import lazy_getattr
+
 import sys
 import types
 
@@ -26,14 +28,9 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    # Lazy: pandas/scipy/matplotlib load only when scoring is used (the sandbox worker imports
-    # `leaderboard.catalog` and must start fast).
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(f"mmal_bench.leaderboard.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'mmal_bench.leaderboard' has no attribute {name!r}")
+# Lazy: pandas/scipy/matplotlib load only when scoring is used (the sandbox worker imports
+# `leaderboard.catalog` and must start fast).
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = [

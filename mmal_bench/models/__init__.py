@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from mmal_bench._lazy import lazy_getattr
+
 _EXPORTS = {
     "FittedModel": "base",
     "ModelConfig": "config",
@@ -14,14 +16,9 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    # Lazy: `mmal_bench.models.config` (a dataclass) is read by the suite definitions, which the CLI
-    # needs for `--help` and `cite`; torch loads only when a model is built.
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(f"mmal_bench.models.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'mmal_bench.models' has no attribute {name!r}")
+# Lazy: `mmal_bench.models.config` (a dataclass) is read by the suite definitions, which the CLI
+# needs for `--help` and `cite`; torch loads only when a model is built.
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = ["FittedMLP", "FittedModel", "ModelConfig", "train_model", "train_models"]

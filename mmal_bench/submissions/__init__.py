@@ -5,6 +5,8 @@ Sits on top of the leaderboard stage: it merges submissions into the leaderboard
 
 from __future__ import annotations
 
+from mmal_bench._lazy import lazy_getattr
+
 __all__ = [
     "SandboxLimits",
     "SandboxedStrategy",
@@ -31,11 +33,6 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    # Lazy: the sandbox worker process imports this package and must start fast; the pipeline
-    # imports the harness and torch.
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(f"mmal_bench.submissions.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'mmal_bench.submissions' has no attribute {name!r}")
+# Lazy: the sandbox worker process imports this package and must start fast; the pipeline
+# imports the harness and torch.
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

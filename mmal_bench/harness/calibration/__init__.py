@@ -10,7 +10,7 @@ reference model at that size}``.
 
 from __future__ import annotations
 
-from typing import Any
+from mmal_bench._lazy import lazy_getattr
 
 #: Where each public name lives: `calibrate` trains models (torch), `store` only reads JSON, so
 #: commands that only need the committed regimes (``cite``, ``--help``) never import torch.
@@ -26,16 +26,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    # Importing the submodule `calibrate` binds the package attribute of that name to the module;
-    # the function of the same name must win.
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = [
