@@ -168,18 +168,16 @@ class _Worker:
 
     def pause(self) -> None:
         """Stop every thread of the worker until the next request (nothing computes between queries)."""
-        pid = self._jailed_pid()
-        if pid is not None:
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
+        self._signal(signal.SIGSTOP)
 
     def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: signal.Signals) -> None:
         pid = self._jailed_pid()
         if pid is not None:
             try:
-                os.kill(pid, signal.SIGCONT)
+                os.kill(pid, sig)
             except ProcessLookupError:
                 pass
 
