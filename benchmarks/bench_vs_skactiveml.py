@@ -41,31 +41,21 @@ from skactiveml.utils import MISSING_LABEL
 from tabulate import tabulate
 from threadpoolctl import threadpool_limits
 
-from mmal_bench.data.schema import ModalBatch, Split
+from bench_query_latency import DIM, N_CLASSES, make_pool  # the same pool as the latency benchmark
+
+from mmal_bench.data.schema import ModalBatch
 from mmal_bench.harness.loop import build_view
 from mmal_bench.models import ModelConfig, train_model
 from mmal_bench.strategies import get_strategy
 from mmal_bench.strategies.utils import entropy, k_center_greedy, kmeanspp_factorised, margin, mutual_information, top_k
 
-DIM, N_CLASSES, BATCH, N_LABELED, MC_SAMPLES = 64, 10, 100, 500, 10
+BATCH, N_LABELED, MC_SAMPLES = 100, 500, 10
 STRATEGIES = ("entropy", "margin", "least-confidence", "coreset", "badge", "bald")
 #: The dropout seed mmal-bench's BALD draws first from ``default_rng(0)``: both sides see the same masks.
 BALD_SEED = int(np.random.default_rng(0).integers(2**31 - 1))
 SK_UNCERTAINTY = {"entropy": "entropy", "margin": "margin_sampling", "least-confidence": "least_confident"}
 
 
-def make_pool(n: int, seed: int = 0) -> Split:
-    """Gaussian class blobs in two 64-dim float32 modalities, 10% of each modality missing."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, N_CLASSES, n)
-    features, present = {}, {}
-    for j, m in enumerate(("image", "text")):
-        centers = np.random.default_rng(100 + j).normal(scale=0.4 - 0.2 * j, size=(N_CLASSES, DIM))
-        x = (centers[labels] + rng.normal(size=(n, DIM))).astype(np.float32)
-        p = rng.random(n) > 0.1
-        x[~p] = 0.0
-        features[m], present[m] = x, p
-    return Split(features, present, np.arange(n, dtype=np.int64), labels.astype(np.int64))
 
 
 class PoolModelClassifier(SkactivemlClassifier):
