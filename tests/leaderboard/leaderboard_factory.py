@@ -119,5 +119,18 @@ def catalog_for(strategies: Iterable[str]) -> dict[str, StrategyInfo]:
     }
 
 
+def catalog_with_submission(base: Path, levels: Iterable[str]) -> dict[str, StrategyInfo]:
+    """`catalog_for` ``levels`` with ``mm-best`` as a submission (folder under ``base``, title, paper, BibTeX)."""
+    folder = base / "submissions" / "mm-best"
+    folder.mkdir(parents=True)
+    (folder / "submission.yaml").write_text("name: MM best\n")
+    catalog = catalog_for(levels)
+    catalog["mm-best"] = StrategyInfo(
+        "mm-best", "multimodal", catalog["mm-best"].source_hash, kind="submission", title="MM best",
+        bibtex="@article{x, title={MM best}}", paper_url="https://example.org/paper", folder=folder,
+    )  # fmt: skip
+    return catalog
+
+
 def fingerprint_of(name: str, version: str) -> str:
     return FINGERPRINTS[name]

@@ -14,9 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from leaderboard_factory import catalog_for, fingerprint_of, write_suite
+from leaderboard_factory import catalog_with_submission, fingerprint_of, write_suite
 
-from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.render import build_leaderboard
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
@@ -38,14 +37,7 @@ def board_dir(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("browser")
     results = base / "results"
     write_suite(results, LEVELS, datasets=("redundant", "difficulty-gap"), regimes=("high", "low", "mid"), seeds=(0, 1), skip={("margin", "redundant", "mid", 1)})
-    folder = base / "submissions" / "mm-best"
-    folder.mkdir(parents=True)
-    (folder / "submission.yaml").write_text("name: MM best\n")
-    catalog = catalog_for(LEVELS)
-    catalog["mm-best"] = StrategyInfo(
-        "mm-best", "multimodal", catalog["mm-best"].source_hash, kind="submission", title="MM best",
-        bibtex="@article{x, title={MM best}}", paper_url="https://example.org/paper", folder=folder,
-    )  # fmt: skip
+    catalog = catalog_with_submission(base, LEVELS)
     out = base / "board"
     build_leaderboard(results, out, catalog=catalog, fingerprint_of=fingerprint_of)
     return out

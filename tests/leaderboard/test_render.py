@@ -13,10 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from leaderboard_factory import catalog_for, fingerprint_of, write_suite
+from leaderboard_factory import catalog_for, catalog_with_submission, fingerprint_of, write_suite
 
 from mmal_bench.errors import ResultIntegrityError
-from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.render import build_leaderboard, fmt, fmt_ci
 from mmal_bench.version import BENCHMARK_VERSION
 
@@ -33,14 +32,7 @@ def built(tmp_path_factory):
     base = tmp_path_factory.mktemp("lb")
     results = base / "results"
     write_suite(results, LEVELS, skip={("margin", "synergy", "mid", 2)})
-    folder = base / "submissions" / "mm-best"
-    folder.mkdir(parents=True)
-    (folder / "submission.yaml").write_text("name: MM best\n")
-    catalog = catalog_for(LEVELS)
-    catalog["mm-best"] = StrategyInfo(
-        "mm-best", "multimodal", catalog["mm-best"].source_hash, kind="submission", title="MM best",
-        bibtex="@article{x, title={MM best}}", paper_url="https://example.org/paper", folder=folder,
-    )  # fmt: skip
+    catalog = catalog_with_submission(base, LEVELS)
     out = base / "out"
     board = _build(results, out, catalog)
     return results, out, board, catalog
