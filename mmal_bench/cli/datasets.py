@@ -51,6 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--seeds", default="0,1", help="calibration seeds, comma-separated or A-B (default: 0,1)")
     p.add_argument("--datasets", default=None, help="comma-separated dataset names (default: all of the suite)")
     p.add_argument("--out", type=Path, default=None, help="where to write the JSON (default: the suite's committed calibration file)")
+    p.add_argument("--jobs", type=int, default=1, help="datasets calibrated at once, one process each (default: 1; the result is the same)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("learnability", help="the learnability gate: ground truth, full-pool model, random at each regime's final budget")
@@ -198,7 +199,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ConfigError(f"unknown dataset(s) {', '.join(unknown)} for suite {suite.name!r}; choose from: {', '.join(sorted(known))}")
-    calibration = calibrate(suite, seeds, datasets=names, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs must be at least 1, got {args.jobs}")
+    calibration = calibrate(suite, seeds, datasets=names, progress=lambda line: print(line, file=sys.stderr, flush=True), jobs=args.jobs)
     path = write_calibration(calibration, args.out or calibration_path(suite.name, suite.version))
     print(f"wrote {path}")
     _print_regimes(calibration)

@@ -628,16 +628,25 @@ def _read_only_split(split: Split) -> Split:
 def record(name: str, version: str | None = None) -> Path:
     """Maintainers: copy the card and manifest of a verified build into ``datasets/<name>/<version>/``.
 
-    The committed manifest is what every later load and regeneration is checked against.
+    The committed manifest is what every later load and regeneration is checked against. The dataset
+    is built afresh from its code (never taken from the cache, which verifies against itself), so a
+    deliberate change of an unreleased dataset's generator is what gets recorded; the new build then
+    replaces the cache folder.
     """
     entry = get_entry(name, version)
-    folder = ensure_built(entry.name, entry.version)
-    manifest = verify_folder(folder)
-    target = committed_dir(entry.name, entry.version)
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(folder / MANIFEST, target / MANIFEST)
-    shutil.copyfile(folder / CARD, target / CARD)
-    del manifest
+    cache = dataset_cache_dir(entry.name, entry.version)
+    staging = cache.with_name(f".{cache.name}.record-{uuid.uuid4().hex}")
+    try:
+        export_built(entry, build_entry(entry), staging)
+        target = committed_dir(entry.name, entry.version)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staging / MANIFEST, target / MANIFEST)
+        shutil.copyfile(staging / CARD, target / CARD)
+        verify_folder(staging)
+        shutil.rmtree(cache, ignore_errors=True)
+        staging.rename(cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

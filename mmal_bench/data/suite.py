@@ -116,12 +116,14 @@ def _pair(a: dict, b: dict) -> tuple[ModalitySpec, ModalitySpec]:
     return ModalitySpec("a", **(base | a)), ModalitySpec("b", **(base | b))
 
 
-def _suite_spec(seed: int, a: dict, b: dict, interaction: dict | None = None, n_classes: int = 4, **quality: float) -> GeneratorSpec:
+def _suite_spec(
+    seed: int, a: dict, b: dict, interaction: dict | None = None, n_classes: int = 4, pool_size: int = 5000, **quality: float
+) -> GeneratorSpec:
     return GeneratorSpec(
         modalities=_pair(a, b),
         n_classes=n_classes,
         interaction=interaction or {"redundant": 1.0},
-        pool_size=5000,
+        pool_size=pool_size,
         test_size=2000,
         seed=seed,
         **quality,
@@ -258,13 +260,18 @@ SUITE: tuple[DatasetEntry, ...] = (
     ),
     synthetic_entry(
         "noisy-labels",
-        _suite_spec(2009, {"noise": 0.5}, {"noise": 0.5}, pool_label_noise=0.15),
+        _suite_spec(2009, {"noise": 0.5}, {"noise": 0.5}, pool_size=10_000, pool_label_noise=0.15),
         pitfall="noisy labels",
         description=(
             "Noisy data: the oracle returns a wrong label (uniform over the other classes) for 15% of pool rows; "
-            "test labels are clean. The harness trains on what the oracle says."
+            "test labels are clean. The harness trains on what the oracle says. The pool has 10,000 rows."
         ),
-        changes="New in 2.0.0 (the noisy-data pitfall).",
+        changes=(
+            "New in 2.0.0 (the noisy-data pitfall). Its pool has 10,000 rows, twice the other synthetic sets: with "
+            "5,000 rows the benchmark model trained on every (15% wrong) pool label stayed 0.035 under the clean Bayes "
+            "accuracy and failed the learnability gate (0.03), while on the clean labels it was 0.011 under; with "
+            "10,000 rows it averages the noise out (0.016 under, 3 seeds). The noise rate was not changed."
+        ),
     ),
 )
 

@@ -258,3 +258,21 @@ def test_fast_arrow_conversion_equals_hf_to_split(toy):
     for m in ("a", "b"):
         assert np.array_equal(fast.features[m], slow.features[m]) and fast.features[m].dtype == np.float32
         assert np.array_equal(fast.present[m], slow.present[m]) and fast.present[m].dtype == bool
+
+
+def test_record_builds_from_code_not_from_a_stale_cache(toy, home, tmp_path, monkeypatch):
+    committed = tmp_path / "repo-datasets"
+    monkeypatch.setattr(hub, "committed_dir", lambda name, version: committed / name / version)
+    hub.ensure_built("toy-test", "0.1.0")  # a cache built from the old generator
+    old = json.loads((home / "datasets/toy-test/0.1.0/manifest.json").read_text())
+    from conftest import TOY_SPEC
+
+    from mmal_bench.data.suite import synthetic_entry
+
+    spec = dataclasses.replace(TOY_SPEC, pool_size=320)  # a deliberate generator change
+    register(synthetic_entry("toy-test", spec, pitfall="test", description="Tiny test dataset.", version="0.1.0", ground_truth_rows=4000), replace=True)
+    target = hub.record("toy-test", "0.1.0")
+    recorded = json.loads((target / "manifest.json").read_text())
+    assert recorded["rows"] != old["rows"] and recorded["fingerprint"] != old["fingerprint"]
+    assert json.loads((home / "datasets/toy-test/0.1.0/manifest.json").read_text()) == recorded  # the cache follows
+    assert not [p for p in (home / "datasets/toy-test").iterdir() if p.name.startswith(".")]  # no staging left

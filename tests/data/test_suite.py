@@ -36,7 +36,8 @@ def test_committed_2_0_0_manifest_records_the_spec_and_fingerprint(entry):
     manifest = _manifest(entry.name)
     assert spec_from_dict(manifest["spec"]["spec"]) == entry.build.args[0]
     assert manifest["fingerprint_scheme"] == "mmal-bench-content-v2"
-    assert manifest["rows"] == {"pool": 5000, "test": 2000, "cold_start": 20000}
+    pool = 10_000 if entry.name == "noisy-labels" else 5000  # noisy-labels: a larger pool, for the learnability gate
+    assert manifest["rows"] == {"pool": pool, "test": 2000, "cold_start": 20000}
     assert manifest["cold_start"]["seeds"] == list(range(20))
     card = (committed_dir(entry.name, SUITE_VERSION) / "README.md").read_text()
     assert card.count(manifest["fingerprint"]) == 1 and "### Changes" in card and "size_categories" in card
@@ -74,7 +75,7 @@ def test_recorded_quality_shares():
 def test_a_suite_dataset_builds_loads_and_checks_against_the_committed_fingerprint(home):
     bench = load_benchmark("noisy-labels")
     assert bench.fingerprint == _manifest("noisy-labels")["fingerprint"]
-    assert len(bench.pool.ids) == 5000 and sorted(bench.cold_start_order) == list(range(20))
+    assert len(bench.pool.ids) == 10_000 and sorted(bench.cold_start_order) == list(range(20))
     assert bench.ground_truth == {k: v["accuracy"] for k, v in _manifest("noisy-labels")["ground_truth"].items()}
     assert np.mean(bench.pool.labels != bench.pool.clean_labels) == 0.15
     assert np.array_equal(bench.test.labels, bench.test.clean_labels)  # test labels stay clean

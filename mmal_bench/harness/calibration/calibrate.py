@@ -20,6 +20,7 @@ import numpy as np
 from mmal_bench.data.hub import load_benchmark
 from mmal_bench.data.schema import BenchmarkData, subset_key
 from mmal_bench.harness import metrics
+from mmal_bench.harness.executors import make_executor
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.trainer import train_models
 from mmal_bench.version import BENCHMARK_VERSION
@@ -46,6 +47,7 @@ def calibrate(
     grid_points: int = GRID_POINTS,
     rounds: int = ROUNDS,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Calibrate the budget regimes of ``suite``'s datasets from random sampling over ``seeds``.
 
@@ -60,6 +62,8 @@ def calibrate(
     grid_points : number of label counts of the first pass.
     rounds : query rounds per regime.
     progress : called with one line per finished dataset.
+    jobs : datasets calibrated at once, in worker processes of one torch thread each (the result does
+        not depend on it: every dataset is computed the same way wherever it runs).
 
     Returns
     -------
@@ -72,12 +76,14 @@ def calibrate(
     refs = suite.dataset_refs()
     if datasets is not None:
         refs = [(n, v) for n, v in refs if n in set(datasets)]
-    out: dict[str, Any] = {}
-    for name, version in refs:
-        data = load_benchmark(name, version)
-        out[data.ref] = calibrate_dataset(data, suite.model, seeds, fractions, grid_points, rounds)
-        if progress is not None:
-            progress(f"{data.ref}: " + ", ".join(f"{r['name']} {r['initial']}+{r['batch_size']}x{r['rounds']}" for r in out[data.ref]["regimes"]))
+    tasks = [(name, version, suite.model, seeds, dict(fractions), grid_points, rounds) for name, version in refs]
+    done: dict[str, Any] = {}
+    with make_executor(jobs) as executor:
+        for ref, entry in executor.imap_unordered(_calibrate_task, tasks):
+            done[ref] = entry
+            if progress is not None:
+                progress(f"{ref}: " + ", ".join(f"{r['name']} {r['initial']}+{r['batch_size']}x{r['rounds']}" for r in entry["regimes"]))
+    out = {f"{name}@{version}": done[f"{name}@{version}"] for name, version in refs}
     return {
         "format": CALIBRATION_FORMAT,
         "suite": suite.name,
@@ -90,6 +96,14 @@ def calibrate(
         "rounds": rounds,
         "datasets": out,
     }
+
+
+def _calibrate_task(task: tuple) -> tuple[str, dict[str, Any]]:
+    """One dataset's calibration as an executor task (top-level, so that it pickles). Training pins its
+    own thread count (``model.threads``), so a worker and this process compute the same numbers."""
+    name, version, model, seeds, fractions, grid_points, rounds = task
+    data = load_benchmark(name, version)
+    return data.ref, calibrate_dataset(data, model, seeds, fractions, grid_points, rounds)
 
 
 def calibrate_dataset(

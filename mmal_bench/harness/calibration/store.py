@@ -66,12 +66,35 @@ def write_calibration(calibration: Mapping[str, Any], path: Path) -> Path:
 
 
 def regimes_from(calibration: Mapping[str, Any]) -> dict[str, tuple[Regime, ...]]:
-    """Dataset name → its calibrated regimes (cold start = query size, ``rounds`` rounds)."""
+    """Dataset name → its calibrated regimes (cold start = query size, ``rounds`` rounds), duplicates dropped.
+
+    On an easy dataset the two-labels-per-class floor can give two regimes the same budgets (redundant:
+    low and mid both 8 + 8 × 10). Same budgets and same cold starts make the same cells, byte for byte,
+    so keeping both would count one measurement twice in every rank test and interval: the later regime
+    is dropped (`duplicate_regimes` names it).
+    """
     out = {}
     for ref, entry in calibration["datasets"].items():
-        name = ref.split("@", 1)[0]
-        out[name] = tuple(Regime(r["name"], initial=r["initial"], batch_size=r["batch_size"], rounds=r["rounds"]) for r in entry["regimes"])
+        dropped = duplicate_regimes(entry)
+        out[ref.split("@", 1)[0]] = tuple(
+            Regime(r["name"], initial=r["initial"], batch_size=r["batch_size"], rounds=r["rounds"])
+            for r in entry["regimes"]
+            if r["name"] not in dropped
+        )
     return out
+
+
+def duplicate_regimes(entry: Mapping[str, Any]) -> dict[str, str]:
+    """Regime name → the earlier regime of the same dataset with identical budgets (it is not run)."""
+    seen: dict[tuple[int, int, int], str] = {}
+    dropped = {}
+    for r in entry["regimes"]:
+        budgets = (r["initial"], r["batch_size"], r["rounds"])
+        if budgets in seen:
+            dropped[r["name"]] = seen[budgets]
+        else:
+            seen[budgets] = r["name"]
+    return dropped
 
 
 def gate_rows(calibration: Mapping[str, Any], dataset: str | None = None) -> list[dict[str, Any]]:
@@ -93,7 +116,10 @@ def gate_rows(calibration: Mapping[str, Any], dataset: str | None = None) -> lis
         gap_share = (largest["random_accuracy"] - chance) / (full - chance) if full > chance else float("nan")
         full_ok = abs(full - truth) <= FULL_POOL_TOLERANCE[kind]
         row = {"dataset": ref, "chance": chance, "ground truth": truth, "full-pool model": full}
-        row["final budgets"] = " / ".join(str(p["n_labeled"]) for p in finals.values())
+        dropped = duplicate_regimes(entry)
+        row["final budgets"] = " / ".join(
+            f"={dropped[name]}" if name in dropped else str(p["n_labeled"]) for name, p in finals.items()
+        )
         for regime, point in finals.items():
             row[f"random@{regime}"] = point["random_accuracy"]
         row["gap share at largest"] = gap_share

@@ -13,6 +13,7 @@ from mmal_bench.data.suite import synthetic_entry
 from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec
 from mmal_bench.errors import ConfigError
 from mmal_bench.harness.calibration import calibrate, calibration_path, gate_rows, load_calibration, regimes_from
+from mmal_bench.harness.calibration.store import duplicate_regimes
 from mmal_bench.harness.calibration.calibrate import _order, _point
 from mmal_bench.harness.protocol import Regime
 from mmal_bench.harness.suites import STANDARD, Suite
@@ -79,6 +80,27 @@ def test_learnability_gate_passes_an_easy_dataset_and_fails_an_unlearnable_one(t
     assert gate_rows(calibration, "cal-easy")[0]["dataset"] == "cal-easy@0.0.1"
     with pytest.raises(ConfigError, match="not calibrated"):
         gate_rows(calibration, "nope")
+
+
+def test_calibration_in_worker_processes_equals_the_inline_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("MMAL_BENCH_HOME", str(tmp_path / "home"))  # the workers build what they load, too
+    hub._MEMO.clear()
+    suite = Suite("tiny-real", "0.0.1", (Regime("low", 8, 8, 1),), (0,), ModelConfig(hidden_sizes=(4,), embed_dim=2, steps=3),
+                  datasets=("unique@2.0.0", "redundant@2.0.0"))
+    inline = calibrate(suite, [0], grid_points=2, rounds=1)
+    assert calibrate(suite, [0], grid_points=2, rounds=1, jobs=2) == inline
+    assert list(inline["datasets"]) == ["unique@2.0.0", "redundant@2.0.0"]  # suite order, whatever finished first
+
+
+def test_regimes_with_identical_budgets_are_run_once(tiny_suite):
+    calibration = calibrate(tiny_suite, [0], datasets=["cal-easy"], grid_points=3, rounds=2)
+    entry = calibration["datasets"]["cal-easy@0.0.1"]
+    low, mid, high = entry["regimes"]
+    mid.update(initial=low["initial"], batch_size=low["batch_size"], points=low["points"])  # the floor made them equal
+    high.update(initial=low["initial"] + 1, batch_size=low["batch_size"] + 1)
+    assert duplicate_regimes(entry) == {"mid": "low"}
+    assert [r.name for r in regimes_from(calibration)["cal-easy"]] == ["low", "high"]
+    assert gate_rows(calibration)[0]["final budgets"].split(" / ")[1] == "=low"
 
 
 def test_committed_standard_calibration_is_what_the_suite_runs_and_reproduces():
