@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from math import factorial
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from mmal_bench.data.schema import subset_key
 
@@ -27,10 +26,17 @@ def accuracy(labels: np.ndarray, predictions: np.ndarray) -> float:
 def macro_f1(labels: np.ndarray, predictions: np.ndarray, n_classes: int) -> float:
     """Macro-averaged F1 over all ``n_classes`` classes (a class never predicted nor present scores 0).
 
-    ``labels=range(n_classes)`` is passed explicitly so that the value does not depend on which classes
-    happen to occur in this test set or in the predictions.
+    Every one of the ``n_classes`` classes counts, so that the value does not depend on which classes
+    happen to occur in this test set or in the predictions. F1 of class c is ``2 tp / (2 tp + fp + fn)``
+    from one confusion matrix (scikit-learn's ``f1_score(average="macro", zero_division=0)``, which the
+    tests compare against; its input validation cost ~10 % of a low-budget group's time).
     """
-    return float(f1_score(labels, predictions, labels=np.arange(n_classes), average="macro", zero_division=0))
+    labels, predictions = np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)
+    confusion = np.bincount(labels * n_classes + predictions, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    tp = np.diag(confusion).astype(np.float64)
+    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # (tp + fp) + (tp + fn)
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(n_classes), where=denominator > 0)
+    return float(f1.mean())
 
 
 def empty_coalition_value(test_labels: np.ndarray, n_classes: int) -> float:

@@ -85,6 +85,17 @@ def test_aubc() -> None:
         metrics.aubc([5, 5], [0.1, 0.2])
 
 
+@pytest.mark.parametrize("n_classes", [2, 4, 7])
+def test_macro_f1_matches_scikit_learn(n_classes: int) -> None:
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(n_classes)
+    for size in (1, 5, 300):
+        y, pred = rng.integers(0, n_classes, size), rng.integers(0, n_classes - 1, size)  # a class never predicted
+        expected = f1_score(y, pred, labels=np.arange(n_classes), average="macro", zero_division=0)
+        assert metrics.macro_f1(y, pred, n_classes) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
 def test_accuracy_f1_empty_value_and_batch_makeup() -> None:
     y = np.array([0, 0, 1, 2])
     pred = np.array([0, 1, 1, 1])
