@@ -7,7 +7,8 @@ its expected accuracy ``E[max_y p(y | x_S)]`` is averaged over a large fresh tes
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -83,6 +84,24 @@ def subset_posteriors(spec: GeneratorSpec, params: GeneratorParams, drawn: Sampl
         post = np.einsum(expr, params.joint, *factors, optimize=True) * flag
         out[subset_key(subset, names)] = post
     return out
+
+
+def posteriors_with_absent(spec: GeneratorSpec, params: GeneratorParams, drawn: Sample, absent: Collection[str]) -> np.ndarray:
+    """Normalised Bayes posteriors ``(n, K)`` when every modality in ``absent`` is *observed missing* in
+    every row and the others are as drawn (features where present, presence flags).
+
+    This is what ablating ``absent`` should make a model predict if "absent" means what a truly missing
+    modality means: under MNAR the absence itself is evidence about the class (b is missing more often
+    for high classes), so the reference is not the class mix of the rows where b happens to be missing,
+    which differ from the others in their other modality too.
+    """
+    unknown = set(absent) - set(spec.modality_names)
+    if unknown:
+        raise ValueError(f"unknown modalities {sorted(unknown)}; the spec has {list(spec.modality_names)}")
+    present = {m: np.zeros_like(p) if m in absent else p for m, p in drawn.split.present.items()}
+    ablated = replace(drawn, split=replace(drawn.split, present=present))
+    post = subset_posteriors(spec, params, ablated)[subset_key(spec.modality_names, spec.modality_names)]
+    return post / post.sum(axis=1, keepdims=True)
 
 
 def bayes_ground_truth(spec: GeneratorSpec, rows: int = GROUND_TRUTH_ROWS) -> GroundTruth:

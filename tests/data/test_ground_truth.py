@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from mmal_bench.data.ground_truth import bayes_ground_truth, subset_posteriors
@@ -59,3 +60,24 @@ def test_missing_modality_gives_no_information_unless_mnar():
     assert abs(mcar["b"] - (0.5 * full["b"] + 0.5 / 3)) < 0.02
     assert mcar["a"] == full["a"]  # a untouched (same stream, same rows)
     assert mnar["b"] > mcar["b"] + 0.02  # the presence flag itself tells something about the class
+
+
+def test_posteriors_with_absent_use_the_absence_only_when_it_is_informative() -> None:
+    from mmal_bench.data.ground_truth import posteriors_with_absent, subset_posteriors
+    from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec, params_for, sample
+
+    def spec(mechanism: str) -> GeneratorSpec:
+        b = ModalitySpec("b", dim=4, informative=2, noise=0.5, missing_pool=0.4, missing_test=0.4, missing_mechanism=mechanism, mnar_strength=0.9)
+        return GeneratorSpec((ModalitySpec("a", dim=4, informative=2, noise=0.8), b), 4, {"redundant": 1.0}, 100, 3000, seed=4)
+
+    for mechanism, informative in (("mcar", False), ("mnar", True)):
+        s = spec(mechanism)
+        params = params_for(s)
+        drawn = sample(s, params, 3000, np.random.default_rng(0), split="test")
+        post = posteriors_with_absent(s, params, drawn, ["b"])
+        np.testing.assert_allclose(post.sum(axis=1), 1.0)
+        a_only = subset_posteriors(s, params, drawn)["a"]
+        same = np.array_equal(post.argmax(1), a_only.argmax(1))
+        assert same != informative  # MCAR: absence says nothing; MNAR: it moves the posterior
+    with pytest.raises(ValueError, match="unknown modalities"):
+        posteriors_with_absent(s, params, drawn, ["c"])
