@@ -43,6 +43,23 @@ def side(low: float, high: float, reference: float = 0.0) -> str:
     return INCLUDES
 
 
+def informative(table: pd.DataFrame) -> bool:
+    """Whether a hierarchical bootstrap over ``table``'s cells can vary: more than one dataset, or more
+    than one seed in some dataset. One dataset with one seed gives a zero-width "interval" that says
+    nothing, so no verdict may rest on it."""
+    return table["dataset"].nunique() > 1 or bool((table.groupby("dataset")["seed"].nunique() > 1).any())
+
+
+def bootstrap_rows(d: Deltas, n_boot: int) -> pd.DataFrame:
+    """Mean and hierarchical-bootstrap CI (`headline`) of every strategy of ``d`` (baseline left out);
+    the CI is NaN where the cells cannot vary (`informative`)."""
+    table = headline(d, n_boot=n_boot).table[["mean", "low", "high"]]
+    table = table.drop(index=[s for s in table.index if s not in set(d.table["strategy"])]).copy()
+    if not informative(d.table):
+        table[["low", "high"]] = np.nan
+    return table
+
+
 def present_families(families: Mapping[str, str]) -> list[str]:
     """The pitfall families of ``families`` (dataset -> family) in the leaderboard's column order."""
     values = set(families.values())
@@ -182,14 +199,15 @@ def multimodal_vs_unimodal(d: Deltas | None, board: Scoreboard, n_boot: int = N_
         part = diff[diff["dataset"].isin(members)]
         if part.empty:
             continue
-        h = headline(Deltas(part[["strategy", "dataset", "regime", "seed", "delta"]], d.normalised, d.reason), n_boot=n_boot).table.loc[MM_MINUS_UM]
+        mean, low, high = bootstrap_rows(Deltas(part[["strategy", "dataset", "regime", "seed", "delta"]], d.normalised, d.reason), n_boot).loc[MM_MINUS_UM]
+        can_vary = informative(part)
         best = {}
         pit = board.pitfalls[(board.pitfalls["family"] == family) & (board.pitfalls["strategy"] != BASELINE)]
         for kind in ("multimodal", "unimodal"):
             mine = pit[pit["strategy"].map(kinds) == kind].sort_values(["delta", "strategy"], ascending=[False, True], kind="stable")
             r = mine.iloc[0]
-            best[kind] = [r["strategy"], r["delta"], r["low"], r["high"]]
-        rows.append([family, len(members), h["mean"], h["low"], h["high"], side(h["low"], h["high"]), *best["multimodal"], *best["unimodal"]])
+            best[kind] = [r["strategy"], r["delta"], r["low"] if can_vary else np.nan, r["high"] if can_vary else np.nan]
+        rows.append([family, len(members), mean, low, high, side(low, high), *best["multimodal"], *best["unimodal"]])
     return pd.DataFrame(rows, columns=columns), ""
 
 
@@ -212,13 +230,11 @@ def purchase_rates(metrics: pd.DataFrame, column: str, d: Deltas | None, strateg
     rows = []
     for dataset in datasets:
         per_seed = _per_seed(part[part["dataset"] == dataset], column)
-        head = None
-        if d is not None and (d.table["dataset"] == dataset).any():
-            head = headline(Deltas(d.table[d.table["dataset"] == dataset], d.normalised, d.reason), n_boot=n_boot).table
+        here = d.table[d.table["dataset"] == dataset] if d is not None else pd.DataFrame()
+        head = bootstrap_rows(Deltas(here, d.normalised, d.reason), n_boot) if len(here) else pd.DataFrame(columns=["mean", "low", "high"])
         for s in strategies:
             iv = t_interval(per_seed.xs(s, level="strategy").dropna().to_numpy()) if s in per_seed.index.get_level_values("strategy") else t_interval(np.empty(0))
-            h = head.loc[s] if head is not None and s in head.index and s != BASELINE else None
-            dm, dl, dh = (float(h["mean"]), float(h["low"]), float(h["high"])) if h is not None else (np.nan, np.nan, np.nan)
+            dm, dl, dh = (float(v) for v in head.loc[s]) if s in head.index else (np.nan, np.nan, np.nan)
             rows.append([dataset, s, iv.mean, iv.low, iv.high, side(iv.low, iv.high, 1.0), dm, dl, dh, side(dl, dh)])
     return pd.DataFrame(rows, columns=columns)
 

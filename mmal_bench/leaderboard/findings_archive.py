@@ -20,6 +20,7 @@ from mmal_bench.leaderboard.bootstrap import deltas as delta_table
 from mmal_bench.leaderboard.findings import side
 from mmal_bench.leaderboard.rank_groups import dataset_scores, rank_groups
 from mmal_bench.leaderboard.scoring import Scoreboard
+from mmal_bench.leaderboard.stats import paired_difference
 
 ARCHIVE_VERSION = "1.0.0"
 #: 1.0.0 datasets that continue, unchanged, under another name (see the entries in mmal_bench/data/suite.py);
@@ -100,7 +101,7 @@ def _datasets(
     folder: Path, cells: pd.DataFrame, board: Scoreboard, frame: pd.DataFrame, metrics: pd.DataFrame, reliance: pd.DataFrame
 ) -> pd.DataFrame:
     columns = ["old_dataset", "dataset", "old_imbalance", "old_utilization_gap", "new_imbalance", "new_truth_gap",
-               "new_over_reliance", "settings_over", "settings_measured"]  # fmt: skip
+               "new_over_reliance", "settings_over", "settings_measured", "excess_gap", "excess_gap_low", "excess_gap_high", "excess_side"]  # fmt: skip
     current = {ref.partition("@")[0]: ref for ref in board.datasets}
     rows = []
     for old_ref in sorted(cells["dataset"].unique()):
@@ -114,11 +115,15 @@ def _datasets(
         runs = frame[(frame["strategy"] == BASELINE) & (frame["dataset"] == new_ref)]
         settings = reliance[reliance["dataset"] == new_ref]
         measured = settings[settings["side"] != "n/a"]
+        # Per seed (mean over regimes): truth gap − over-reliance, paired, where both are defined.
+        per_seed = mine.groupby("seed")[["truth_gap", "over_reliance"]].mean().dropna()
+        gap = paired_difference(per_seed["truth_gap"].to_numpy(), per_seed["over_reliance"].to_numpy())
         rows.append([
             old_ref, new_ref, old_imb, old_gap,
             float(runs["imbalance"].mean()) if len(runs) else np.nan,
             float(mine["truth_gap"].mean()) if mine["truth_gap"].notna().any() else np.nan,
             float(mine["over_reliance"].mean()) if mine["over_reliance"].notna().any() else np.nan,
             int((measured["side"] == "above").sum()), len(measured),
+            gap.mean, gap.low, gap.high, side(gap.low, gap.high),
         ])  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
