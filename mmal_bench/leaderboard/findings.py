@@ -205,6 +205,9 @@ def multimodal_vs_unimodal(d: Deltas | None, board: Scoreboard, n_boot: int = N_
         pit = board.pitfalls[(board.pitfalls["family"] == family) & (board.pitfalls["strategy"] != BASELINE)]
         for kind in ("multimodal", "unimodal"):
             mine = pit[pit["strategy"].map(kinds) == kind].sort_values(["delta", "strategy"], ascending=[False, True], kind="stable")
+            if mine.empty:  # the family's table lacks this kind (cannot happen for complete strategies)
+                best[kind] = ["", np.nan, np.nan, np.nan]
+                continue
             r = mine.iloc[0]
             best[kind] = [r["strategy"], r["delta"], r["low"] if can_vary else np.nan, r["high"] if can_vary else np.nan]
         rows.append([family, len(members), mean, low, high, side(low, high), *best["multimodal"], *best["unimodal"]])

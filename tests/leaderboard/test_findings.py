@@ -55,6 +55,8 @@ def enrich(result: CellResult, *, balanced: bool = False, corrupted: float | Non
     for rd in result.rounds:
         a = rd.shapley["a"] * (1 + z)
         update = {"shapley": {"a": a, "b": a * (1 - z) if balanced else rd.shapley["b"]}}
+        if rd.query_seconds is not None:  # two queries per run, 0.01 CPU-s each
+            update["query_cpu_seconds"] = 0.01
         if rd.batch_class_counts is not None:
             if corrupted is not None:
                 update["batch_corrupted_share"] = corrupted * (1 + z)
@@ -197,6 +199,17 @@ def test_noisy_and_missing_purchases(tmp_path: Path) -> None:
     assert m.loc["entropy", "class_tv"] == pytest.approx(0.4) and m.loc["entropy", "tv_side"] == ABOVE
     assert "On missing-mnar@1.0.0, 1 of 2 strategies buy rows with a missing modality above the pool's rate (`mm-best`), 0 below it " \
            "(none); 1 skew the class mix more than random (`entropy`)." in text  # fmt: skip
+
+
+def test_cost_ratios_only_for_a_measurable_gain(over) -> None:
+    c = over.cost
+    assert c["cpu_seconds_per_run"].tolist() == pytest.approx([0.02] * 3)
+    assert c.loc["mm-best", "gain_side"] == ABOVE and c.loc["mm-best", "gain_per_cpu_second"] == pytest.approx(c.loc["mm-best", "gain"] / 0.02)
+    assert c.loc["mm-best", "gain_per_joule"] == pytest.approx(c.loc["mm-best", "gain"] / c.loc["mm-best", "joules_per_run"])
+    assert c.loc[["entropy", "mm-other"], "gain_per_cpu_second"].isna().all()  # gains indistinguishable from 0: no ratio
+    text = text_of(over)
+    assert "Most accuracy per query CPU-second among strategies with a measurable gain: `mm-best`" in text
+    assert "2 of 3 strategies have no ratio" in text
 
 
 def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:

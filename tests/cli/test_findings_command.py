@@ -58,6 +58,12 @@ def test_user_errors_are_one_line(tiny_suite, tmp_path: Path, capsys, make, suit
     assert not (tmp_path / "F.md").exists()
 
 
+def test_missing_archive_is_one_line(results: Path, tmp_path: Path, capsys) -> None:
+    argv = ["findings", "--results", str(results), "--suite", "clitest", "--out", str(tmp_path / "F.md"), "--archive", str(tmp_path / "no")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: archive folder {tmp_path / 'no'} does not exist; pass the folder holding 1.0.0-<suite>-aubc.csv\n"
+
+
 def test_wrong_suite_for_the_results(results: Path, tmp_path: Path, capsys) -> None:
     assert main(["findings", "--results", str(results), "--suite", "quick", "--out", str(tmp_path / "F.md")]) == 2
     err = capsys.readouterr().err
