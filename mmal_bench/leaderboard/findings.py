@@ -236,7 +236,8 @@ def purchase_rates(metrics: pd.DataFrame, column: str, d: Deltas | None, strateg
         here = d.table[d.table["dataset"] == dataset] if d is not None else pd.DataFrame()
         head = bootstrap_rows(Deltas(here, d.normalised, d.reason), n_boot) if len(here) else pd.DataFrame(columns=["mean", "low", "high"])
         for s in strategies:
-            iv = t_interval(per_seed.xs(s, level="strategy").dropna().to_numpy()) if s in per_seed.index.get_level_values("strategy") else t_interval(np.empty(0))
+            mine = per_seed.xs(s, level="strategy") if s in per_seed.index.get_level_values("strategy") else pd.Series(dtype=float)
+            iv = t_interval(mine.dropna().to_numpy())
             dm, dl, dh = (float(v) for v in head.loc[s]) if s in head.index else (np.nan, np.nan, np.nan)
             rows.append([dataset, s, iv.mean, iv.low, iv.high, side(iv.low, iv.high, 1.0), dm, dl, dh, side(dl, dh)])
     return pd.DataFrame(rows, columns=columns)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT
+from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, headline
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.cell_metrics import cell_metrics_frame
 from mmal_bench.leaderboard.findings import (
@@ -98,11 +98,7 @@ def compute_findings(
     cost = cost_efficiency(frame[frame["strategy"].isin(ranked)], board, raw, n_boot)
     reliance = model_over_reliance(metrics)
     mm_vs_um, mm_reason = multimodal_vs_unimodal(d, board, n_boot)
-    raw_head = None
-    if raw is not None:
-        from mmal_bench.leaderboard.bootstrap import headline
-
-        raw_head = headline(raw, n_boot=n_boot).table
+    raw_head = headline(raw, n_boot=n_boot).table if raw is not None else None
     return FindingsData(
         board=board,
         frame=frame,
@@ -170,7 +166,7 @@ def _share_verdict(k: int, n: int) -> str:
 def _header(data: FindingsData, command: str) -> list[str]:
     b, frame = data.board, data.frame
     seeds = sorted({int(s) for s in frame["seed"]})
-    per_group = sorted({len(g.seeds) for g in b.groups})
+    per_group = sorted(set(frame.groupby(["dataset", "regime"])["seed"].nunique()))  # observed, not the grid's
     if len(seeds) == 1:
         seeds_text = f"seed {seeds[0]}"
     elif seeds == list(range(seeds[0], seeds[-1] + 1)):
@@ -199,8 +195,13 @@ def _headline(data: FindingsData) -> list[str]:
     b, t = data.board, data.headline
     lines = ["## Headline: ΔAUBC vs random", ""]
     if t.empty:
-        why = "no random baseline" if BASELINE not in b.overall.index else "no complete strategy beside random"
-        return lines + [f"The headline is {NOT_MEASURED} ({why} with every cell of the grid).", ""]
+        if BASELINE not in set(data.frame["strategy"]):
+            why = "no random baseline in them"
+        elif BASELINE in b.missing:
+            why = f"random lacks {len(b.missing[BASELINE])} cell(s) of the suite grid; for a partial run pass --grid observed"
+        else:
+            why = "no strategy beside random has every cell of the grid"
+        return lines + [f"The headline is {NOT_MEASURED} ({why}).", ""]
     if b.headline.normalised:
         unit = "normalised by the random→full-pool gap (1 = the whole gap closed)"
     else:
@@ -332,6 +333,7 @@ def _claim3(data: FindingsData) -> list[str]:
 
 def _archive(data: FindingsData) -> list[str]:
     a = data.archive
+    old, new = ARCHIVE_VERSION, data.board.benchmark_version
     lines = [f"### Where {ARCHIVE_VERSION}'s measures misled", ""]
     if a.reason:
         return lines + [f"The {ARCHIVE_VERSION} comparison is {NOT_MEASURED} ({a.reason}).", ""]
@@ -365,13 +367,11 @@ def _archive(data: FindingsData) -> list[str]:
             "name is a different dataset, so compare the measures within a release first.",
             "",
             _table(
-                [[r["old_dataset"], r["dataset"], _num(r["old_imbalance"], ".3f"), _num(r["old_utilization_gap"], ".3f"), _num(r["new_imbalance"], ".3f"),
-                  _num(r["new_truth_gap"], ".3f"), _num(r["new_over_reliance"], ".3f"), f"{r['settings_over']} of {r['settings_measured']}" if r["settings_measured"] else "n/a",
-                  _ci(r["excess_gap"], r["excess_gap_low"], r["excess_gap_high"], "+.3f")]
-                 for _, r in t.iterrows()],  # fmt: skip
-                [f"{ARCHIVE_VERSION} dataset", f"{data.board.benchmark_version} dataset", f"{ARCHIVE_VERSION} imbalance", f"{ARCHIVE_VERSION} utilization gap",
-                 f"{data.board.benchmark_version} imbalance", f"{data.board.benchmark_version} truth gap", f"{data.board.benchmark_version} over-reliance",
-                 "Budgets over-relying (claim 1)", "Truth gap − over-reliance [95% CI]"],  # fmt: skip
+                [[r["old_dataset"], r["dataset"], *(_num(r[c], ".3f") for c in ("old_imbalance", "old_utilization_gap", "new_imbalance",
+                  "new_truth_gap", "new_over_reliance")), f"{r['settings_over']} of {r['settings_measured']}" if r["settings_measured"] else "n/a",
+                  _ci(r["excess_gap"], r["excess_gap_low"], r["excess_gap_high"], "+.3f")] for _, r in t.iterrows()],  # fmt: skip
+                [f"{old} dataset", f"{new} dataset", f"{old} imbalance", f"{old} utilization gap", f"{new} imbalance", f"{new} truth gap",
+                 f"{new} over-reliance", "Budgets over-relying (claim 1)", "Truth gap − over-reliance [95% CI]"],  # fmt: skip
             ),
             "",
         ]
