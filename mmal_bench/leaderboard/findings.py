@@ -87,9 +87,12 @@ def headline_table(board: Scoreboard) -> pd.DataFrame:
     if board.headline is None or board.rank_groups is None:
         return pd.DataFrame(columns=columns)
     groups = board.rank_groups
+    can_vary = len(board.datasets) > 1 or any(len(g.seeds) > 1 for g in board.groups)  # see `informative`
     rows = {}
     for s in groups.ranks.index:
-        h = board.headline.table.loc[s]
+        h = board.headline.table.loc[s].copy()
+        if not can_vary:
+            h[["low", "high"]] = np.nan
         base = s == BASELINE
         rows[s] = {
             "rank_label": groups.label(s),
@@ -168,6 +171,8 @@ def _paired_table(d: Deltas, n_boot: int, alpha: float, *, lower_is_better: bool
     order = -head.table["mean"] if lower_is_better else head.table["mean"]
     groups = rank_groups(scores, order, alpha)
     table = head.table[["mean", "low", "high"]].drop(index=BASELINE).copy()
+    if not informative(d.table):
+        table[["low", "high"]] = np.nan
     table["side"] = [side(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)]
     table["holm_p"] = [float(groups.adjusted_p.loc[s, BASELINE]) for s in table.index]
     table["differs"] = [bool(groups.significant.loc[s, BASELINE]) for s in table.index]
@@ -280,7 +285,7 @@ def cost_efficiency(frame: pd.DataFrame, board: Scoreboard, raw: Deltas | None, 
     columns = ["gain", "gain_low", "gain_high", "gain_side", "cpu_seconds_per_run", "joules_per_run", "gain_per_cpu_second", "gain_per_joule"]
     if raw is None:
         return pd.DataFrame(columns=columns)
-    head = headline(raw, n_boot=n_boot).table
+    head = bootstrap_rows(raw, n_boot)
     runs = frame.groupby("strategy").size()
     rows = {}
     for s in board.overall.index:

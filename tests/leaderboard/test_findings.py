@@ -231,7 +231,12 @@ def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:
     assert f"Accuracy per CPU-second and per joule: {NOT_MEASURED}" in text
     one_seed = tmp_path / "one-seed"
     write(one_seed, {"random": 0.6, "entropy": 0.6, "mm-best": 0.7}, datasets=("redundant",), seeds=(0,))
-    text = text_of(findings(one_seed, ["random", "entropy", "mm-best"], reference(("redundant",), 0.5)))
+    data = findings(one_seed, ["random", "entropy", "mm-best"], reference(("redundant",), 0.5))
+    text = text_of(data)
+    # One dataset, one seed: the bootstrap cannot vary, so even mm-best's +0.1 gets no verdict.
+    assert data.headline.loc["mm-best", "mean"] > 0.1 and set(data.headline.drop(index="random")["side"]) == {NA}
+    assert "0 of 2 strategies are better than random by the bootstrap CI (none)" in text
+    assert data.cost["gain_side"].tolist() == [NA, NA]
     assert f"Claim 1 is {NOT_MEASURED}: no setting has an interval" in text
     assert f"Claim 3 is {NOT_MEASURED}: no pitfall family has an interval" in text
 
