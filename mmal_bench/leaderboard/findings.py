@@ -143,12 +143,17 @@ class PairedVsRandom:
     reason: str = ""
 
 
-def reliance_vs_random(metrics: pd.DataFrame, strategies: list[str], n_boot: int = N_BOOT, alpha: float = ALPHA) -> PairedVsRandom:
+def reliance_vs_random(
+    metrics: pd.DataFrame, strategies: list[str], n_boot: int = N_BOOT, alpha: float = ALPHA, families: Mapping[str, str] | None = None
+) -> PairedVsRandom:
     """Claim 2: Δ over-reliance (strategy − random, paired by cell) with the headline's hierarchical
     bootstrap CI and the rank groups' Holm-corrected Wilcoxon test against random.
 
     Only cells where every strategy's over-reliance is defined take part (a paired comparison needs
     both sides); negative means the strategy's model leans less on one modality than random's does.
+    With ``families`` (dataset -> pitfall family), the table also names the families whose own
+    bootstrap CI (over that family's datasets) lies below 0 (``reduces_in``) or above it (``increases_in``):
+    a strategy may fix over-reliance where it arises without doing so on average.
     """
     if BASELINE not in strategies or len(strategies) < 2:
         return PairedVsRandom(pd.DataFrame(), reason="no ranked strategies beside random in these results")
@@ -161,7 +166,22 @@ def reliance_vs_random(metrics: pd.DataFrame, strategies: list[str], n_boot: int
         return PairedVsRandom(pd.DataFrame(), reason="over-reliance is undefined in every cell (no calibration references for these datasets and budgets)")
     # `deltas` pairs any per-cell value with random's on the same cell; it names its input "aubc".
     d = deltas(cells.rename(columns={"over_reliance": "aubc"}))
-    return _paired_table(d, n_boot, alpha, lower_is_better=True)
+    paired = _paired_table(d, n_boot, alpha, lower_is_better=True)
+    reduces: dict[str, list[str]] = {s: [] for s in paired.table.index}
+    increases: dict[str, list[str]] = {s: [] for s in paired.table.index}
+    for family in present_families(families or {}):
+        part = d.table[d.table["dataset"].isin([ds for ds, f in (families or {}).items() if f == family])]
+        if part.empty:
+            continue
+        for s, r in bootstrap_rows(Deltas(part, d.normalised, d.reason), n_boot).iterrows():
+            where = side(r["low"], r["high"])
+            if where == BELOW:
+                reduces[s].append(family)
+            elif where == ABOVE:
+                increases[s].append(family)
+    table = paired.table.assign(reduces_in=[", ".join(reduces[s]) for s in paired.table.index],
+                                increases_in=[", ".join(increases[s]) for s in paired.table.index])  # fmt: skip
+    return PairedVsRandom(table, paired.n_datasets)
 
 
 def _paired_table(d: Deltas, n_boot: int, alpha: float, *, lower_is_better: bool = False) -> PairedVsRandom:

@@ -38,6 +38,7 @@ from mmal_bench.leaderboard.findings import (
 )
 from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION, ArchiveComparison, archive_comparison
 from mmal_bench.leaderboard.loading import LoadedResults
+from mmal_bench.leaderboard.rank_groups import ALPHA
 from mmal_bench.leaderboard.reference import Reference, load_reference
 from mmal_bench.leaderboard.scoring import GridCell, Scoreboard, cells_frame, score
 
@@ -105,7 +106,7 @@ def compute_findings(
         n_boot=n_boot,
         headline=headline_table(board),
         reliance=reliance,
-        reliance_vs_random=reliance_vs_random(metrics, sorted(ranked), n_boot, board.rank_groups.alpha if board.rank_groups else 0.05),
+        reliance_vs_random=reliance_vs_random(metrics, sorted(ranked), n_boot, board.rank_groups.alpha if board.rank_groups else ALPHA, board.families),
         mm_vs_um=mm_vs_um,
         mm_vs_um_reason=mm_reason,
         corrupted=purchase_rates(metrics, "corrupted_rate", d, ranked, n_boot),
@@ -283,9 +284,10 @@ def _claim2(data: FindingsData) -> list[str]:
         f"less over-reliance), hierarchical bootstrap over {p.n_datasets} datasets, Holm-corrected Wilcoxon vs random.",
         "",
         _table(
-            [[f"`{s}`", _ci(r["mean"], r["low"], r["high"]), RELIANCE_VS_RANDOM[r["side"]], _num(r["holm_p"], ".3g"), "yes" if r["differs"] else "no"]
-             for s, r in t.iterrows()],  # fmt: skip
-            ["Strategy", "Δ over-reliance [95% CI]", "CI says", "Holm p vs random", "Differs (Holm)"],
+            [[f"`{s}`", _ci(r["mean"], r["low"], r["high"]), RELIANCE_VS_RANDOM[r["side"]], _num(r["holm_p"], ".3g"), "yes" if r["differs"] else "no",
+              r["reduces_in"] or "—", r["increases_in"] or "—"] for s, r in t.iterrows()],  # fmt: skip
+            ["Strategy", "Δ over-reliance [95% CI]", "CI says", "Holm p vs random", "Differs (Holm)", "Reduces it in (family CI)",
+             "Increases it in (family CI)"],  # fmt: skip
         ),
         "",
     ]
@@ -293,7 +295,8 @@ def _claim2(data: FindingsData) -> list[str]:
     verdict = "holds" if not less else "does not hold"
     lines += [
         f"**Claim 2 {verdict}:** {len(less)} of {len(t)} strategies reduce over-reliance relative to random ({_names(less)}), "
-        f"{len(more)} increase it ({_names(more)}), {len(t) - len(less) - len(more)} show no detectable change.",
+        f"{len(more)} increase it ({_names(more)}), {len(t) - len(less) - len(more)} show no detectable change. Within a pitfall "
+        f"family, {int((t['reduces_in'] != '').sum())} reduce it in at least one ({_names(t.index[t['reduces_in'] != ''])}).",
         "",
     ]
     return lines

@@ -164,6 +164,10 @@ def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None
     # When the labels support the model's lean, the balanced strategy is the one that departs from it.
     assert matched.reliance_vs_random.table.loc["mm-other", "side"] == ABOVE
     assert "**Claim 2 holds:** 0 of 3 strategies reduce over-reliance" in text_of(matched)
+    # Per pitfall family, over that family's datasets only: the same direction in both families.
+    assert t.loc["mm-other", "reduces_in"] == "difficulty, interaction" and t.loc["entropy", "reduces_in"] == ""
+    assert matched.reliance_vs_random.table.loc["mm-other", "increases_in"] == "difficulty, interaction"
+    assert "Within a pitfall family, 1 reduce it in at least one (`mm-other`)." in text_of(data)
 
 
 def test_claim3_per_family_follows_the_levels(over, tmp_path: Path) -> None:
