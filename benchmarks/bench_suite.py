@@ -4,8 +4,8 @@ extrapolated), with the per-round breakdown into training, evaluation and queryi
 Usage: python benchmarks/bench_suite.py [--jobs 2] [--standard-seeds 1] [--skip-quick] [--skip-standard]
 
 The standard suite's groups (dataset, regime, seed) cost the same for every seed, so running
-``--standard-seeds k`` of its 10 seeds for every dataset and regime and multiplying the wall time by
-10/k estimates the full suite; the script prints exactly what it ran. Timings on a shared machine are
+``--standard-seeds k`` of its seeds (20 in 2.0.0) for every dataset and regime and multiplying the
+wall time by 20/k estimates the full suite; the script prints exactly what it ran. Timings on a shared machine are
 noisy (other processes compete for the cores), so besides wall time the script reports the CPU
 seconds the run used (this process and its workers); CPU s / jobs estimates the wall time on an idle
 machine, since a suite has many more groups than jobs.
@@ -87,7 +87,7 @@ def strategy_query_seconds(report: RunReport) -> list[tuple]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--standard-seeds", type=int, default=1, help="seeds of the standard suite to run (of 10)")
+    parser.add_argument("--standard-seeds", type=int, default=1, help=f"seeds of the standard suite to run (of {len(STANDARD.seeds)})")
     parser.add_argument("--skip-quick", action="store_true")
     parser.add_argument("--skip-standard", action="store_true")
     args = parser.parse_args()

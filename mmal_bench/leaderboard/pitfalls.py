@@ -13,7 +13,8 @@ FAMILIES = ("missing modalities", "difficulty", "interaction", "data quality", "
 # First match wins: "missing" before the generic words, so "missing (MNAR)" is not read as quality.
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("missing modalities", ("missing",)),
-    ("difficulty", ("difficulty",)),
+    # one modality harder to learn, or less informative (1.0.0's difficulty-gap, renamed information-gap)
+    ("difficulty", ("difficulty", "information gap")),
     ("interaction", ("redundan", "unique", "uniqueness", "synerg", "interaction")),
     ("data quality", ("noise", "noisy", "corrupt", "quality", "outlier", "label")),
     ("control", ("control", "balanced")),

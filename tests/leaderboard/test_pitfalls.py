@@ -12,6 +12,7 @@ from mmal_bench.leaderboard.pitfalls import dataset_family, pitfall_family
     [
         ("missing (MNAR)", "synthetic", "missing modalities"),
         ("difficulty gap", "synthetic", "difficulty"),
+        ("information gap", "synthetic", "difficulty"),
         ("synergy", "synthetic", "interaction"),
         ("redundancy", "synthetic", "interaction"),
         ("noisy labels", "synthetic", "data quality"),
