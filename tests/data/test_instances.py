@@ -36,3 +36,11 @@ def test_seeds_reveal_and_refusals() -> None:
     assert not has_hidden_instances("uci-mfeat", "1.0.0")
     with pytest.raises(ConfigError, match="is a real dataset; it has no hidden instances"):
         build_instance(b"secret", "uci-mfeat", "1.0.0", 1)
+
+
+def test_an_instance_keeps_the_metric_only_columns() -> None:
+    noisy = build_instance(b"secret", "noisy-labels", "2.0.0", 1)
+    assert noisy.pool.annotated and noisy.test.annotated
+    assert np.mean(noisy.pool.noisy_label) == pytest.approx(0.15)  # the official run measures noise purchase too
+    assert np.array_equal(noisy.test.labels, noisy.test.clean_labels)
+    assert not noisy.pool.clean_labels.flags.writeable and not noisy.pool.corrupted.flags.writeable
