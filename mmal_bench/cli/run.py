@@ -56,6 +56,13 @@ def register(subparsers) -> None:
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster at ADDR (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="results directory (default: ./results/<benchmark version>)")
+    parser.add_argument(
+        "--official",
+        action="store_true",
+        help="maintainers: score on the hidden instances of the synthetic datasets and sign every cell as it is written (needs --key; resumable)",
+    )
+    parser.add_argument("--key", type=Path, metavar="FILE", help="maintainers' private key (from `mmal-bench keys generate`)")
+    parser.add_argument("--instance", type=int, default=1, metavar="K", help="which hidden instance an official run scores on (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
         "--no-leaderboard",
@@ -72,6 +79,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mmal_bench.harness.suites import get_suite
 
     seeds = parse_seeds(args.seeds, get_suite(args.suite).seeds)
+    official = None
+    if args.official or args.key is not None:
+        if not (args.official and args.key is not None):
+            raise ConfigError("--official and --key go together: an official run signs with the maintainers' key")
+        if args.instance < 1:
+            raise ConfigError(f"--instance {args.instance}: hidden instances are numbered from 1 (instance 0 is the public dataset)")
+        from mmal_bench.harness.official import OfficialScoring
+
+        official = OfficialScoring.from_key_file(args.key, args.instance)
     out = prepare_out_dir(args.out or default_out_dir())  # before any dataset is built or cell computed
     report = run_suite(
         args.suite,
@@ -83,6 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         scheduler=args.scheduler,
         progress=not args.quiet,
+        official=official,
     )
     print(summary_table(report.results()))
     print(

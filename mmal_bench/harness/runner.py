@@ -7,9 +7,11 @@ renames a fsynced temp file); re-running the same command resumes with exactly t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mmal_bench.data.hub import load_benchmark
 from mmal_bench.data.schema import BenchmarkData
@@ -22,6 +24,9 @@ from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult,
 from mmal_bench.harness.suites import get_suite
 from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
 from mmal_bench.version import BENCHMARK_VERSION
+
+if TYPE_CHECKING:
+    from mmal_bench.harness.official import OfficialScoring
 
 
 def default_out_dir() -> Path:
@@ -108,13 +113,18 @@ def cell_key(protocol: Protocol, seed: int, strategy: str) -> CellKey:
 
 
 def plan_cells(
-    protocols: Sequence[Protocol], strategies: Sequence[StrategyEntry], out: Path, seeds: Sequence[int] | None = None
+    protocols: Sequence[Protocol],
+    strategies: Sequence[StrategyEntry],
+    out: Path,
+    seeds: Sequence[int] | None = None,
+    check: Callable[[CellResult, Path], None] | None = None,
 ) -> list[PlannedCell]:
     """Every cell of ``protocols`` × ``seeds`` (default: each protocol's seeds) × ``strategies``, with
     the status of its result file under ``out``.
 
     A valid result written under a *different protocol* raises `ResultIntegrityError`: mixing it with
-    new cells would silently compare numbers made under different rules; use another ``out``.
+    new cells would silently compare numbers made under different rules; use another ``out``. ``check``
+    sees every valid existing result and may refuse it the same way (an official run refuses public ones).
     """
     cells = []
     for protocol in protocols:
@@ -127,7 +137,7 @@ def plan_cells(
             for entry in strategies:
                 key = cell_key(protocol, seed, entry.name)
                 path = result_path(Path(out), key)
-                cells.append(PlannedCell(key, path, protocol, entry, _status(path, protocol, entry)))
+                cells.append(PlannedCell(key, path, protocol, entry, _status(path, protocol, entry, check)))
     return cells
 
 
@@ -139,7 +149,7 @@ def _span(seeds: Sequence[int]) -> str:
     return ", ".join(map(str, ordered))
 
 
-def _status(path: Path, protocol: Protocol, entry: StrategyEntry) -> str:
+def _status(path: Path, protocol: Protocol, entry: StrategyEntry, check: Callable[[CellResult, Path], None] | None = None) -> str:
     if not path.exists():
         return "missing"
     try:
@@ -148,6 +158,8 @@ def _status(path: Path, protocol: Protocol, entry: StrategyEntry) -> str:
         raise  # another benchmark version's file: refuse, never overwrite it
     except ResultIntegrityError:
         return "invalid"
+    if check is not None:
+        check(existing, path)
     if existing.provenance.protocol_hash != protocol.protocol_hash:
         raise ResultIntegrityError(
             f"{path} was produced under another protocol ({existing.provenance.protocol_hash[:19]}…, now "
@@ -205,6 +217,7 @@ def run_protocols(
     executor: Executor | None = None,
     data: Mapping[str, BenchmarkData] | None = None,
     progress: bool = True,
+    official: OfficialScoring | None = None,
 ) -> RunReport:
     """Run every pending cell of ``protocols`` × seeds × ``strategies`` and write it under ``out``.
 
@@ -212,6 +225,9 @@ def run_protocols(
     ----------
     data:
         In-memory datasets by ``name@version`` that override the registry (tests, ad-hoc data).
+    official:
+        Score on the hidden instances of the synthetic datasets and sign each cell as it is written
+        (a re-run resumes; a folder with other results is refused, see `OfficialScoring`).
     executor:
         Where groups run (default: `make_executor()`, a local pool over all cores). Not closed here
         when given.
@@ -226,7 +242,7 @@ def run_protocols(
     out = prepare_out_dir(out)
     with locked_out_dir(out):
         clean_stale_temp_files(out)
-        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress)
+        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress, official=official)
 
 
 def _run_locked(
@@ -238,8 +254,16 @@ def _run_locked(
     executor: Executor | None,
     data: Mapping[str, BenchmarkData] | None,
     progress: bool,
+    official: OfficialScoring | None = None,
 ) -> RunReport:
-    cells = plan_cells(protocols, strategies, out, seeds)
+    finalize: Callable[[CellResult], CellResult] = lambda result: result  # noqa: E731
+    check = None
+    if official is not None:
+        data = {**official.datasets(protocols), **(data or {})}
+        instances = {ref: official.instance for ref in data}
+        finalize = functools.partial(official.finalize, instances=instances)
+        check = functools.partial(official.check_existing, instances=instances)
+    cells = plan_cells(protocols, strategies, out, seeds, check)
     tasks = group_tasks(cells, data)
     report = RunReport(out=out, cells=cells)
     report.skipped = [c.path for c in cells if c.status == "done"]
@@ -258,7 +282,7 @@ def _run_locked(
     try:
         for task, outcome in executor.imap_unordered(fn, tasks):
             for name in sorted(outcome.results):
-                report.written.append(write_result(out, outcome.results[name]))
+                report.written.append(write_result(out, finalize(outcome.results[name])))
             for name, reason in sorted(outcome.failures.items()):
                 report.failures[cell_key(task.protocol, task.seed, name)] = reason
             report.timings.append((task, outcome.timings))
@@ -285,13 +309,15 @@ def run_suite(
     executor: Executor | None = None,
     data: Mapping[str, BenchmarkData] | None = None,
     progress: bool = True,
+    official: OfficialScoring | None = None,
 ) -> RunReport:
     """Run (or resume) ``suite`` restricted to the given strategies, datasets, regimes and seeds.
 
     The Python entry point behind ``mmal-bench run``. ``strategies=None`` runs every built-in strategy;
     ``extra_strategies`` adds strategy instances (e.g. a submission) filed under their own names.
     Results go to ``out`` (default `default_out_dir`); ``jobs`` / ``scheduler`` choose the executor
-    as on the command line (ignored when ``executor`` is given). Unknown names raise `ConfigError`.
+    as on the command line (ignored when ``executor`` is given); ``official`` scores on hidden
+    instances and signs (`run_protocols`). Unknown names raise `ConfigError`.
     """
     chosen = get_suite(suite)
     entries = resolve_strategies(strategies, extra_strategies)
@@ -300,9 +326,9 @@ def run_suite(
         raise ConfigError(f"suite {suite!r} has no (dataset, regime) left after the selection")
     out_dir = prepare_out_dir(out if out is not None else default_out_dir())
     if executor is not None:
-        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress)
+        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress, official=official)
     with make_executor(jobs, scheduler) as own:
-        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=own, data=data, progress=progress)
+        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=own, data=data, progress=progress, official=official)
 
 
 __all__ = [

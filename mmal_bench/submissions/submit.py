@@ -9,6 +9,7 @@ leaderboard. Scoring stops at the first (dataset, regime) with a failing cell.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import shutil
 import tempfile
@@ -189,7 +190,13 @@ def submit(
         os.chmod(staging, 0o700)
         names = list(baselines) if baselines is not None else sorted(BUILTIN_STRATEGIES)
         with make_executor(jobs) as executor:
-            baseline = _baselines(protocols, names, seeds, results_root, staging, executor, progress, data, reuse=key is None)
+            signer = None
+            if key is not None:
+                from mmal_bench.harness.signing import key_id
+
+                signer = key_id(key.public_key())
+            same_scoring = functools.partial(_same_scoring, signer=signer, instances={ref: instance for ref in data})
+            baseline = _baselines(protocols, names, seeds, results_root, staging, executor, progress, data, same_scoring)
             budget = max(BUDGET_FACTOR * baseline, BUDGET_FLOOR_SECONDS * _n_cells(protocols, seeds))
             echo(f"[4/5] {meta.slug}: built-ins {', '.join(names)} ready; query-time budget {budget:.0f} s")
             scored = SandboxedStrategy(proxy.path, name=meta.slug, modality=meta.modality, source_hash=proxy.source_hash, limits=dataclasses.replace(limits, total_seconds=budget))
@@ -224,9 +231,11 @@ def _n_cells(protocols: Sequence[Protocol], seeds: Sequence[int] | None) -> int:
     return sum(len(seeds if seeds is not None else p.seeds) for p in protocols)
 
 
-def _baselines(protocols, names, seeds, results_root: Path, staging: Path, executor, progress: bool, data, reuse: bool) -> float:
+def _baselines(protocols, names, seeds, results_root: Path, staging: Path, executor, progress: bool, data, same_scoring) -> float:
     """Put the built-ins' results of the cells into ``staging`` (unless ``results_root`` has them):
-    copied from the committed results when they are there (``reuse``), else computed on ``data``.
+    copied from the committed results when they are there, else computed on ``data``. Only results
+    scored the same way are reused (``same_scoring``: public ones for a public run; for an official
+    one, those signed by the same key on the same hidden instance, e.g. by ``run --official``).
     Returns the slowest built-in's total query time over the cells (the budget's yardstick)."""
     from mmal_bench.version import BENCHMARK_VERSION
 
@@ -238,9 +247,9 @@ def _baselines(protocols, names, seeds, results_root: Path, staging: Path, execu
         for seed in seeds if seeds is not None else protocol.seeds:
             for entry in entries:
                 rel = Path(protocol.suite) / protocol.dataset_ref / protocol.regime.name / entry.name / f"seed-{seed}.json"
-                found = next((root / rel for root in (results_root, committed) if reuse and (root / rel).is_file()), None)
+                found = next((root / rel for root in (results_root, committed) if (root / rel).is_file()), None)
                 result = _matching(found, protocol, entry.source_hash)
-                if result is None:
+                if result is None or not same_scoring(result):
                     missing.append((protocol, seed, entry))
                     continue
                 if found != results_root / rel:  # reused from the committed results: publish a copy
@@ -257,6 +266,14 @@ def _baselines(protocols, names, seeds, results_root: Path, staging: Path, execu
             result = read_result(path)
             slowest[result.provenance.strategy] += sum(r.query_seconds or 0.0 for r in result.rounds)
     return max(slowest.values(), default=0.0)
+
+
+def _same_scoring(result: CellResult, signer: str | None, instances: dict[str, int]) -> bool:
+    """Whether ``result`` was scored as this submission is: on the same instance and, for an official
+    run (``signer``), signed by the same key."""
+    prov = result.provenance
+    expected = instances.get(f"{prov.dataset}@{prov.dataset_version}", 0)
+    return (prov.instance or 0) == expected and (signer is None or prov.signed_by == signer)
 
 
 def _matching(path: Path | None, protocol: Protocol, source: str) -> CellResult | None:

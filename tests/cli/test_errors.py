@@ -67,6 +67,10 @@ def test_mmal_bench_home_that_is_a_file(tiny_suite, tmp_path: Path, monkeypatch,
         (["--scheduler", "foo"], "is not a Dask scheduler address"),
         (["--seeds", "5-2"], "--seeds 5-2 is an empty range"),
         (["--seeds", "0-100000000"], "seeds must be within the suite's published seeds (0-1)"),
+        (["--official"], "--official and --key go together"),
+        (["--key", "k.pem"], "--official and --key go together"),
+        (["--official", "--key", "no-such.key"], "no-such.key: not a readable Ed25519 private key"),
+        (["--official", "--key", "k.pem", "--instance", "0"], "--instance 0: hidden instances are numbered from 1"),
     ],
 )
 def test_bad_run_options_fail_at_once(tiny_suite, home: Path, tmp_path: Path, capsys, extra: list[str], message: str) -> None:

@@ -150,3 +150,22 @@ def test_official_run_uses_hidden_instances_builtins_complete_provenance_and_sig
             load_results(results, suite="quick", catalog=full_catalog(subs))
     finally:
         shutil.rmtree(folder)
+
+
+def test_official_submission_reuses_the_builtins_of_run_official_with_the_same_key(world, tmp_path: Path, monkeypatch) -> None:
+    from mmal_bench.harness import signing
+    from mmal_bench.harness.official import OfficialScoring
+
+    subs, _, _ = world
+    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
+    monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    results = tmp_path / "out" / "results"
+    run_suite(strategies=["random"], out=results, official=OfficialScoring.from_key_file(private), **SLICE)
+    (builtin,) = results.rglob("random/seed-*.json")
+    before = builtin.read_bytes()
+    folder = make_submission(subs, "reuses-official")
+    try:
+        report = submit(folder, results_root=results, leaderboard_dir=None, baselines=["random"], signing_key=private, **SLICE)
+        assert len(report.results) == 1 and builtin.read_bytes() == before  # reused, not recomputed
+    finally:
+        shutil.rmtree(folder)
