@@ -3,7 +3,8 @@ within 3x of BADGE).
 
 Two modalities x 64 dims, 10 classes, batch 100, 500 labelled samples, the default model (1 thread).
 Repeats are interleaved (every strategy once per repeat), each timing one `select` call (model forward
-passes included); the table gives min and median seconds and min / BADGE's min. Stateful strategies
+passes included) in a forked child, which also reports its peak resident memory (`measure`, shared with
+bench_vs_skactiveml.py); the table gives min and median seconds, min / BADGE's min and the peak. Stateful strategies
 get the state of a previous round (so their reward path is timed too). The load average is printed
 before and after: on a shared machine the median moves with it, the min much less.
 Run: python benchmarks/bench_query_latency.py [--sizes 10000 100000] [--repeats 3] [--strategies ...]
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -44,6 +47,39 @@ def make_pool(n: int, seed: int = 0) -> Split:
     return Split(features, present, np.arange(n, dtype=np.int64), labels.astype(np.int64))
 
 
+def measure(fn: Callable[[], np.ndarray]) -> tuple[float, float, float, np.ndarray]:
+    """Run ``fn`` in a forked child: (seconds, process peak GB, peak GB added by the call, its output)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: time the call, read its peak resident set, send everything back
+        try:
+            os.close(read)
+            base = _status_kib("VmRSS")
+            start = time.perf_counter()
+            out = np.asarray(fn())
+            seconds = time.perf_counter() - start
+            peak = _status_kib("VmHWM")
+            with os.fdopen(write, "wb") as f:
+                pickle.dump((seconds, peak / 2**20, (peak - base) / 2**20, out), f)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError("the measured call died (out of memory?)")
+    return pickle.loads(data)
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
 def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -63,6 +99,7 @@ def main() -> None:
     threadpool_limits(1)  # one BLAS thread on both sides: the harness runs one process per core
     print(f"load average before: {load()}")
     times: dict[tuple[str, int], list[float]] = {}
+    peaks: dict[tuple[str, int], float] = {}  # whole-process peak resident GB of the query's forked child
     for n in args.sizes:
         pool = make_pool(n + N_LABELED)
         view = make_view(pool, np.arange(N_LABELED), N_CLASSES)
@@ -73,20 +110,20 @@ def main() -> None:
             states[name] = state
         for r in range(args.repeats):
             for name in args.strategies:
-                strategy = get_strategy(name)
-                t = time.perf_counter()
-                select_with_state(strategy, view, model, BATCH, np.random.default_rng(r), states[name])
-                times.setdefault((name, n), []).append(time.perf_counter() - t)
+                strategy, state = get_strategy(name), states[name]
+                seconds, peak, _, _ = measure(lambda: select_with_state(strategy, view, model, BATCH, np.random.default_rng(r), state)[0])
+                times.setdefault((name, n), []).append(seconds)
+                peaks[(name, n)] = max(peaks.get((name, n), 0.0), peak)
     print(f"load average after: {load()}")
     headers = ["strategy"]
     for n in args.sizes:
-        headers += [f"{n // 1000}k min (s)", f"{n // 1000}k median (s)", f"{n // 1000}k min / badge"]
+        headers += [f"{n // 1000}k min (s)", f"{n // 1000}k median (s)", f"{n // 1000}k min / badge", f"{n // 1000}k peak GB"]
     table = []
     for name in args.strategies:
         row = [name]
         for n in args.sizes:
             t, badge = times[(name, n)], min(times[("badge", n)])
-            row += [f"{min(t):.4f}", f"{np.median(t):.4f}", f"{min(t) / badge:.2f}"]
+            row += [f"{min(t):.4f}", f"{np.median(t):.4f}", f"{min(t) / badge:.2f}", f"{peaks[(name, n)]:.2f}"]
         table.append(row)
     print(
         f"query latency, batch {BATCH}, {N_CLASSES} classes, 2 x {DIM}-dim modalities, {N_LABELED} labelled, "

@@ -26,10 +26,7 @@ Run: python benchmarks/bench_vs_skactiveml.py [--sizes 10000 100000 1000000] [--
 from __future__ import annotations
 
 import argparse
-import os
-import pickle
 import statistics
-import time
 import warnings
 from collections.abc import Callable
 
@@ -41,7 +38,7 @@ from skactiveml.utils import MISSING_LABEL
 from tabulate import tabulate
 from threadpoolctl import threadpool_limits
 
-from bench_query_latency import DIM, N_CLASSES, make_pool  # the same pool as the latency benchmark
+from bench_query_latency import DIM, N_CLASSES, make_pool, measure  # the same pool and fork-per-call timing as the latency benchmark
 
 from mmal_bench.data.schema import ModalBatch
 from mmal_bench.harness.loop import build_view
@@ -84,39 +81,6 @@ def proba_and_embedding(a: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.nd
     p = a.copy()
     p[np.arange(len(p)), p.argmin(axis=1)] += 1.0
     return p, h
-
-
-def measure(fn: Callable[[], np.ndarray]) -> tuple[float, float, float, np.ndarray]:
-    """Run ``fn`` in a forked child: (seconds, process peak GB, peak GB added by the call, its output)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: time the call, read its peak resident set, send everything back
-        try:
-            os.close(read)
-            base = _status_kib("VmRSS")
-            start = time.perf_counter()
-            out = np.asarray(fn())
-            seconds = time.perf_counter() - start
-            peak = _status_kib("VmHWM")
-            with os.fdopen(write, "wb") as f:
-                pickle.dump((seconds, peak / 2**20, (peak - base) / 2**20, out), f)
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    if not data:
-        raise RuntimeError("the measured call died (out of memory?)")
-    return pickle.loads(data)
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"/proc/self/status has no {field}")
 
 
 class Problem:
