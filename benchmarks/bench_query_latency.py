@@ -99,7 +99,9 @@ def main() -> None:
     threadpool_limits(1)  # one BLAS thread on both sides: the harness runs one process per core
     print(f"load average before: {load()}")
     times: dict[tuple[str, int], list[float]] = {}
-    peaks: dict[tuple[str, int], float] = {}  # whole-process peak resident GB of the query's forked child
+    # per query's forked child: its whole-process peak resident GB (it starts from this process's
+    # resident pages, so it depends on what ran before) and the peak the query itself added
+    peaks: dict[tuple[str, int], tuple[float, float]] = {}
     for n in args.sizes:
         pool = make_pool(n + N_LABELED)
         view = make_view(pool, np.arange(N_LABELED), N_CLASSES)
@@ -111,19 +113,20 @@ def main() -> None:
         for r in range(args.repeats):
             for name in args.strategies:
                 strategy, state = get_strategy(name), states[name]
-                seconds, peak, _, _ = measure(lambda: select_with_state(strategy, view, model, BATCH, np.random.default_rng(r), state)[0])
+                seconds, peak, added, _ = measure(lambda: select_with_state(strategy, view, model, BATCH, np.random.default_rng(r), state)[0])
                 times.setdefault((name, n), []).append(seconds)
-                peaks[(name, n)] = max(peaks.get((name, n), 0.0), peak)
+                old_peak, old_added = peaks.get((name, n), (0.0, 0.0))
+                peaks[(name, n)] = (max(old_peak, peak), max(old_added, added))
     print(f"load average after: {load()}")
     headers = ["strategy"]
     for n in args.sizes:
-        headers += [f"{n // 1000}k min (s)", f"{n // 1000}k median (s)", f"{n // 1000}k min / badge", f"{n // 1000}k peak GB"]
+        headers += [f"{n // 1000}k min (s)", f"{n // 1000}k median (s)", f"{n // 1000}k min / badge", f"{n // 1000}k peak GB (+query)"]
     table = []
     for name in args.strategies:
         row = [name]
         for n in args.sizes:
             t, badge = times[(name, n)], min(times[("badge", n)])
-            row += [f"{min(t):.4f}", f"{np.median(t):.4f}", f"{min(t) / badge:.2f}", f"{peaks[(name, n)]:.2f}"]
+            row += [f"{min(t):.4f}", f"{np.median(t):.4f}", f"{min(t) / badge:.2f}", "{:.2f} (+{:.2f})".format(*peaks[(name, n)])]
         table.append(row)
     print(
         f"query latency, batch {BATCH}, {N_CLASSES} classes, 2 x {DIM}-dim modalities, {N_LABELED} labelled, "

@@ -35,6 +35,19 @@ def test_scores_match_a_loop_reference():
         assert got[i] == pytest.approx(h * (1 - low(conf, i) * low(var, i)))
 
 
+def test_row_blocks_give_bitwise_the_whole_array_scores():
+    samples = np.random.default_rng(1).dirichlet(np.ones(5), size=(7, 103)).astype(np.float32)
+    whole = noise_aware_scores(samples, chunk_rows=10**6)
+    for rows in (1, 10, 64):
+        np.testing.assert_array_equal(noise_aware_scores(samples, chunk_rows=rows), whole)
+    # and the same as the one-pass formula on a float64 copy of everything (the 2.0.0 reference)
+    s64 = samples.astype(np.float64)
+    mean = s64.mean(axis=0)
+    p_hat = s64[:, np.arange(103), mean.argmax(axis=1)]
+    reference = entropy(mean) / np.log(5) * (1.0 - lowness(p_hat.mean(axis=0)) * lowness(p_hat.std(axis=0)))
+    np.testing.assert_array_equal(whole, reference)
+
+
 def test_consistently_unsure_rows_lose_to_rows_the_passes_disagree_on():
     flat = np.tile([[0.4, 0.3, 0.3]], (4, 1))
     moving = np.array([[0.7, 0.2, 0.1], [0.1, 0.7, 0.2], [0.4, 0.3, 0.3], [0.4, 0.4, 0.2]])
