@@ -121,6 +121,10 @@ def with_absent(params: Params, z: torch.Tensor, present: torch.Tensor) -> torch
     ``z`` is ``(B, M, n, D)``, ``present`` bool ``(B', M, n, 1)`` (broadcasting: one encoder pass can
     serve several presence patterns). The input vector of an absent modality never matters.
     """
+    if torch.broadcast_shapes(z.shape, present.shape) == z.shape and bool(present.all()):
+        # nothing absent (most datasets, every training step without missingness): the same values as
+        # the masked select below, without its two passes over the activations (issue 13: 9% of a step)
+        return z
     absent = params.get("absent")
     return torch.where(present, z, torch.zeros((), dtype=z.dtype) if absent is None else absent)
 
