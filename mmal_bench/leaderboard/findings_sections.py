@@ -14,6 +14,7 @@ from tabulate import tabulate
 from mmal_bench.leaderboard.bootstrap import BASELINE
 from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA
 from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION
+from mmal_bench.leaderboard.pitfalls import dataset_family
 
 if TYPE_CHECKING:
     from mmal_bench.leaderboard.findings_report import FindingsData
@@ -161,13 +162,29 @@ def _claim1(data: FindingsData) -> list[str]:
     ]
     if measured.empty:
         return lines + [f"Claim 1 is {NOT_MEASURED}: no setting has an interval (fewer than two seeds with defined shares).", ""]
-    over = measured[measured["side"] == ABOVE]
+    # The control datasets (no pitfall: both modalities equally informative and equally easy) are a
+    # negative control. What the measure reads there is its floor on this model and these budgets, so
+    # a setting counts as over-reliance only when its whole interval lies above that floor.
+    is_control = np.array([dataset_family(d) == "control" for d in measured["dataset"]], dtype=bool)
+    control, tested = measured[is_control], measured[~is_control]
+    floor = max(float(control["excess"].max()), 0.0) if not control.empty else 0.0
+    if not control.empty:
+        names = ", ".join(f"`{d}`" for d in dict.fromkeys(control["dataset"]))
+        lines += [
+            f"On the control dataset(s) ({names}), where neither modality should be favoured, the same measure reads up to "
+            f"{floor:+.4f}; a setting of the other datasets counts as over-reliance only when its whole interval lies above that floor.",
+            "",
+        ]
+    if tested.empty:
+        return lines + [f"Claim 1 is {NOT_MEASURED}: only control datasets have an interval.", ""]
+    over = tested[(tested["side"] == ABOVE) & (tested["low"] > floor)]
     where = ", ".join(f"{d} / {g} (`{m}`)" for d, g, m in over[["dataset", "regime", "modality"]].itertuples(index=False)) or "none"
-    k, n = len(over), len(measured)
+    k, n = len(over), len(tested)
+    beyond = "the control's floor" if not control.empty else "0"
     lines += [
         f"**Claim 1 {_share_verdict(k, n)}** with the corrected measure: the model relies on one modality beyond what the same "
-        f"number of labels supports in {k} of {n} measured settings ({where}); in the other {n - k} the interval includes 0 or "
-        "lies below it.",
+        f"number of labels supports in {k} of {n} measured settings ({where}); in the other {n - k} the interval reaches down "
+        f"to {beyond} or below.",
         "",
     ]
     return lines

@@ -22,7 +22,7 @@ N_BOOT = 200
 REGIMES = ("low", "mid")
 N_LABELED = (10, 20, 30)  # make_result's rounds
 SEEDS = tuple(range(5))
-FPS = {**FINGERPRINTS, "missing-mnar": "sha256:" + "e" * 64}
+FPS = {**FINGERPRINTS, "missing-mnar": "sha256:" + "e" * 64, "balanced": "sha256:" + "f" * 64}
 #: Seed-wise jitter that averages to ~0, so a planted zero stays inside its interval.
 JITTER = (1.0, -1.0, 1.0, -1.0, 0.0)
 
@@ -153,6 +153,17 @@ def test_claim1_follows_the_planted_over_reliance(over, matched) -> None:
     assert "**Claim 1 holds** with the corrected measure" in text_of(over) and "in 6 of 6 measured settings" in text_of(over)
     assert set(matched.reliance["side"]) == {INCLUDES}
     assert "**Claim 1 does not hold** with the corrected measure" in text_of(matched) and "in 0 of 6 measured settings" in text_of(matched)
+
+
+def test_claim1_counts_only_settings_beyond_the_control_floor(tmp_path: Path) -> None:
+    datasets = ("balanced", "difficulty-gap")
+    write(tmp_path, {"random": 0.6, "entropy": 0.6}, datasets=datasets)
+    # The same planted lean on `a` everywhere, and references that support equal shares everywhere: on
+    # the control it is the measure's floor (model asymmetry), so nowhere else is it over-reliance.
+    text = text_of(findings(tmp_path, ["random", "entropy"], reference(datasets, 0.5)))
+    assert "On the control dataset(s) (`balanced@1.0.0`), where neither modality should be favoured" in text
+    assert "**Claim 1 does not hold** with the corrected measure" in text and "in 0 of 2 measured settings" in text
+    assert "interval reaches down to the control's floor or below" in text
 
 
 def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None:
