@@ -180,6 +180,12 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
         str(JAIL_UID),
         "--hostname",
         "jail",
+        # the private /tmp first: binds below it (an interpreter or venv installed under /tmp) then land
+        # on top of it instead of being hidden by it
+        "--size",
+        str(limits.tmp_mb * 1024 * 1024),
+        "--tmpfs",
+        "/tmp",
         *_mounts(),
         "--ro-bind",
         str(package),
@@ -191,10 +197,6 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(limits.tmp_mb * 1024 * 1024),
-        "--tmpfs",
-        "/tmp",
         "--chdir",
         "/tmp",
         "--seccomp",
