@@ -257,7 +257,7 @@ def _run_locked(
     official: OfficialScoring | None = None,
 ) -> RunReport:
     finalize: Callable[[CellResult], CellResult] = lambda result: result  # noqa: E731
-    check = None
+    check: Callable[[CellResult, Path], None] = _refuse_hidden_instances
     if official is not None:
         data = {**official.datasets(protocols), **(data or {})}
         instances = {ref: official.instance for ref in data}
@@ -293,6 +293,15 @@ def _run_locked(
             executor.close()
     report.paths = [c.path for c in cells if c.path.exists() and c.key not in report.failures]
     return report
+
+
+def _refuse_hidden_instances(result: CellResult, path: Path) -> None:
+    """A public run never counts a hidden-instance (official) result as one of its own cells."""
+    if result.provenance.instance:
+        raise ResultIntegrityError(
+            f"{path} is an official result on hidden instance {result.provenance.instance}; "
+            "write this public run to its own --out directory"
+        )
 
 
 def run_suite(

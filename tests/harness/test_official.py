@@ -71,3 +71,5 @@ def test_an_official_run_refuses_a_folder_with_other_results(keys, tmp_path: Pat
         run_suite(strategies=["random"], out=signed, official=OfficialScoring.from_key_file(keys[1]), **SLICE)
     with pytest.raises(ResultIntegrityError, match=r"instance 1, not an official result of key .* on instance 2"):
         run_suite(strategies=["random"], out=signed, official=OfficialScoring.from_key_file(keys[0], instance=2), **SLICE)
+    with pytest.raises(ResultIntegrityError, match=r"is an official result on hidden instance 1; write this public run to its own --out"):
+        run_suite(strategies=["random"], out=signed, **SLICE)
