@@ -14,16 +14,9 @@ import time
 
 from tabulate import tabulate
 
+from mmal_bench.cli.run import parse_seeds
 from mmal_bench.harness.calibration import calibrate, gate_rows, load_calibration
 from mmal_bench.harness.suites import get_suite
-
-
-def parse_seeds(text: str) -> list[int]:
-    """``0,1,2`` or the inclusive range ``0-9`` (as ``mmal-bench datasets calibrate --seeds``)."""
-    if "-" in text:
-        low, high = (int(x) for x in text.split("-", 1))
-        return list(range(low, high + 1))
-    return [int(s) for s in text.split(",")]
 
 
 def main() -> int:
@@ -34,7 +27,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="datasets calibrated at once (the result is the same)")
     args = parser.parse_args()
     suite = get_suite(args.suite)
-    seeds = parse_seeds(args.seeds)
+    seeds = parse_seeds([args.seeds])
     start = time.perf_counter()
     fresh = calibrate(suite, seeds, datasets=args.datasets.split(",") if args.datasets else None, progress=lambda s: print(s, file=sys.stderr), jobs=args.jobs)
     seconds = time.perf_counter() - start

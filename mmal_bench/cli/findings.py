@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from mmal_bench.cli.leaderboard import add_grid_argument, expected_grid
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -20,12 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--suite", default="standard", help="suite to report on (default: standard)")
     p.add_argument("--out", type=Path, default=Path("FINDINGS.md"), help="file to write (default: FINDINGS.md)")
     p.add_argument("--archive", type=Path, default=None, help="folder with the archived 1.0.0 results (default: the repository's leaderboard/results)")
-    p.add_argument(
-        "--grid",
-        choices=("suite", "observed"),
-        default="suite",
-        help="cells a strategy needs to be ranked: every cell of the suite definition (default) or every cell any strategy has",
-    )
+    add_grid_argument(p)
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from what the results give")
     p.set_defaults(func=run)
@@ -43,19 +40,12 @@ def command_line(args: argparse.Namespace) -> str:
 
 def findings_text(args: argparse.Namespace) -> str:
     """Load, verify and score ``args.results`` and render FINDINGS.md (one-line errors for bad input)."""
-    from mmal_bench.errors import ConfigError
     from mmal_bench.leaderboard.findings_report import compute_findings, render_findings
     from mmal_bench.leaderboard.loading import load_results
-    from mmal_bench.leaderboard.scoring import suite_grid
     from mmal_bench.paths import REPO_ROOT
     from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
 
-    expected = None
-    if args.grid == "suite":
-        try:
-            expected = suite_grid(args.suite)
-        except ConfigError as exc:
-            raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
+    expected = expected_grid(args.grid, args.suite)
     catalog = full_catalog(args.submissions or DEFAULT_SUBMISSIONS)
     loaded = load_results(args.results, suite=args.suite, catalog=catalog)
     archive = args.archive if args.archive is not None else REPO_ROOT / "leaderboard" / "results"

@@ -22,15 +22,33 @@ def register(subparsers) -> None:
         help="output folder (default: <results>/../<suite>-leaderboard; the committed leaderboard is ./leaderboard)",
     )
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
-    p.add_argument(
+    add_grid_argument(p)
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
+    p.set_defaults(func=run)
+
+
+def add_grid_argument(parser: argparse.ArgumentParser) -> None:
+    """``--grid``, shared by the commands that score results (`leaderboard`, `findings`)."""
+    parser.add_argument(
         "--grid",
         choices=("suite", "observed"),
         default="suite",
         help="cells a strategy needs to be ranked: every cell of the suite definition (default) or every cell "
         "any strategy in the results has (for partial runs, e.g. --seeds 0 1)",
     )
-    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
-    p.set_defaults(func=run)
+
+
+def expected_grid(grid: str, suite: str | None):
+    """The cells ``--grid suite`` ranks against (``None``: every observed cell, or no suite to read)."""
+    from mmal_bench.errors import ConfigError
+    from mmal_bench.leaderboard.scoring import suite_grid
+
+    if grid != "suite" or suite is None:
+        return None
+    try:
+        return suite_grid(suite)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
 
 
 def default_leaderboard_dir(results: Path, suite: str) -> Path:
@@ -46,21 +64,14 @@ def render_leaderboard(
     results: Path, suite: str | None, out: Path | None, *, grid: str = "suite", submissions: Path | None = None, plots: bool = True
 ) -> Path:
     """Score ``results`` (one suite), write the leaderboard, print its overall table; return the folder."""
-    from mmal_bench.errors import ConfigError
     from mmal_bench.leaderboard.loading import suites_in
     from mmal_bench.leaderboard.render import MARKDOWN_NAME, build_leaderboard, render_overview
-    from mmal_bench.leaderboard.scoring import suite_grid
     from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
 
     present = suites_in(results)
     if suite is None and len(present) == 1:
         suite = present[0]
-    expected = None
-    if grid == "suite" and suite is not None:  # otherwise build_leaderboard explains (no results, or several suites)
-        try:
-            expected = suite_grid(suite)
-        except ConfigError as exc:
-            raise ConfigError(f"{exc} (for results of an unregistered suite, pass --grid observed)") from None
+    expected = expected_grid(grid, suite)  # no suite: build_leaderboard explains (no results, or several suites)
     out = out or default_leaderboard_dir(results, suite or "results")
     board = build_leaderboard(
         results,

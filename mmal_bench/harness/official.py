@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from mmal_bench.data.schema import BenchmarkData
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import CellResult, harness_hash
+from mmal_bench.harness.results import CellResult, harness_hash, instance_of, scored_as, with_provenance
 from mmal_bench.harness.signing import instance_secret, key_id, load_private_key, sign_result
 
 
@@ -56,27 +56,19 @@ class OfficialScoring:
         return data
 
     def finalize(self, result: CellResult, instances: Mapping[str, int], jailed: bool | None = None, submission_hash: str | None = None) -> CellResult:
-        """``result`` with its complete provenance (harness hash, instance, jail) and signed."""
+        """``result`` with its complete provenance (`results.with_provenance`) and signed."""
         if self._harness is None:
             self._harness = harness_hash()
-        prov = result.provenance
-        update = {
-            "harness_hash": self._harness,
-            "submission_hash": submission_hash,
-            "jailed": jailed,
-            "instance": instances.get(f"{prov.dataset}@{prov.dataset_version}", 0),
-        }
-        return sign_result(result.model_copy(update={"provenance": prov.model_copy(update=update)}), self.key)
+        return sign_result(with_provenance(result, instances, self._harness, jailed, submission_hash), self.key)
 
     def check_existing(self, result: CellResult, path: Path, instances: Mapping[str, int]) -> None:
         """Refuse a result in the folder that this official run did not make (another key, another
         instance, or a public result)."""
-        prov = result.provenance
-        expected = instances.get(f"{prov.dataset}@{prov.dataset_version}", 0)
-        if prov.signed_by != self.signer or (prov.instance or 0) != expected:
+        if not scored_as(result, instances, self.signer):
+            prov = result.provenance
             made = f"signed by {prov.signed_by}, instance {prov.instance or 0}" if prov.signed_by else "a public (unsigned) result"
             raise ResultIntegrityError(
-                f"{path} is {made}, not an official result of key {self.signer} on instance {expected}; "
+                f"{path} is {made}, not an official result of key {self.signer} on instance {instance_of(result, instances)}; "
                 "write this official run to its own --out directory"
             )
 

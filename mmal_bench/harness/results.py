@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -250,6 +250,28 @@ def harness_hash() -> str:
     """`tree_hash` of the installed ``mmal_bench`` package: code, suite and calibration data, so an
     edited harness shows as another hash."""
     return tree_hash(Path(__file__).resolve().parents[1])
+
+
+def instance_of(result: CellResult, instances: Mapping[str, int]) -> int:
+    """The dataset instance ``instances`` (refs scored on a hidden instance → its number) assigns to
+    ``result``'s dataset; 0, the public instance, for any other."""
+    return instances.get(f"{result.provenance.dataset}@{result.provenance.dataset_version}", 0)
+
+
+def with_provenance(
+    result: CellResult, instances: Mapping[str, int], harness: str, jailed: bool | None = None, submission_hash: str | None = None
+) -> CellResult:
+    """``result`` with the provenance fields only the publishing step knows: harness and submission
+    hashes, whether it ran jailed, and the dataset instance it was scored on."""
+    update = {"harness_hash": harness, "submission_hash": submission_hash, "jailed": jailed, "instance": instance_of(result, instances)}
+    return result.model_copy(update={"provenance": result.provenance.model_copy(update=update)})
+
+
+def scored_as(result: CellResult, instances: Mapping[str, int], signer: str | None = None) -> bool:
+    """Whether ``result`` was scored on the instance ``instances`` assigns to its dataset and, when
+    ``signer`` is given, signed by that key: results scored otherwise never count as the same cell."""
+    prov = result.provenance
+    return (prov.instance or 0) == instance_of(result, instances) and (signer is None or prov.signed_by == signer)
 
 
 def read_result(path: Path) -> CellResult:

@@ -20,7 +20,7 @@ from mmal_bench.harness.executors import Executor, InlineExecutor, limit_threads
 from mmal_bench.harness.outdir import clean_stale_temp_files, locked_out_dir, prepare_out_dir
 from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult, read_result, result_path, write_result
+from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult, read_result, result_path, scored_as, write_result
 from mmal_bench.harness.suites import get_suite
 from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
 from mmal_bench.version import BENCHMARK_VERSION
@@ -297,7 +297,7 @@ def _run_locked(
 
 def _refuse_hidden_instances(result: CellResult, path: Path) -> None:
     """A public run never counts a hidden-instance (official) result as one of its own cells."""
-    if result.provenance.instance:
+    if not scored_as(result, {}):
         raise ResultIntegrityError(
             f"{path} is an official result on hidden instance {result.provenance.instance}; "
             "write this public run to its own --out directory"

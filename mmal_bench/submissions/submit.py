@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from mmal_bench.errors import MMALBenchError, StrategyError, SubmissionError
 from mmal_bench.harness.executors import make_executor
 from mmal_bench.harness.loop import StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol, Regime
-from mmal_bench.harness.results import CellResult, harness_hash, iter_result_files, read_result, tree_hash, write_result
+from mmal_bench.harness.results import CellResult, harness_hash, iter_result_files, read_result, scored_as, tree_hash, with_provenance, write_result
 from mmal_bench.harness.runner import run_protocols
 from mmal_bench.harness.suites import get_suite
 from mmal_bench.leaderboard.render import build_leaderboard
@@ -36,6 +37,9 @@ from mmal_bench.strategies.check import tiny_pool
 from mmal_bench.submissions.catalog import full_catalog, source_hash
 from mmal_bench.submissions.metadata import STRATEGY_FILE, SubmissionMetadata, load_metadata
 from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits, require_jail
+
+if TYPE_CHECKING:
+    from mmal_bench.harness.official import OfficialScoring
 
 #: Total query-time budget of a submission: this many times the slowest built-in's on the same cells,
 #: and at least `BUDGET_FLOOR_SECONDS` per cell (timings of committed results come from other machines).
@@ -155,20 +159,17 @@ def submit(
     folder = Path(folder)
     results_root = Path(results_root)
     limits = limits or SandboxLimits()
-    key = None
     protocols = get_suite(suite).protocols(datasets, regimes)
+    official: OfficialScoring | None = None
     data: dict[str, BenchmarkData] = {}
     if signing_key is not None:
-        from mmal_bench.data.instances import build_instance, has_hidden_instances
-        from mmal_bench.harness.signing import instance_secret, load_private_key
+        from mmal_bench.harness.official import OfficialScoring
 
         if not limits.jail:
             raise SubmissionError("official (signed) scoring runs jailed only; drop --unjailed")
-        key = load_private_key(signing_key)
-        secret = instance_secret(key)
-        for p in protocols:
-            if p.dataset_ref not in data and has_hidden_instances(p.dataset, p.dataset_version):
-                data[p.dataset_ref] = build_instance(secret, p.dataset, p.dataset_version, instance)
+        official = OfficialScoring.from_key_file(signing_key, instance)
+        data = official.datasets(protocols)
+    instances = {ref: instance for ref in data}
     meta, proxy = open_submission(folder, limits)
     report = SubmitReport(metadata=meta, source_hash=proxy.source_hash)
     staging: Path | None = None
@@ -190,12 +191,7 @@ def submit(
         os.chmod(staging, 0o700)
         names = list(baselines) if baselines is not None else sorted(BUILTIN_STRATEGIES)
         with make_executor(jobs) as executor:
-            signer = None
-            if key is not None:
-                from mmal_bench.harness.signing import key_id
-
-                signer = key_id(key.public_key())
-            same_scoring = functools.partial(_same_scoring, signer=signer, instances={ref: instance for ref in data})
+            same_scoring = functools.partial(scored_as, instances=instances, signer=official.signer if official else None)
             baseline = _baselines(protocols, names, seeds, results_root, staging, executor, progress, data, same_scoring)
             budget = max(BUDGET_FACTOR * baseline, BUDGET_FLOOR_SECONDS * _n_cells(protocols, seeds))
             echo(f"[4/5] {meta.slug}: built-ins {', '.join(names)} ready; query-time budget {budget:.0f} s")
@@ -207,11 +203,10 @@ def submit(
                 if run.failures:
                     _, reason = min(run.failures.items(), key=lambda kv: kv[0].relative_path())
                     raise SubmissionError(f"scoring failed on {protocol.dataset_ref} regime {protocol.regime.name} (stopped there): {reason}")
-        instances = {ref: instance for ref in data}
-        used = _stamp(staging / suite, meta.slug, folder, limits.jail, key, instances)
-        if key is not None:
+        used = _stamp(staging / suite, meta.slug, instances, official, jailed=limits.jail, submission_hash=tree_hash(folder))
+        if official is not None:
             for name in names:  # the baselines on the hidden instances are official results too
-                _stamp(staging / suite, name, None, None, key, instances)
+                _stamp(staging / suite, name, instances, official)
         if used > budget:
             raise SubmissionError(f"the strategy used {used:.0f} s of query time, over its budget of {budget:.0f} s ({BUDGET_FACTOR:g}x the slowest built-in)")
         report.results = _publish(staging, results_root, suite, meta.slug)
@@ -268,14 +263,6 @@ def _baselines(protocols, names, seeds, results_root: Path, staging: Path, execu
     return max(slowest.values(), default=0.0)
 
 
-def _same_scoring(result: CellResult, signer: str | None, instances: dict[str, int]) -> bool:
-    """Whether ``result`` was scored as this submission is: on the same instance and, for an official
-    run (``signer``), signed by the same key."""
-    prov = result.provenance
-    expected = instances.get(f"{prov.dataset}@{prov.dataset_version}", 0)
-    return (prov.instance or 0) == expected and (signer is None or prov.signed_by == signer)
-
-
 def _matching(path: Path | None, protocol: Protocol, source: str) -> CellResult | None:
     """The result at ``path`` if it is valid and was made by this protocol and this source, else ``None``."""
     if path is None:
@@ -288,21 +275,18 @@ def _matching(path: Path | None, protocol: Protocol, source: str) -> CellResult 
     return result if prov.protocol_hash == protocol.protocol_hash and prov.strategy_source_hash == source else None
 
 
-def _stamp(root: Path, slug: str, folder: Path | None, jailed: bool | None, key, instances: dict[str, int]) -> float:
-    """Add the complete provenance to the staged results of ``slug`` (and sign them with ``key``);
-    return the query seconds they used in total. ``instances`` maps dataset refs scored on a hidden
-    instance to its number (others: the public instance 0)."""
-    from mmal_bench.harness.signing import sign_result
-
-    extra = {"harness_hash": harness_hash(), "submission_hash": tree_hash(folder) if folder is not None else None, "jailed": jailed}
+def _stamp(
+    root: Path, slug: str, instances: dict[str, int], official: OfficialScoring | None, jailed: bool | None = None, submission_hash: str | None = None
+) -> float:
+    """Add the complete provenance to the staged results of ``slug`` (`results.with_provenance`; signed
+    by ``official``'s key when given); return the query seconds they used in total. ``instances`` maps
+    dataset refs scored on a hidden instance to its number (others: the public instance 0)."""
+    stamp = official.finalize if official is not None else functools.partial(with_provenance, harness=harness_hash())
     used = 0.0
     for path in sorted(root.glob(f"*/*/{slug}/seed-*.json")):
         result = read_result(path)
         used += sum(r.query_seconds or 0.0 for r in result.rounds)
-        prov = result.provenance
-        update = {**extra, "instance": instances.get(f"{prov.dataset}@{prov.dataset_version}", 0)}
-        stamped = result.model_copy(update={"provenance": prov.model_copy(update=update)})
-        write_result(root.parent, sign_result(stamped, key) if key is not None else stamped)
+        write_result(root.parent, stamp(result, instances, jailed=jailed, submission_hash=submission_hash))
     return used
 
 

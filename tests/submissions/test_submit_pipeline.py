@@ -121,14 +121,22 @@ def test_good_submission_is_scored_published_and_ranked(world, tmp_path: Path) -
         shutil.rmtree(folder)
 
 
-def test_official_run_uses_hidden_instances_builtins_complete_provenance_and_signatures(world, tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture
+def maintainer_key(tmp_path: Path, monkeypatch) -> Path:
+    """A fresh maintainers' private key, its public key the only trusted one for the test."""
     from mmal_bench.harness import signing
+
+    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
+    monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    return private
+
+
+def test_official_run_uses_hidden_instances_builtins_complete_provenance_and_signatures(world, tmp_path: Path, maintainer_key: Path) -> None:
     from mmal_bench.harness.results import harness_hash, read_result, tree_hash
     from mmal_bench.leaderboard.loading import load_results
 
     subs, _, _ = world
-    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
-    monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    private = maintainer_key
     folder = make_submission(subs, "signed-one")
     (folder / "helper.txt").write_text("a sibling file is part of the submission hash")
     results, board = tmp_path / "out" / "results", tmp_path / "out" / "leaderboard"
@@ -152,13 +160,11 @@ def test_official_run_uses_hidden_instances_builtins_complete_provenance_and_sig
         shutil.rmtree(folder)
 
 
-def test_official_submission_reuses_the_builtins_of_run_official_with_the_same_key(world, tmp_path: Path, monkeypatch) -> None:
-    from mmal_bench.harness import signing
+def test_official_submission_reuses_the_builtins_of_run_official_with_the_same_key(world, tmp_path: Path, maintainer_key: Path) -> None:
     from mmal_bench.harness.official import OfficialScoring
 
     subs, _, _ = world
-    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
-    monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    private = maintainer_key
     results = tmp_path / "out" / "results"
     run_suite(strategies=["random"], out=results, official=OfficialScoring.from_key_file(private), **SLICE)
     (builtin,) = results.rglob("random/seed-*.json")
