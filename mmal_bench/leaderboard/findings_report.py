@@ -58,6 +58,8 @@ class FindingsData:
     cost: pd.DataFrame
     archive: ArchiveComparison
     facts: SuiteFacts
+    #: The dataset instances the results were scored on (0 = public; official results use hidden ones).
+    instances: tuple[int, ...] = (0,)
 
 
 def compute_findings(
@@ -110,6 +112,7 @@ def compute_findings(
         cost=cost,
         archive=archive_comparison(archive, loaded.suite, board, frame, metrics, raw_head, reliance, n_boot),
         facts=suite_facts(loaded.suite),
+        instances=tuple(sorted({r.provenance.instance or 0 for r in loaded.results})),
     )
 
 

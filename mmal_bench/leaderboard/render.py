@@ -46,6 +46,7 @@ def build_leaderboard(
     verify_sources: bool = True,
     expected: Iterable[GridCell] | None = None,
     plots: bool = True,
+    links_from: Path | None = None,
 ) -> Scoreboard:
     """Verify and score every result file under ``results_root``; write the leaderboard to ``out_dir``.
 
@@ -54,6 +55,8 @@ def build_leaderboard(
     ``out_dir`` changes unless every file rendered: a bad result file (integrity, mixed versions) or
     a rendering error leaves the previous leaderboard as it was. Other files in ``out_dir`` (e.g.
     committed results) are left alone. See `load_results` for the verification parameters.
+    ``links_from`` is the folder the pages' links to submission folders are relative to (default
+    ``out_dir``): a check that re-renders the committed leaderboard elsewhere gets the same bytes.
     """
     from mmal_bench.leaderboard.catalog import builtin_catalog
 
@@ -74,7 +77,7 @@ def build_leaderboard(
         (staging / CSV_NAME).write_text(render_csv(board), encoding="utf-8")
         from mmal_bench.leaderboard import html_page  # imported here: html_page builds on this module's tables
 
-        for rel, text in html_page.render_pages(board, plot_files, out_dir).items():
+        for rel, text in html_page.render_pages(board, plot_files, links_from or out_dir).items():
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             (staging / rel).write_text(text, encoding="utf-8")
         _publish(staging, out_dir)

@@ -3,6 +3,7 @@ deterministic, and every missing piece is an explicit "not measured" line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -276,3 +277,11 @@ def test_archive_side_by_side(planted: Path, tmp_path: Path) -> None:
     assert "1 of 1 strategies present in both releases changed verdict against random: " \
            "`mm-best` (not distinguishable from random → better than random)." in text  # fmt: skip
     assert text == text_of(findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive))
+
+
+def test_hidden_instances_are_named_as_a_threat(over) -> None:
+    """Official results (hidden instances) are compared with a calibration on the public instance: the
+    threats section says so; public results do not get the sentence."""
+    assert "*Instances.*" not in text_of(over)
+    official = text_of(dataclasses.replace(over, instances=(1,)))
+    assert "scored on hidden instance 1 of the synthetic datasets" in official and "calibration on the public instance" in official
