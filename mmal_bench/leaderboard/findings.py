@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, Deltas, deltas, headline
-from mmal_bench.leaderboard.pitfalls import FAMILIES
-from mmal_bench.leaderboard.rank_groups import ALPHA, dataset_scores, rank_groups
+from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
+from mmal_bench.leaderboard.rank_groups import ALPHA, dataset_scores, holm, rank_groups
 from mmal_bench.leaderboard.scoring import Scoreboard, regime_key
 from mmal_bench.leaderboard.stats import paired_difference, t_interval
 
@@ -113,24 +113,62 @@ def model_over_reliance(metrics: pd.DataFrame, strategy: str = BASELINE) -> pd.D
     The modality with the largest mean excess (Shapley share − share the calibration's unimodal
     references support at the same n, `cell_metrics`) is reported with a t-interval over seeds; random
     labels are the ones the references were trained on, so this isolates the model from the strategy.
+    ``values`` holds the per-seed excesses the interval is computed from (`beyond_control` tests them).
     """
-    columns = ["dataset", "regime", "modality", "excess", "low", "high", "n_seeds", "side"]
+    columns = ["dataset", "regime", "modality", "excess", "low", "high", "n_seeds", "side", "values"]
     rows = []
     part = metrics[metrics["strategy"] == strategy]
     for (dataset, regime), group in part.groupby(["dataset", "regime"], sort=True):
         signed = pd.DataFrame(list(group["over_reliance_by_modality"]), index=group["seed"].to_numpy())
         means = signed.mean(skipna=True)
         if not means.notna().any():
-            rows.append([dataset, regime, "", np.nan, np.nan, np.nan, 0, NA])
+            rows.append([dataset, regime, "", np.nan, np.nan, np.nan, 0, NA, ()])
             continue
         modality = str(means.idxmax())
-        iv = t_interval(signed[modality].dropna().to_numpy())
-        rows.append([dataset, regime, modality, iv.mean, iv.low, iv.high, iv.n, side(iv.low, iv.high)])
+        values = signed[modality].dropna().to_numpy()
+        iv = t_interval(values)
+        rows.append([dataset, regime, modality, iv.mean, iv.low, iv.high, iv.n, side(iv.low, iv.high), tuple(map(float, values))])
     out = pd.DataFrame(rows, columns=columns)
     if out.empty:
         return out
     order = sorted(range(len(out)), key=lambda i: (out.loc[i, "dataset"], regime_key(out.loc[i, "regime"])))
     return out.loc[order].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class BeyondControl:
+    """Claim 1's verdict inputs: what the measure reads on the control datasets, and which other
+    settings lie beyond it after correcting for the number of settings tested."""
+
+    floor: float
+    controls: tuple[str, ...]
+    #: The non-control rows of `model_over_reliance` with ``holm_p`` (one-sided t-test over seeds that
+    #: the excess lies above ``floor``, Holm-adjusted over these rows) and ``over`` (interval above
+    #: the floor and holm_p < alpha).
+    tested: pd.DataFrame
+
+
+def beyond_control(reliance: pd.DataFrame, alpha: float = ALPHA) -> BeyondControl:
+    """Which settings over-rely beyond the negative control, family-wise.
+
+    The control datasets (no pitfall: both modalities equally informative and equally easy) give the
+    measure's floor on this model and these budgets: the largest mean excess read there (at least 0).
+    Every other setting is a separate test that its excess exceeds that floor; with dozens of settings,
+    uncorrected 95 % intervals would call about one in forty a finding by chance, so a setting counts
+    only when its interval lies above the floor *and* the Holm-adjusted one-sided p-value is below
+    ``alpha``.
+    """
+    from scipy import stats
+
+    measured = reliance[reliance["side"] != NA] if len(reliance) else reliance
+    is_control = np.array([dataset_family(d) == "control" for d in measured["dataset"]], dtype=bool)
+    control, tested = measured[is_control], measured[~is_control].copy()
+    floor = max(float(control["excess"].max()), 0.0) if not control.empty else 0.0
+    p = [float(stats.ttest_1samp(v, floor, alternative="greater").pvalue) if len(v) > 1 and np.ptp(v) > 0 else np.nan
+         for v in tested["values"]]  # fmt: skip
+    tested["holm_p"] = holm(np.asarray(p, dtype=np.float64))
+    tested["over"] = (tested["side"] == ABOVE) & (tested["low"] > floor) & (tested["holm_p"] < alpha)
+    return BeyondControl(floor, tuple(dict.fromkeys(control["dataset"])), tested.reset_index(drop=True))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from mmal_bench.leaderboard.bootstrap import BASELINE
-from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA
+from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA, beyond_control
 from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION
 from mmal_bench.leaderboard.pitfalls import dataset_family
 
@@ -144,47 +144,47 @@ def _claim1(data: FindingsData) -> list[str]:
         "",
         "Over-reliance = the model's Shapley share of a modality − the share the calibration's unimodal reference models "
         "support at the same number of labels; shown for the modality with the larger excess, under random sampling (the "
-        "labels the references were trained on), mean over a run's rounds, 95% t-interval over seeds "
-        "(per setting, not corrected for the number of settings).",
+        "labels the references were trained on), mean over a run's rounds, 95% t-interval over seeds. The control dataset(s) "
+        "give the measure's floor; a setting counts as over-reliance only when its interval lies above that floor and a "
+        "one-sided t-test against the floor stays below α = 0.05 after Holm's correction over the settings tested.",
         "",
     ]
-    measured = r[r["side"] != NA] if len(r) else r
     if r.empty or not r["excess"].notna().any():
         why = data.board.reference_reason or ("no random-sampling runs" if r.empty else "Shapley shares undefined")
         return lines + [f"Claim 1 is {NOT_MEASURED} ({why}).", ""]
+    b = beyond_control(r)
+    holm_p = {(row["dataset"], row["regime"]): row["holm_p"] for _, row in b.tested.iterrows()}
     lines += [
         _table(
             [[row["dataset"], row["regime"], row["modality"] or "—", _ci(row["excess"], row["low"], row["high"]), str(row["n_seeds"]),
-              OVER_RELIANCE[row["side"]]] for _, row in r.iterrows()],  # fmt: skip
-            ["Dataset", "Budget", "Modality", "Over-reliance [95% CI]", "Seeds", "Verdict"],
+              OVER_RELIANCE[row["side"]], "control" if row["dataset"] in b.controls else _num(holm_p.get((row["dataset"], row["regime"])), ".3g")]
+             for _, row in r.iterrows()],  # fmt: skip
+            ["Dataset", "Budget", "Modality", "Over-reliance [95% CI]", "Seeds", "CI says", "Holm p (vs floor)"],
         ),
         "",
     ]
-    if measured.empty:
+    if (r["side"] == NA).all():
         return lines + [f"Claim 1 is {NOT_MEASURED}: no setting has an interval (fewer than two seeds with defined shares).", ""]
-    # The control datasets (no pitfall: both modalities equally informative and equally easy) are a
-    # negative control. What the measure reads there is its floor on this model and these budgets, so
-    # a setting counts as over-reliance only when its whole interval lies above that floor.
-    is_control = np.array([dataset_family(d) == "control" for d in measured["dataset"]], dtype=bool)
-    control, tested = measured[is_control], measured[~is_control]
-    floor = max(float(control["excess"].max()), 0.0) if not control.empty else 0.0
-    if not control.empty:
-        names = ", ".join(f"`{d}`" for d in dict.fromkeys(control["dataset"]))
+    if b.controls:
         lines += [
-            f"On the control dataset(s) ({names}), where neither modality should be favoured, the same measure reads up to "
-            f"{floor:+.4f}; a setting of the other datasets counts as over-reliance only when its whole interval lies above that floor.",
+            f"On the control dataset(s) ({', '.join(f'`{d}`' for d in b.controls)}), where neither modality should be favoured, "
+            f"the same measure reads up to {b.floor:+.4f}: that is its floor here.",
             "",
         ]
-    if tested.empty:
+    if b.tested.empty:
         return lines + [f"Claim 1 is {NOT_MEASURED}: only control datasets have an interval.", ""]
-    over = tested[(tested["side"] == ABOVE) & (tested["low"] > floor)]
+    over = b.tested[b.tested["over"]]
     where = ", ".join(f"{d} / {g} (`{m}`)" for d, g, m in over[["dataset", "regime", "modality"]].itertuples(index=False)) or "none"
-    k, n = len(over), len(tested)
-    beyond = "the control's floor" if not control.empty else "0"
+    unconfirmed = b.tested[(b.tested["side"] == ABOVE) & (b.tested["low"] > b.floor) & ~b.tested["over"]]
+    k, n = len(over), len(b.tested)
+    beyond = "the control's floor" if b.controls else "0"
     lines += [
         f"**Claim 1 {_share_verdict(k, n)}** with the corrected measure: the model relies on one modality beyond what the same "
         f"number of labels supports in {k} of {n} measured settings ({where}); in the other {n - k} the interval reaches down "
-        f"to {beyond} or below.",
+        f"to {beyond} or below, or the corrected test does not confirm it"
+        + (f" ({len(unconfirmed)}: {', '.join(f'{d} / {g}' for d, g in unconfirmed[['dataset', 'regime']].itertuples(index=False))})"
+           if len(unconfirmed) else "")  # fmt: skip
+        + ".",
         "",
     ]
     return lines
@@ -211,12 +211,19 @@ def _claim2(data: FindingsData) -> list[str]:
         ),
         "",
     ]
-    less, more = _count(t["side"], BELOW), _count(t["side"], ABOVE)
-    verdict = "holds" if not less else "does not hold"
+    # 15-odd strategies, each with its own 95 % interval: about one in forty crosses 0 on either side by
+    # chance, so the claim's verdict rests on strategies that the Holm-corrected test also separates.
+    less = t.index[(t["side"] == BELOW) & t["differs"]]
+    more = t.index[(t["side"] == ABOVE) & t["differs"]]
+    hint = t.index[(t["side"] == BELOW) & ~t["differs"]]
+    verdict = "holds" if not len(less) else "does not hold"
     lines += [
-        f"**Claim 2 {verdict}:** {len(less)} of {len(t)} strategies reduce over-reliance relative to random ({_names(less)}), "
-        f"{len(more)} increase it ({_names(more)}), {len(t) - len(less) - len(more)} show no detectable change. Within a pitfall "
-        f"family, {int((t['reduces_in'] != '').sum())} reduce it in at least one ({_names(t.index[t['reduces_in'] != ''])}).",
+        f"**Claim 2 {verdict}:** {len(less)} of {len(t)} strategies reduce over-reliance relative to random by both the interval "
+        f"and the Holm-corrected test ({_names(less)}), {len(more)} increase it ({_names(more)}). {len(hint)} more have an "
+        f"interval below 0 that the corrected test does not confirm ({_names(hint)}); with {len(t)} strategies compared, about "
+        f"{0.025 * len(t):.1f} such intervals on each side are expected by chance alone. Within a pitfall family (uncorrected "
+        f"intervals over that family's datasets), {int((t['reduces_in'] != '').sum())} reduce it in at least one "
+        f"({_names(t.index[t['reduces_in'] != ''])}).",
         "",
     ]
     return lines
@@ -424,7 +431,8 @@ def _threats(data: FindingsData) -> list[str]:
            "saturation than intended. " if f.calibrated else "fixed for every dataset (not calibrated), so a regime may be "
            "unlearnable or saturated on some datasets. ")  # fmt: skip
         + f"*Seeds.* The suite defines {len(f.seeds)} seeds per setting; these results hold {observed}. Intervals over "
-        "datasets are wide with this few datasets, and per-setting intervals are not corrected for multiplicity."
+        "datasets are wide with this few datasets; the intervals in the tables are per setting or per strategy, not "
+        "corrected for multiplicity (the claims' verdicts are, by Holm's method)."
         + _instances_threat(data.instances),
         "",
     ]

@@ -23,7 +23,8 @@ N_BOOT = 200
 REGIMES = ("low", "mid")
 N_LABELED = (10, 20, 30)  # make_result's rounds
 SEEDS = tuple(range(5))
-FPS = {**FINGERPRINTS, "missing-mnar": "sha256:" + "e" * 64, "balanced": "sha256:" + "f" * 64}
+FPS = {**FINGERPRINTS, "missing-mnar": "sha256:" + "e" * 64, "balanced": "sha256:" + "f" * 64,
+       **{name: "sha256:" + str(i) * 64 for i, name in enumerate(("unique", "missing-mcar", "corrupted-modality", "noisy-labels"))}}
 #: Seed-wise jitter that averages to ~0, so a planted zero stays inside its interval.
 JITTER = (1.0, -1.0, 1.0, -1.0, 0.0)
 
@@ -172,14 +173,44 @@ def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None
     t = data.reliance_vs_random.table
     assert t.loc["mm-other", "side"] == BELOW and t.loc["mm-other", "mean"] < -0.2  # balanced shares, random's are ~0.8
     assert t.loc["entropy", "side"] == INCLUDES
-    assert "**Claim 2 does not hold:** 1 of 3 strategies reduce over-reliance relative to random (`mm-other`)" in text_of(data)
+    # Three datasets: a Wilcoxon test over them cannot reach p < 0.05, so the interval alone decides nothing.
+    assert not t["differs"].any()
+    assert ("**Claim 2 holds:** 0 of 3 strategies reduce over-reliance relative to random by both the interval and the "
+            "Holm-corrected test (none), 0 increase it (none). 1 more have an interval below 0 that the corrected test does "
+            "not confirm (`mm-other`)") in text_of(data)  # fmt: skip
     # When the labels support the model's lean, the balanced strategy is the one that departs from it.
     assert matched.reliance_vs_random.table.loc["mm-other", "side"] == ABOVE
     assert "**Claim 2 holds:** 0 of 3 strategies reduce over-reliance" in text_of(matched)
     # Per pitfall family, over that family's datasets only: the same direction in both families.
     assert t.loc["mm-other", "reduces_in"] == "difficulty, interaction" and t.loc["entropy", "reduces_in"] == ""
     assert matched.reliance_vs_random.table.loc["mm-other", "increases_in"] == "difficulty, interaction"
-    assert "Within a pitfall family, 1 reduce it in at least one (`mm-other`)." in text_of(data)
+    assert "Within a pitfall family (uncorrected intervals over that family's datasets), 1 reduce it in at least one (`mm-other`)." in text_of(data)
+
+
+def test_claim2_does_not_hold_when_the_corrected_test_confirms_the_interval(tmp_path: Path) -> None:
+    """Eight datasets agreeing in sign: the Holm-corrected Wilcoxon separates the balanced strategy too."""
+    datasets = ("redundant", "synergy", "difficulty-gap", "missing-mnar", "unique", "missing-mcar", "corrupted-modality", "noisy-labels")
+    levels = {"random": 0.6, "entropy": 0.6, "mm-other": 0.6}
+    write(tmp_path, levels, datasets=datasets, seeds=SEEDS[:2], balanced={"mm-other": True})
+    data = findings(tmp_path, levels, reference(datasets, 0.5))
+    t = data.reliance_vs_random.table
+    assert t.loc["mm-other", "side"] == BELOW and t.loc["mm-other", "differs"] and not t.loc["entropy", "differs"]
+    assert "**Claim 2 does not hold:** 1 of 2 strategies reduce over-reliance relative to random by both the interval and the Holm-corrected test (`mm-other`)" in text_of(data)
+
+
+def test_claim1_corrects_for_the_number_of_settings(tmp_path: Path) -> None:
+    """One seed-noisy lean whose uncorrected interval clears 0 is not confirmed once Holm counts every setting."""
+    from mmal_bench.leaderboard.findings import beyond_control
+
+    rows = [["redundant@1.0.0", f"r{i}", "a", 0.0, -0.1, 0.1, 3, INCLUDES, (-0.1, 0.0, 0.1)] for i in range(19)]
+    rows.append(["synergy@1.0.0", "low", "a", 0.02, 0.001, 0.039, 3, ABOVE, (0.015, 0.02, 0.025)])
+    rows.append(["unique@1.0.0", "low", "a", 0.3, 0.29, 0.31, 3, ABOVE, (0.299, 0.3, 0.301)])
+    table = pd.DataFrame(rows, columns=["dataset", "regime", "modality", "excess", "low", "high", "n_seeds", "side", "values"])
+    b = beyond_control(table)
+    assert b.floor == 0.0 and not b.controls and len(b.tested) == 21
+    over = b.tested.set_index(["dataset", "regime"])
+    assert over.loc[("unique@1.0.0", "low"), "over"] and not over.loc[("synergy@1.0.0", "low"), "over"]
+    assert over.loc[("synergy@1.0.0", "low"), "holm_p"] > 0.05 > over.loc[("unique@1.0.0", "low"), "holm_p"]
 
 
 def test_claim3_per_family_follows_the_levels(over, tmp_path: Path) -> None:
