@@ -2,8 +2,11 @@
 ones, for the strategies and datasets both have (FINDINGS.md's "where 1.0.0's measures misled").
 
 The archived per-cell AUBC table goes through the same `deltas` / `headline` / `rank_groups` as the
-current results (as `table_report` does for the archive's statistics.md); 1.0.0's reliance figures are
-the summaries its random-sampling result files recorded (imbalance, utilization gap).
+current results (as `table_report` does for the archive's statistics.md); beside it stand the figures
+1.0.0 published for the same cells (its rendered board's ``leaderboard.csv``: seed-only intervals and
+mean ranks), so a reader sees what the inference changed on identical data before what the suite
+changed. 1.0.0's reliance figures are the summaries its random-sampling result files recorded
+(imbalance, utilization gap).
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ ARCHIVE_VERSION = "1.0.0"
 #: 1.0.0 datasets that continue, unchanged, under another name (see the entries in mmal_bench/data/suite.py);
 #: every other 1.0.0 dataset is paired with the current dataset of the same name, if the results have one.
 RENAMED = {"difficulty-gap": "information-gap"}
+#: The archived rendered board (under the archive folder) whose overall rows are 1.0.0's published figures.
+PUBLISHED_BOARD = f"{ARCHIVE_VERSION}-leaderboard/leaderboard.csv"
 
 
 @dataclass(frozen=True)
 class ArchiveComparison:
     """The side-by-side tables (empty, with ``reason``, when there is no archive to compare with)."""
 
-    #: index strategy: old_mean/low/high/side/rank (1.0.0, raw ΔAUBC), new_mean/low/high/side (raw), new_rank.
+    #: index strategy: pub_mean/low/high/side/rank (as 1.0.0 published them; NaN / "" without its board),
+    #: old_mean/low/high/side/rank (1.0.0 cells, hierarchical), new_mean/low/high/side (raw), new_rank.
     strategies: pd.DataFrame
     #: old_dataset, dataset, old_imbalance, old_utilization_gap, new_imbalance, new_truth_gap,
     #: new_over_reliance, settings_over (regimes whose over-reliance CI is above 0), settings_measured.
@@ -55,7 +61,8 @@ def archive_comparison(
 
     Parameters
     ----------
-    archive: the committed results folder holding ``1.0.0-<suite>-aubc.csv`` and ``1.0.0/<suite>/``.
+    archive: the committed results folder holding ``1.0.0-<suite>-aubc.csv``, ``1.0.0/<suite>/`` and, for the
+        published figures, ``1.0.0-leaderboard/leaderboard.csv``.
     suite: the suite both releases ran.
     board, frame, metrics: the current scoreboard, its `cells_frame` and `cell_metrics_frame`.
     raw_headline: the current raw (un-normalised) ΔAUBC headline table, same units as 1.0.0's.
@@ -73,14 +80,25 @@ def archive_comparison(
     if not csv.is_file():
         return ArchiveComparison(empty.strategies, empty.datasets, reason=f"no archived {ARCHIVE_VERSION} table {csv}")
     cells = pd.read_csv(csv)
-    strategies = _strategies(cells, board, raw_headline, n_boot)
+    strategies = _strategies(cells, board, raw_headline, n_boot, _published(Path(archive) / PUBLISHED_BOARD))
     datasets = _datasets(Path(archive) / ARCHIVE_VERSION / suite, cells, board, frame, metrics, reliance)
     reason = "" if len(strategies) or len(datasets) else f"no strategy or dataset of {csv} is in these results"
     return ArchiveComparison(strategies, datasets, old_cells=len(cells), reason=reason)
 
 
-def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFrame | None, n_boot: int) -> pd.DataFrame:
-    columns = ["old_mean", "old_low", "old_high", "old_side", "old_rank", "new_mean", "new_low", "new_high", "new_side", "new_rank"]
+def _published(path: Path) -> pd.DataFrame:
+    """1.0.0's overall rows as its board published them (index strategy: mean, low, high, rank); empty
+    when the archived board is not there."""
+    if not path.is_file():
+        return pd.DataFrame(columns=["mean", "low", "high", "rank"])
+    rows = pd.read_csv(path)
+    rows = rows[rows["scope"] == "overall"].set_index("strategy")
+    return pd.DataFrame({"mean": rows["delta_aubc"], "low": rows["delta_aubc_low"], "high": rows["delta_aubc_high"], "rank": rows["rank"]})
+
+
+def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFrame | None, n_boot: int, published: pd.DataFrame) -> pd.DataFrame:
+    columns = ["pub_mean", "pub_low", "pub_high", "pub_side", "pub_rank",
+               "old_mean", "old_low", "old_high", "old_side", "old_rank", "new_mean", "new_low", "new_high", "new_side", "new_rank"]  # fmt: skip
     if raw_headline is None or board.rank_groups is None:
         return pd.DataFrame(columns=columns)
     d = delta_table(cells[["strategy", "dataset", "regime", "seed", "aubc"]])
@@ -92,7 +110,9 @@ def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFra
         if s == BASELINE or s not in old.index:
             continue
         o, n = old.loc[s], raw_headline.loc[s]
-        rows[s] = [o["mean"], o["low"], o["high"], side(o["low"], o["high"]), old_groups.label(s),
+        p = published.loc[s] if s in published.index else pd.Series({"mean": np.nan, "low": np.nan, "high": np.nan, "rank": np.nan})
+        rows[s] = [p["mean"], p["low"], p["high"], side(p["low"], p["high"]), f"{p['rank']:.0f}" if np.isfinite(p["rank"]) else "",
+                   o["mean"], o["low"], o["high"], side(o["low"], o["high"]), old_groups.label(s),
                    n["mean"], n["low"], n["high"], side(n["low"], n["high"]), board.rank_groups.label(s)]  # fmt: skip
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 

@@ -298,15 +298,25 @@ def test_archive_side_by_side(planted: Path, tmp_path: Path) -> None:
         f = archive / "1.0.0" / "quick" / "redundant@1.0.0" / "low" / "random" / f"seed-{seed}.json"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps({"summary": {"mean_imbalance": 0.5, "mean_utilization_gap": 0.2}}))
+    unpublished = findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive)
+    assert np.isnan(unpublished.archive.strategies.loc["mm-best", "pub_mean"]) and "On identical cells" not in text_of(unpublished)
+    # 1.0.0's board as published: a seed-only interval above 0 where the same cells' hierarchical one includes 0
+    board = pd.DataFrame({"scope": ["overall", "overall", "dataset"], "strategy": ["mm-best", "random", "mm-best"], "rank": [1.0, 2.0, 1.0],
+                          "delta_aubc": [0.0, np.nan, 0.0], "delta_aubc_low": [0.001, np.nan, 0.0], "delta_aubc_high": [0.002, np.nan, 0.0]})  # fmt: skip
+    (archive / "1.0.0-leaderboard").mkdir()
+    board.to_csv(archive / "1.0.0-leaderboard" / "leaderboard.csv", index=False)
     data = findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive)
     s = data.archive.strategies
     assert list(s.index) == ["mm-best"]  # in both releases; `gone` is 1.0.0 only, entropy 2.0.0 only
     assert s.loc["mm-best", "old_side"] == INCLUDES and s.loc["mm-best", "new_side"] == ABOVE
+    assert s.loc["mm-best", "pub_side"] == ABOVE and s.loc["mm-best", "pub_rank"] == "1"
     d = data.archive.datasets
     assert d["dataset"].tolist() == ["redundant@1.0.0"] and d.loc[0, "old_imbalance"] == 0.5 and d.loc[0, "old_utilization_gap"] == 0.2
     text = text_of(data)
-    assert "1 of 1 strategies present in both releases changed verdict against random: " \
-           "`mm-best` (not distinguishable from random → better than random)." in text  # fmt: skip
+    assert "As published, 1 of 1 strategies were better than random (`mm-best`) and 0 worse (none), on distinct ranks 1–1; " \
+           "with datasets as the unit, 0 of the 1 stay better (none)" in text  # fmt: skip
+    assert "1 of 1 strategies present in both releases changed verdict against random from 1.0.0's cells to 2.0.0's (a different " \
+           "suite: datasets, budgets, model and seeds all changed): `mm-best` (not distinguishable from random → better than random)." in text  # fmt: skip
     assert text == text_of(findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive))
 
 
