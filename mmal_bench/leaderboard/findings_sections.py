@@ -431,6 +431,18 @@ def _cost(data: FindingsData) -> list[str]:
     else:
         lines += ["No strategy has both a measurable positive gain and a recorded query CPU time, so none buys accuracy per CPU-second here.", ""]
     lines += [f"{int(t['gain_per_cpu_second'].isna().sum())} of {len(t)} strategies have no ratio (no measurable gain, or no cost recorded).", ""]
+    # The raw gain and the headline weigh datasets differently, so they can disagree; say so where they do.
+    h = data.headline
+    raw_only = [s for s, r in t.iterrows() if r["gain_low"] > 0 and s in h.index and h.loc[s, "side"] != ABOVE]
+    if raw_only:
+        confirmed = [s for s in raw_only if bool(h.loc[s, "differs"])]
+        lines += [
+            f"{len(raw_only)} of these ({_names(raw_only)}) gain raw accuracy by their interval while the headline's normalised ΔAUBC "
+            "does not resolve them from random: the raw gain weighs every dataset by accuracy points, the headline by the share "
+            "of random's remaining gap closed, so the same points count differently on easy and hard datasets. The "
+            f"Holm-corrected test over datasets confirms {len(confirmed)} of them on the headline ({_names(confirmed)}).",
+            "",
+        ]
     return lines
 
 

@@ -257,6 +257,12 @@ def test_cost_ratios_only_for_a_measurable_gain(over) -> None:
     text = text_of(over)
     assert "Most accuracy per query CPU-second among strategies with a measurable gain: `mm-best`" in text
     assert "2 of 3 strategies have no ratio" in text
+    assert "gain raw accuracy by their interval while the headline" not in text  # both agree on mm-best
+    # Where the normalised headline does not resolve a raw gain, the section says why the two differ.
+    unresolved = over.headline.copy()
+    unresolved.loc["mm-best", "side"] = INCLUDES
+    text = text_of(dataclasses.replace(over, headline=unresolved))
+    assert "1 of these (`mm-best`) gain raw accuracy by their interval while the headline's normalised ΔAUBC does not resolve them" in text
 
 
 def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:
