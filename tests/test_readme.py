@@ -72,8 +72,10 @@ def check_mmal_bench(argv: list[str], capsys) -> None:
         resolve_strategies(args.strategies)
         assert args.scheduler is None or _SCHEDULER_ADDRESS.match(args.scheduler)
     elif argv[0] == "submit":
+        from mmal_bench.cli.submit import check_official_flags
         from mmal_bench.submissions.metadata import load_metadata
 
+        check_official_flags(args)
         load_metadata(REPO_ROOT / args.folder)
     elif argv[0] == "datasets" and (getattr(args, "ref", None) or getattr(args, "target", None)):
         from mmal_bench.data.registry import get_entry, parse_ref
@@ -114,6 +116,10 @@ def check_command(command: str, capsys) -> None:
 
 
 README_COMMANDS = bash_commands((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+#: The submission guide's commands, its placeholder slugs read as the example submission.
+SUBMISSION_GUIDE_COMMANDS = [
+    re.sub(r"<(your-)?slug>", "information-density", c) for c in bash_commands((REPO_ROOT / "submissions" / "README.md").read_text(encoding="utf-8"))
+]
 
 
 @pytest.mark.parametrize("command", README_COMMANDS)
@@ -122,5 +128,22 @@ def test_every_readme_bash_command_works(command: str, capsys, tmp_path, monkeyp
     check_command(command, capsys)
 
 
+@pytest.mark.parametrize("command", SUBMISSION_GUIDE_COMMANDS)
+def test_every_submission_guide_bash_command_works(command: str, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    check_command(command, capsys)
+
+
+def test_a_maintainer_command_without_official_is_caught() -> None:
+    """The check the guide's commands go through refuses --key without --official, as the CLI does."""
+    from mmal_bench.cli import build_parser
+    from mmal_bench.cli.submit import check_official_flags
+    from mmal_bench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--official and --key go together"):
+        check_official_flags(build_parser().parse_args(["submit", "submissions/information-density", "--key", "k.key"]))
+
+
 def test_readme_commands_were_found() -> None:
     assert len(README_COMMANDS) >= 10 and any("--datasets synergy" in c for c in README_COMMANDS)
+    assert len(SUBMISSION_GUIDE_COMMANDS) >= 4 and any("--official" in c for c in SUBMISSION_GUIDE_COMMANDS)

@@ -61,6 +61,14 @@ def register(subparsers) -> None:
     r.set_defaults(func=run_reveal)
 
 
+def check_official_flags(args: argparse.Namespace) -> None:
+    """`ConfigError` unless ``--official`` and ``--key`` come together (the parser cannot say it)."""
+    from mmal_bench.errors import ConfigError
+
+    if args.official != (args.key is not None):
+        raise ConfigError("--official and --key go together: official scoring needs the maintainers' key, and the key is only for it")
+
+
 def run(args: argparse.Namespace) -> int:
     from mmal_bench.cli.leaderboard import default_leaderboard_dir
     from mmal_bench.errors import ConfigError
@@ -69,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from mmal_bench.submissions.sandbox import SandboxLimits
     from mmal_bench.submissions.submit import submit
 
-    if args.official != (args.key is not None):
-        raise ConfigError("--official and --key go together: official scoring needs the maintainers' key, and the key is only for it")
+    check_official_flags(args)
     if args.out is not None:
         if args.out.exists() and not args.out.is_dir():
             raise ConfigError(f"--out {args.out} is a file; pass a folder")
