@@ -82,11 +82,13 @@ def ranked_deltas(frame: pd.DataFrame, board: Scoreboard, *, raw: bool = False) 
 
 def headline_table(board: Scoreboard) -> pd.DataFrame:
     """The leaderboard's headline per ranked strategy: rank label, modality, ΔAUBC and CI, the CI's side
-    of 0, and the Holm-adjusted Wilcoxon p-value against random with its verdict at the board's alpha."""
+    of 0, and the Wilcoxon p-value against random, Holm-adjusted over the comparisons with random
+    (`RankGroups.vs_baseline`), with its verdict at the board's alpha."""
     columns = ["rank_label", "modality", "mean", "low", "high", "side", "holm_p", "differs"]
     if board.headline is None or board.rank_groups is None:
         return pd.DataFrame(columns=columns)
     groups = board.rank_groups
+    vs_random = groups.vs_baseline(BASELINE)
     can_vary = len(board.datasets) > 1 or any(len(g.seeds) > 1 for g in board.groups)  # see `informative`
     rows = {}
     for s in groups.ranks.index:
@@ -101,8 +103,8 @@ def headline_table(board: Scoreboard) -> pd.DataFrame:
             "low": float(h["low"]),
             "high": float(h["high"]),
             "side": NA if base else side(h["low"], h["high"]),
-            "holm_p": np.nan if base else float(groups.adjusted_p.loc[s, BASELINE]),
-            "differs": False if base else bool(groups.significant.loc[s, BASELINE]),
+            "holm_p": np.nan if base else float(vs_random[s]),
+            "differs": False if base else bool(vs_random[s] < groups.alpha),
         }
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
@@ -232,8 +234,9 @@ def _paired_table(d: Deltas, n_boot: int, alpha: float, *, lower_is_better: bool
     if not informative(d.table):
         table[["low", "high"]] = np.nan
     table["side"] = [side(lo, hi) for lo, hi in zip(table["low"], table["high"], strict=True)]
-    table["holm_p"] = [float(groups.adjusted_p.loc[s, BASELINE]) for s in table.index]
-    table["differs"] = [bool(groups.significant.loc[s, BASELINE]) for s in table.index]
+    vs_random = groups.vs_baseline(BASELINE)
+    table["holm_p"] = [float(vs_random[s]) for s in table.index]
+    table["differs"] = [bool(vs_random[s] < alpha) for s in table.index]
     return PairedVsRandom(table, n_datasets=head.n_datasets)
 
 

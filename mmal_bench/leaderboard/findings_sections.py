@@ -130,11 +130,33 @@ def _headline(data: FindingsData) -> list[str]:
     friedman = f"Friedman p = {_num(g.friedman_p, '.3g')}" if np.isfinite(g.friedman_p) else "too few strategies or datasets for the Friedman test"
     lines += [
         f"{len(above)} of {len(others)} strategies are better than random by the bootstrap CI ({_names(above)}), {len(below)} worse "
-        f"({_names(below)}), {len(others) - len(above) - len(below)} not distinguishable. In the Holm-corrected Wilcoxon test over "
-        f"datasets, {int(others['differs'].sum())} of {len(others)} differ from random ({friedman}).",
+        f"({_names(below)}), {len(others) - len(above) - len(below)} not distinguishable. In the Wilcoxon test over datasets, "
+        f"Holm-corrected over the {len(others)} comparisons with random, {int(others['differs'].sum())} of {len(others)} differ "
+        f"from random ({friedman}).",
+        "",
+    ] + _power(g.n_datasets, len(t), g.alpha)
+    return lines
+
+
+def _power(n_datasets: int, n_strategies: int, alpha: float) -> list[str]:
+    """What the rank groups *can* resolve: the smallest two-sided Wilcoxon p-value over ``n_datasets``
+    (every dataset favouring the same side, 2 / 2^n) against Holm's first threshold, for all pairs and
+    for the comparisons with random. A shared rank the design cannot break must not read as a tie."""
+    if n_datasets < 2 or n_strategies < 2:
+        return []
+    smallest, pairs, vs_random = 2.0 / 2**n_datasets, n_strategies * (n_strategies - 1) // 2, n_strategies - 1
+
+    def reach(m: int) -> str:
+        return "reachable only when every dataset agrees" if smallest * m < alpha else "out of reach whatever the results"
+
+    verdict = (" No pair of strategies can be separated by this design, so a shared rank here says that the rank test cannot "
+               "tell, not that the strategies are equal." if smallest * pairs >= alpha else "")  # fmt: skip
+    return [
+        f"*Power.* With {n_datasets} datasets the smallest two-sided Wilcoxon p-value is {smallest:.2g}. Holm's first threshold "
+        f"over the {pairs} pairs of {n_strategies} strategies is {alpha / pairs:.2g} ({reach(pairs)}); over the {vs_random} "
+        f"comparisons with random it is {alpha / vs_random:.2g} ({reach(vs_random)}).{verdict}",
         "",
     ]
-    return lines
 
 
 def _claim1(data: FindingsData) -> list[str]:

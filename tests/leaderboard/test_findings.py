@@ -332,3 +332,16 @@ def test_hidden_instances_are_named_as_a_threat(over) -> None:
     assert "*Instances.*" not in text_of(over)
     official = text_of(dataclasses.replace(over, instances=(1,)))
     assert "scored on hidden instance 1 of the synthetic datasets" in official and "calibration on the public instance" in official
+
+
+def test_power_says_what_the_rank_test_can_resolve(over) -> None:
+    """Three datasets: the smallest Wilcoxon p-value (0.25) is out of reach of Holm over 6 pairs or 3 comparisons."""
+    text = text_of(over)
+    assert ("*Power.* With 3 datasets the smallest two-sided Wilcoxon p-value is 0.25. Holm's first threshold over the 6 pairs "
+            "of 4 strategies is 0.0083 (out of reach whatever the results); over the 3 comparisons with random it is 0.017 "
+            "(out of reach whatever the results). No pair of strategies can be separated by this design") in text  # fmt: skip
+    from mmal_bench.leaderboard.findings_sections import _power
+
+    ten = " ".join(_power(10, 17, 0.05))  # the standard suite: all pairs out of reach, random comparisons reachable
+    assert "over the 136 pairs of 17 strategies is 0.00037 (out of reach whatever the results)" in ten
+    assert "over the 16 comparisons with random it is 0.0031 (reachable only when every dataset agrees)" in ten

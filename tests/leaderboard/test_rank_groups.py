@@ -68,3 +68,16 @@ def test_cd_diagram_png_is_written_and_byte_stable(tmp_path) -> None:
     first = plot_cd_diagram(groups, tmp_path / "cd1.png").read_bytes()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     assert plot_cd_diagram(groups, tmp_path / "cd2.png").read_bytes() == first
+
+
+def test_holm_counts_each_pair_once() -> None:
+    """Three strategies are three pairwise tests, not six: the smallest adjusted p is 3 × the smallest raw p."""
+    from mmal_bench.leaderboard.rank_groups import pairwise_wilcoxon
+
+    rng = np.random.default_rng(0)
+    scores = pd.DataFrame(rng.normal(size=(3, 12)) + np.array([[0.0], [0.5], [1.0]]), index=["a", "b", "c"])
+    raw = pairwise_wilcoxon(scores).to_numpy()
+    groups = rank_groups(scores, scores.mean(axis=1))
+    upper = np.triu_indices(3, k=1)
+    assert np.nanmin(groups.adjusted_p.to_numpy()) == pytest.approx(min(1.0, 3 * raw[upper].min()))
+    assert np.allclose(groups.adjusted_p.to_numpy(), groups.adjusted_p.to_numpy().T, equal_nan=True)
