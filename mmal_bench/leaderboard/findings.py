@@ -145,8 +145,8 @@ class BeyondControl:
     floor: float
     controls: tuple[str, ...]
     #: The non-control rows of `model_over_reliance` with ``holm_p`` (one-sided t-test over seeds that
-    #: the excess lies above ``floor``, Holm-adjusted over these rows) and ``over`` (interval above
-    #: the floor and holm_p < alpha).
+    #: the excess lies above ``floor``, Holm-adjusted over these rows), ``above_floor`` (the interval
+    #: lies above the floor) and ``over`` (above_floor and holm_p < alpha).
     tested: pd.DataFrame
 
 
@@ -169,7 +169,8 @@ def beyond_control(reliance: pd.DataFrame, alpha: float = ALPHA) -> BeyondContro
     p = [float(stats.ttest_1samp(v, floor, alternative="greater").pvalue) if len(v) > 1 and np.ptp(v) > 0 else np.nan
          for v in tested["values"]]  # fmt: skip
     tested["holm_p"] = holm(np.asarray(p, dtype=np.float64))
-    tested["over"] = (tested["side"] == ABOVE) & (tested["low"] > floor) & (tested["holm_p"] < alpha)
+    tested["above_floor"] = (tested["side"] == ABOVE) & (tested["low"] > floor)
+    tested["over"] = tested["above_floor"] & (tested["holm_p"] < alpha)
     return BeyondControl(floor, tuple(dict.fromkeys(control["dataset"])), tested.reset_index(drop=True))
 
 

@@ -14,7 +14,6 @@ from tabulate import tabulate
 from mmal_bench.leaderboard.bootstrap import BASELINE
 from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA, beyond_control
 from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION
-from mmal_bench.leaderboard.pitfalls import dataset_family
 
 if TYPE_CHECKING:
     from mmal_bench.leaderboard.findings_report import FindingsData
@@ -197,7 +196,7 @@ def _claim1(data: FindingsData) -> list[str]:
         return lines + [f"Claim 1 is {NOT_MEASURED}: only control datasets have an interval.", ""]
     over = b.tested[b.tested["over"]]
     where = ", ".join(f"{d} / {g} (`{m}`)" for d, g, m in over[["dataset", "regime", "modality"]].itertuples(index=False)) or "none"
-    unconfirmed = b.tested[(b.tested["side"] == ABOVE) & (b.tested["low"] > b.floor) & ~b.tested["over"]]
+    unconfirmed = b.tested[b.tested["above_floor"] & ~b.tested["over"]]
     k, n = len(over), len(b.tested)
     beyond = "the control's floor" if b.controls else "0"
     lines += [
