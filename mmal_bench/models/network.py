@@ -166,14 +166,20 @@ def head(params: Params, h: torch.Tensor, name: str = "head") -> torch.Tensor:
     return torch.matmul(h, params[name + ".w"][0]) + params[name + ".b"][0]
 
 
+def head_input(params: Params, config: ModelConfig, z: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """The head input ``h`` ``(B, n, H)`` from embeddings ``z`` ``(B, M, n, D)`` (absent path applied,
+    dropout if any) and presence ``(B, M, n, 1)``: fusion, then the interaction block."""
+    n_mod = z.shape[1]
+    return interact(params, config, fuse(params, config, {j: z[:, j] for j in range(n_mod)}, {j: present[:, j] for j in range(n_mod)}))
+
+
 def heads(
     params: Params, config: ModelConfig, z: torch.Tensor, present: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Fused logits ``(B, n, C)``, aux logits ``(B, M, n, C)`` and head input ``h`` from embeddings
     ``z`` ``(B, M, n, D)`` (absent path applied, dropout if any) and presence ``(B, M, n, 1)``."""
-    n_mod = z.shape[1]
     aux = linear(z, params["aux.w"], params["aux.b"])
-    h = interact(params, config, fuse(params, config, {j: z[:, j] for j in range(n_mod)}, {j: present[:, j] for j in range(n_mod)}))
+    h = head_input(params, config, z, present)
     return linear(h, params["head.w"], params["head.b"]), aux, h
 
 

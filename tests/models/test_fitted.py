@@ -129,6 +129,36 @@ def test_mc_dropout_passes_differ_and_are_seeded(fitted):
     assert not np.array_equal(s, model.mc_dropout_proba(batch, 5, seed=4))
 
 
+def _mc_dropout_reference(model, batch, n_samples, seed):
+    """MC dropout the textbook way: one whole-batch pass per sample, every modality's masks drawn for all
+    rows before the next modality's (the documented order), every activation held at once."""
+    from mmal_bench.models.network import fuse, head, interact
+
+    zs, present = model._embeddings(batch)
+    generator = torch.Generator().manual_seed(seed)
+    p = model.config.dropout
+    out = []
+    for _ in range(n_samples):
+        dropped = {m: z * torch.where(torch.rand(z.shape, generator=generator) >= p, 1.0 / (1.0 - p), 0.0) for m, z in zs.items()}
+        h = interact(model.params, model.config, fuse(model.params, model.config, dropped, present))
+        out.append(torch.softmax(head(model.params, h[0]), dim=-1).numpy())
+    return np.stack(out)
+
+
+def test_mc_dropout_is_the_whole_batch_reference(fitted, monkeypatch):
+    """The memory-bounded implementation (masks of earlier modalities kept as booleans, the last
+    modality's drawn block by block) draws the same numbers in the same order as the plain one: bitwise
+    in one block; across 7-row blocks the encoders' float rounding may differ in the last bits, while a
+    mask drawn out of order would change whole probabilities."""
+    from mmal_bench.models import fitted as fitted_module
+
+    model, batch = fitted
+    reference = _mc_dropout_reference(model, batch, 3, 5)
+    assert model.mc_dropout_proba(batch, 3, seed=5).tobytes() == reference.tobytes()
+    monkeypatch.setattr(fitted_module, "CHUNK_ROWS", 7)
+    np.testing.assert_allclose(model.mc_dropout_proba(batch, 3, seed=5), reference, rtol=1e-5, atol=1e-6)
+
+
 def test_pickle_round_trip_is_small_and_equal(fitted):
     model, batch = fitted
     blob = pickle.dumps(model)
