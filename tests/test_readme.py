@@ -71,6 +71,13 @@ def check_mmal_bench(argv: list[str], capsys) -> None:
         assert suite.protocols(args.datasets, args.regimes)
         resolve_strategies(args.strategies)
         assert args.scheduler is None or _SCHEDULER_ADDRESS.match(args.scheduler)
+    elif argv[0] == "reproduce":
+        from mmal_bench.cli.run import parse_seeds
+
+        seeds = parse_seeds(args.seeds)
+        assert (args.key is None) != (args.revealed is None), "reproduce takes --key or --revealed"
+        suite_dir = REPO_ROOT / args.results / args.suite
+        assert any(suite_dir.glob(f"*/*/*/seed-{seeds[0] if seeds else 0}.json")), f"no published cells under {suite_dir}"
     elif argv[0] == "submit":
         from mmal_bench.cli.submit import check_official_flags
         from mmal_bench.submissions.metadata import load_metadata

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from mmal_bench.errors import MMALBenchError
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
-COMMAND_MODULES = ("datasets", "run", "leaderboard", "findings", "submit", "cite")
+COMMAND_MODULES = ("datasets", "run", "reproduce", "leaderboard", "findings", "submit", "cite")
 
 GETTING_STARTED = """\
 mmal-bench {package} (benchmark {benchmark}): the benchmark for multimodal active learning.

@@ -59,6 +59,12 @@ def build_instance(secret: bytes, name: str, version: str, instance: int) -> Ben
     The instance as `BenchmarkData`, with its own content fingerprint, cold-start orders and ground
     truth; its ``name`` and ``version`` are the public dataset's.
     """
+    return instance_from_seed(name, version, instance_seed(secret, name, version, instance))
+
+
+def instance_from_seed(name: str, version: str, seed: int) -> BenchmarkData:
+    """Generate the instance of ``name@version`` whose generator seed is ``seed``: what `build_instance`
+    does with the key, for anyone once a release has revealed its seeds (`instance_seeds`)."""
     from mmal_bench.data.suite import build_synthetic
 
     entry = get_entry(f"{name}@{version}")
@@ -66,7 +72,6 @@ def build_instance(secret: bytes, name: str, version: str, instance: int) -> Ben
     if found is None:
         raise ConfigError(f"{entry.ref} is a real dataset; it has no hidden instances (its labels are public)")
     spec, rows = found
-    seed = instance_seed(secret, name, version, instance)
     built = build_synthetic(dataclasses.replace(spec, seed=seed), *(() if rows is None else (rows,)))
 
     def frozen(split: Split) -> Split:
