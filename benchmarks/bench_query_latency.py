@@ -13,6 +13,8 @@ Run: python benchmarks/bench_query_latency.py [--sizes 10000 100000] [--repeats 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import os
 import pickle
 import time
@@ -48,7 +50,14 @@ def make_pool(n: int, seed: int = 0) -> Split:
 
 
 def measure(fn: Callable[[], np.ndarray]) -> tuple[float, float, float, np.ndarray]:
-    """Run ``fn`` in a forked child: (seconds, process peak GB, peak GB added by the call, its output)."""
+    """Run ``fn`` in a forked child: (seconds, process peak GB, peak GB added by the call, its output).
+
+    The child starts from this process's resident pages, so freed memory that the allocator kept from
+    earlier work (previous sizes, other strategies' states) would count in its peak and be reused by
+    the call: the heap is collected and trimmed before each fork, so both figures depend on what is
+    alive, not on what ran before."""
+    gc.collect()
+    _malloc_trim()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: time the call, read its peak resident set, send everything back
@@ -70,6 +79,14 @@ def measure(fn: Callable[[], np.ndarray]) -> tuple[float, float, float, np.ndarr
     if not data:
         raise RuntimeError("the measured call died (out of memory?)")
     return pickle.loads(data)
+
+
+def _malloc_trim() -> None:
+    """Give glibc's free heap memory back to the system (no-op where there is no glibc)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _status_kib(field: str) -> int:

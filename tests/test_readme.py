@@ -76,8 +76,9 @@ def check_mmal_bench(argv: list[str], capsys) -> None:
 
         seeds = parse_seeds(args.seeds)
         assert (args.key is None) != (args.revealed is None), "reproduce takes --key or --revealed"
-        suite_dir = REPO_ROOT / args.results / args.suite
-        assert any(suite_dir.glob(f"*/*/*/seed-{seeds[0] if seeds else 0}.json")), f"no published cells under {suite_dir}"
+        if not args.results.is_absolute():  # a committed folder (an absolute one is an earlier command's output)
+            suite_dir = REPO_ROOT / args.results / args.suite
+            assert any(suite_dir.glob(f"*/*/*/seed-{seeds[0] if seeds else 0}.json")), f"no published cells under {suite_dir}"
     elif argv[0] == "submit":
         from mmal_bench.cli.submit import check_official_flags
         from mmal_bench.submissions.metadata import load_metadata

@@ -25,34 +25,39 @@ _T = TypeVar("_T")
 
 
 def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows and stitch the outputs (array, dict of
-    arrays or tuple of arrays) back together, so activations never exist for a whole large pool."""
+    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows and write each block's output (an array, a
+    dict of arrays or a tuple of arrays) into outputs allocated once for all rows, so activations never
+    exist for a whole large pool and the outputs are never held twice (a list of blocks beside their
+    concatenation).
+    """
 
     @functools.wraps(method)
     def wrapper(self: FittedMLP, batch: ModalBatch, *args: object, **kwargs: object) -> _T:
         n = len(batch)
         if n <= CHUNK_ROWS:
             return method(self, batch, *args, **kwargs)
-        parts = [
-            method(
-                self,
-                ModalBatch(
-                    {m: x[s : s + CHUNK_ROWS] for m, x in batch.features.items()},
-                    {m: p[s : s + CHUNK_ROWS] for m, p in batch.present.items()},
-                ),
-                *args,
-                **kwargs,
-            )
-            for s in range(0, n, CHUNK_ROWS)
-        ]
-        first = parts[0]
+        first = method(self, _rows(batch, slice(0, CHUNK_ROWS)), *args, **kwargs)
+        outputs = [np.empty((n, *a.shape[1:]), dtype=a.dtype) for a in _leaves(first)]
+        for s in range(0, n, CHUNK_ROWS):
+            part = first if s == 0 else method(self, _rows(batch, slice(s, s + CHUNK_ROWS)), *args, **kwargs)
+            for out, block in zip(outputs, _leaves(part), strict=True):
+                out[s : s + len(block)] = block
         if isinstance(first, dict):
-            return {k: np.concatenate([p[k] for p in parts]) for k in first}  # type: ignore[return-value]
+            return dict(zip(first, outputs, strict=True))  # type: ignore[return-value]
         if isinstance(first, tuple):
-            return tuple(np.concatenate([p[i] for p in parts]) for i in range(len(first)))  # type: ignore[return-value]
-        return np.concatenate(parts)  # type: ignore[return-value]
+            return tuple(outputs)  # type: ignore[return-value]
+        return outputs[0]  # type: ignore[return-value]
 
     return wrapper
+
+
+def _leaves(output: object) -> list[np.ndarray]:
+    """The arrays of a row-wise output, in order: the array itself, a dict's values or a tuple's items."""
+    if isinstance(output, dict):
+        return list(output.values())
+    if isinstance(output, tuple):
+        return list(output)
+    return [output]  # type: ignore[list-item]
 
 
 def _rows(batch: ModalBatch, rows: slice) -> ModalBatch:
