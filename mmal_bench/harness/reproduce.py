@@ -155,26 +155,25 @@ def reproduce(
 
     data = _instances(builtin.values(), key, revealed)
     protocols = {p.dataset_ref + "/" + p.regime.name: p for p in chosen.protocols()}
-    work: dict[str, tuple[set[int], set[str]]] = {}
+    needed: dict[str, None] = {}
     for result in builtin.values():
         prov = result.provenance
         where = f"{prov.dataset}@{prov.dataset_version}/{prov.regime}"
         if where not in protocols:
             raise ConfigError(f"suite {suite} {chosen.version} has no protocol {where}; these results belong to another suite version")
-        seeds_, names = work.setdefault(where, (set(), set()))
-        seeds_.add(prov.seed)
-        names.add(prov.strategy)
+        needed[where] = None
+    # One run over every needed protocol, so the groups spread over the workers; for a complete
+    # folder the product of protocols, seeds and strategies is exactly the published cells.
     with tempfile.TemporaryDirectory(prefix="mmal-bench-reproduce-") as tmp, make_executor(jobs) as executor:
-        for where, (seeds_, names) in sorted(work.items()):
-            run_protocols(
-                [protocols[where]],
-                [builtin_entry(n) for n in sorted(names)],
-                Path(tmp),
-                seeds=sorted(seeds_),
-                executor=executor,
-                data=data,
-                progress=progress,
-            )
+        run_protocols(
+            [protocols[w] for w in needed],
+            [builtin_entry(n) for n in sorted({r.provenance.strategy for r in builtin.values()})],
+            Path(tmp),
+            seeds=sorted({r.provenance.seed for r in builtin.values()}),
+            executor=executor,
+            data=data,
+            progress=progress,
+        )
         for path, result in builtin.items():
             recomputed = read_result(result_path(Path(tmp), result.key))
             difference = first_difference(comparable(result), comparable(recomputed))
