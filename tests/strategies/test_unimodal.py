@@ -179,6 +179,22 @@ def test_mutual_information_in_row_blocks_equals_whole(monkeypatch):
     np.testing.assert_allclose(whole, np.maximum(reference, 0.0), rtol=1e-9, atol=1e-12)
 
 
+def test_per_row_scores_in_row_blocks_equal_whole(monkeypatch):
+    """Entropy, margin and Jensen-Shannon run on blocks of rows (`utils.by_rows`) bitwise as on all rows
+    at once (ties and a one-class column included), and the blocks cover every row."""
+    rng = np.random.default_rng(5)
+    p, q = (rng.dirichlet(np.ones(4), size=53).astype(np.float32) for _ in range(2))
+    p[::6] = p[0]
+    whole = {"entropy": utils.entropy(p), "margin": utils.margin(p), "js": utils.js_divergence(p, q)}
+    monkeypatch.setattr(utils, "SCORE_BLOCK", 8)
+    blocked = {"entropy": utils.entropy(p), "margin": utils.margin(p), "js": utils.js_divergence(p, q)}
+    for name, value in whole.items():
+        assert blocked[name].shape == (53,) and blocked[name].tobytes() == value.tobytes(), name
+    p64 = p.astype(np.float64)
+    np.testing.assert_allclose(whole["entropy"], -(p64 * np.log(p64)).sum(1), rtol=1e-12)
+    np.testing.assert_allclose(whole["margin"], np.sort(p64, 1)[:, -1] - np.sort(p64, 1)[:, -2], rtol=0, atol=0)
+
+
 def test_factorised_kmeanspp_equals_materialised_reference():
     rng = np.random.default_rng(3)
     a, h = rng.normal(size=(40, 4)), rng.normal(size=(40, 5))
