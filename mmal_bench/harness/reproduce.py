@@ -197,15 +197,16 @@ def _select(
     wanted_datasets = None if datasets is None else set(datasets)
     chosen: dict[Path, CellResult] = {}
     for path in iter_result_files(root / suite):
-        result = read_result(path)
-        k = result.key
-        if strategies is not None and k.strategy not in strategies:
+        # filter on the path (<dataset@version>/<regime>/<strategy>/seed-<k>.json) before reading: a
+        # release holds thousands of files; `read_result` then checks that the path matches the content
+        ref, regime, strategy, seed = path.parts[-4], path.parts[-3], path.parts[-2], path.stem.removeprefix("seed-")
+        if strategies is not None and strategy not in strategies:
             continue
-        if wanted_datasets is not None and not wanted_datasets & {k.dataset, f"{k.dataset}@{k.dataset_version}"}:
+        if wanted_datasets is not None and not wanted_datasets & {ref, ref.split("@")[0]}:
             continue
-        if (regimes is not None and k.regime not in regimes) or (seeds is not None and k.seed not in seeds):
+        if (regimes is not None and regime not in regimes) or (seeds is not None and seed not in {str(s) for s in seeds}):
             continue
-        chosen[path] = result
+        chosen[path] = read_result(path)
     if not chosen:
         raise ConfigError(f"no published cell of suite {suite!r} under {root} matches the selection; widen --strategies/--datasets/--regimes/--seeds")
     return chosen

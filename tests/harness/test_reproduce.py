@@ -50,7 +50,7 @@ def test_public_cells_reproduce_and_submissions_are_skipped(public: Path) -> Non
     report = reproduce(public, "quick", jobs=1, **SLICE)
     assert len(report.compared) == 2 and report.identical
     assert report.skipped == {"my-random": 1}
-    only = reproduce(public, "quick", strategies=["entropy"], jobs=1)
+    only = reproduce(public, "quick", strategies=["entropy"], datasets=[f"{FIRST.dataset}@{FIRST.dataset_version}"], jobs=1)
     assert [p.parts[-2] for p in only.compared] == ["entropy"]
 
 
