@@ -195,6 +195,7 @@ def _select(
     if not (root / suite).is_dir():
         raise ConfigError(f"{root} holds no results of suite {suite!r} (no folder {root / suite}); pass the folder a run wrote, e.g. leaderboard/results/2.0.0")
     wanted_datasets = None if datasets is None else set(datasets)
+    wanted_seeds = None if seeds is None else {str(s) for s in seeds}  # as they appear in file names
     chosen: dict[Path, CellResult] = {}
     for path in iter_result_files(root / suite):
         # filter on the path (<dataset@version>/<regime>/<strategy>/seed-<k>.json) before reading: a
@@ -204,7 +205,7 @@ def _select(
             continue
         if wanted_datasets is not None and not wanted_datasets & {ref, ref.split("@")[0]}:
             continue
-        if (regimes is not None and regime not in regimes) or (seeds is not None and seed not in {str(s) for s in seeds}):
+        if (regimes is not None and regime not in regimes) or (wanted_seeds is not None and seed not in wanted_seeds):
             continue
         chosen[path] = read_result(path)
     if not chosen:
