@@ -56,12 +56,10 @@ class ModalBatch:
     def __len__(self) -> int:
         return len(next(iter(self.present.values())))
 
-    def take(self, index: np.ndarray) -> ModalBatch:
-        """Rows ``index`` (positions, not ids) as a new batch."""
-        return ModalBatch(
-            {m: x[index] for m, x in self.features.items()},
-            {m: p[index] for m, p in self.present.items()},
-        )
+    def take(self, index: np.ndarray | slice) -> ModalBatch:
+        """Rows ``index`` (positions, not ids) as a new batch: views for a slice of plain arrays, else
+        copies. Rows of a `PoolRows` batch are gathered from its source, never from a whole copy."""
+        return ModalBatch(_take(self.features, index), _take(self.present, index))
 
     def restricted_to(self, keep: Iterable[str]) -> ModalBatch:
         """The same rows with every modality outside ``keep`` made absent (zero vector, False)."""
@@ -77,6 +75,55 @@ class ModalBatch:
             {m: _frozen(x) for m, x in self.features.items()},
             {m: _frozen(p) for m, p in self.present.items()},
         )
+
+    def frozen_copy(self) -> ModalBatch:
+        """A plain `ModalBatch` of read-only copies that own their memory: no array's ``.base`` leads back
+        to this batch (what strategies' views read their rows from, `view_of_pool`)."""
+        return ModalBatch(
+            {m: _frozen_copy(np.array(x)) for m, x in self.features.items()},
+            {m: _frozen_copy(np.array(p)) for m, p in self.present.items()},
+        )
+
+
+class PoolRows(Mapping[str, np.ndarray]):
+    """Rows ``positions`` of per-modality arrays (``source``), read without copying them all up front.
+
+    A strategy's view of the unlabelled pool is a `ModalBatch` of these: ``batch.features[m]`` gathers
+    the rows once, on first read (a read-only array, kept for later reads), while `ModalBatch.take`
+    (which the models' row-chunked passes use) gathers just the rows asked for from ``source``. So a
+    view costs no copy of the pool until a strategy reads whole arrays, and a model run over a
+    million-row view holds one block of rows at a time. Either way the arrays a reader gets are equal,
+    element for element, to those of ``source[positions]``.
+    """
+
+    def __init__(self, source: Mapping[str, np.ndarray], positions: np.ndarray) -> None:
+        self._source = dict(source)
+        positions = np.asarray(positions, dtype=np.int64)
+        # one read-only positions array can serve several mappings (a view's features and presence)
+        self._positions = positions if not positions.flags.writeable else _frozen_copy(positions.copy())
+        self._gathered: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, modality: str) -> np.ndarray:
+        if modality not in self._gathered:
+            self._gathered[modality] = _frozen_copy(np.take(self._source[modality], self._positions, axis=0))
+        return self._gathered[modality]
+
+    def __iter__(self):
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def rows(self, index: np.ndarray | slice) -> dict[str, np.ndarray]:
+        """Rows ``index`` of every array, gathered from the source (fresh, writable arrays)."""
+        positions = self._positions[index]
+        return {m: np.take(x, positions, axis=0) for m, x in self._source.items()}
+
+
+def _take(arrays: Mapping[str, np.ndarray], index: np.ndarray | slice) -> dict[str, np.ndarray]:
+    if isinstance(arrays, PoolRows):
+        return arrays.rows(index)
+    return {m: x[index] for m, x in arrays.items()}
 
 
 @dataclass(frozen=True)
@@ -245,6 +292,11 @@ def arrow_to_split(table: pa.Table, modalities: Sequence[str]) -> Split:
 def modalities_of(features: datasets.Features) -> tuple[str, ...]:
     """Modality names of a benchmark `Features` (every column with a ``_present`` twin)."""
     return tuple(c for c in features if c + PRESENT_SUFFIX in features)
+
+
+def _frozen_copy(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from mmal_bench.harness.results import CellResult, PoolShares, Provenance, Round
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.trainer import train_models
 from mmal_bench.strategies import PoolView, Strategy, validate_selection
+from mmal_bench.strategies.base import view_of_pool
 from mmal_bench.strategies.state import select_with_state
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
@@ -114,65 +115,19 @@ class GroupOutcome:
     timings: GroupTimings
 
 
-def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int) -> PoolView:
-    """The read-only `PoolView` a strategy gets: copies of the pool's rows, labels of bought rows only.
+def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int, rows: ModalBatch | None = None) -> PoolView:
+    """The read-only `PoolView` a strategy gets, labels of bought rows only; ``rows`` is the group's
+    ``pool.frozen_copy()`` (made here when not given): views gather from that copy, never from ``pool``,
+    so nothing reachable from a view (not even an array's ``.base``) leads to the pool the trainer reads
+    or to ``pool.labels``, and the containers are plain `ModalBatch`es, not `Split`s.
 
-    Every array is a fresh, owning, read-only copy (so not even ``.base`` leads back to the pool), and
-    the containers are plain `ModalBatch`es (not `Split`s): nothing reachable from the view refers to
-    ``pool.labels``. Strategies that bought the same rows share one view (`SharedViews`): it is
-    read-only, so one cannot disturb another.
+    Building it copies no pool rows: its batches gather from ``rows`` when the strategy reads them
+    (`PoolRows`), inside the query, so that cost is in ``query_seconds``; a model's row-chunked pass
+    over a large pool holds one block of rows at a time. Every strategy gets its own view, so no query
+    is charged or served by another's reads.
     """
-    mask = np.zeros(len(pool.ids), dtype=bool)
-    mask[np.asarray(labeled_positions, dtype=np.int64)] = True
-    unlabeled_positions, labeled_positions = np.flatnonzero(~mask), np.flatnonzero(mask)
-    return PoolView(
-        unlabeled_ids=_frozen_rows(pool.ids, unlabeled_positions),
-        unlabeled=_frozen_batch(pool, unlabeled_positions),
-        labeled_ids=_frozen_rows(pool.ids, labeled_positions),
-        labeled=_frozen_batch(pool, labeled_positions),
-        labeled_labels=_frozen_rows(pool.labels, labeled_positions),
-        n_classes=n_classes,
-    )
-
-
-class SharedViews:
-    """The views of one round, built once per labelled set rather than once per strategy.
-
-    Every strategy of a group has the same labelled set in round 0 (and strategies that agree, such
-    as entropy, margin and least-confidence on two classes, keep having one), so consecutive
-    strategies with the same set share one read-only view instead of each copying the pool. Only the
-    latest view is kept, so memory stays at one view whatever the group size. `get` returns the
-    view and the seconds its build took, which every strategy using it is charged in its
-    ``query_seconds`` (what the view costs a cell run alone, so timings do not depend on the group).
-    """
-
-    def __init__(self, pool: Split, n_classes: int) -> None:
-        self.pool, self.n_classes = pool, n_classes
-        self._key: bytes | None = None
-        self._view: tuple[PoolView, float] | None = None
-
-    def get(self, labeled_positions: np.ndarray) -> tuple[PoolView, float]:
-        """The view with ``labeled_positions`` bought, and its build time in seconds."""
-        key = np.sort(np.asarray(labeled_positions, dtype=np.int64)).tobytes()
-        if key != self._key or self._view is None:
-            self._view = None  # drop the previous view before building the next
-            start = time.perf_counter()
-            view = build_view(self.pool, labeled_positions, self.n_classes)
-            self._key, self._view = key, (view, time.perf_counter() - start)
-        return self._view
-
-
-def _frozen_rows(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    out = np.take(array, positions, axis=0)  # a new array that owns its memory
-    out.flags.writeable = False
-    return out
-
-
-def _frozen_batch(batch: ModalBatch, positions: np.ndarray) -> ModalBatch:
-    return ModalBatch(
-        {m: _frozen_rows(x, positions) for m, x in batch.features.items()},
-        {m: _frozen_rows(p, positions) for m, p in batch.present.items()},
-    )
+    rows = pool.frozen_copy() if rows is None else rows
+    return view_of_pool(rows, pool.ids, pool.labels, labeled_positions, n_classes)
 
 
 @dataclass(frozen=True)
@@ -297,6 +252,7 @@ def run_group(
     failures: dict[str, str] = {}
     timings = GroupTimings()
     active = list(strategies)
+    rows = pool.frozen_copy()  # what every view of this group reads its rows from
 
     for r in range(regime.rounds + 1):
         if not active:
@@ -334,19 +290,18 @@ def run_group(
         timings.evaluate.append(time.perf_counter() - start)
 
         query_total = 0.0
-        views = SharedViews(pool, n_classes)
         for e in list(active):
             counts = missing = query_seconds = corrupted = noisy = query_cpu = query_peak = query_energy = None
             if r < regime.rounds:
-                view, view_seconds = views.get(labeled[e.name])
                 rng = np.random.default_rng(query_seed(seed, r, e.name))
                 probe = QueryProbe.start()
                 start = time.perf_counter()
+                view = build_view(pool, labeled[e.name], n_classes, rows)
                 try:
                     selected, states[e.name] = select_with_state(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
                     )
-                    query_seconds = view_seconds + time.perf_counter() - start
+                    query_seconds = time.perf_counter() - start
                     query_cpu, query_peak, query_energy = probe.stop()
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only

@@ -25,7 +25,8 @@ _T = TypeVar("_T")
 
 
 def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows and write each block's output (an array, a
+    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows (`ModalBatch.take` of a slice: views of plain
+    arrays, rows gathered from the pool for a strategy's view) and write each block's output (an array, a
     dict of arrays or a tuple of arrays) into outputs allocated once for all rows, so activations never
     exist for a whole large pool and the outputs are never held twice (a list of blocks beside their
     concatenation).
@@ -35,11 +36,11 @@ def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
     def wrapper(self: FittedMLP, batch: ModalBatch, *args: object, **kwargs: object) -> _T:
         n = len(batch)
         if n <= CHUNK_ROWS:
-            return method(self, batch, *args, **kwargs)
-        first = method(self, _rows(batch, slice(0, CHUNK_ROWS)), *args, **kwargs)
+            return method(self, batch.take(slice(0, n)), *args, **kwargs)
+        first = method(self, batch.take(slice(0, CHUNK_ROWS)), *args, **kwargs)
         outputs = [np.empty((n, *a.shape[1:]), dtype=a.dtype) for a in _leaves(first)]
         for s in range(0, n, CHUNK_ROWS):
-            part = first if s == 0 else method(self, _rows(batch, slice(s, s + CHUNK_ROWS)), *args, **kwargs)
+            part = first if s == 0 else method(self, batch.take(slice(s, s + CHUNK_ROWS)), *args, **kwargs)
             for out, block in zip(outputs, _leaves(part), strict=True):
                 out[s : s + len(block)] = block
         if isinstance(first, dict):
@@ -58,11 +59,6 @@ def _leaves(output: object) -> list[np.ndarray]:
     if isinstance(output, tuple):
         return list(output)
     return [output]  # type: ignore[list-item]
-
-
-def _rows(batch: ModalBatch, rows: slice) -> ModalBatch:
-    """Rows ``rows`` of ``batch`` as views (no copy)."""
-    return ModalBatch({m: x[rows] for m, x in batch.features.items()}, {m: p[rows] for m, p in batch.present.items()})
 
 
 class FittedMLP(FittedModel):
@@ -244,7 +240,7 @@ class FittedMLP(FittedModel):
             raise ValueError(f"n_samples must be >= 1, got {n_samples}")
         n = len(batch)
         blocks = [slice(s, min(s + CHUNK_ROWS, n)) for s in range(0, n, CHUNK_ROWS)]
-        embedded = [self._embeddings(_rows(batch, b)) for b in blocks]  # per block: ({m: (1, rows, D)}, presence)
+        embedded = [self._embeddings(batch.take(b)) for b in blocks]  # per block: ({m: (1, rows, D)}, presence)
         p_drop = self.config.dropout
         generator = torch.Generator().manual_seed(int(seed))
         *earlier, last = self.modalities

@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from mmal_bench.data.schema import ModalBatch
+from mmal_bench.data.schema import ModalBatch, PoolRows
 from mmal_bench.models.base import FittedModel
 
 
@@ -28,7 +28,9 @@ class PoolView:
     """What a strategy may see of the pool. It holds no reference to unbought labels.
 
     ``unlabeled_ids[i]`` is the id of row i of ``unlabeled``; likewise for the labelled part.
-    All arrays are read-only.
+    All arrays are read-only. The harness builds ``unlabeled`` and ``labeled`` over `PoolRows` (see
+    `view_of_pool`): rows are gathered from the pool when read, so a view copies nothing up front and a
+    model's row-chunked pass reads one block at a time; the arrays a strategy reads are the same either way.
     """
 
     unlabeled_ids: np.ndarray
@@ -41,6 +43,41 @@ class PoolView:
     @property
     def modalities(self) -> tuple[str, ...]:
         return self.unlabeled.modalities
+
+
+def view_of_pool(
+    rows: ModalBatch, ids: np.ndarray, labels: np.ndarray, labeled_positions: np.ndarray, n_classes: int
+) -> PoolView:
+    """The `PoolView` with the rows at ``labeled_positions`` bought.
+
+    ``rows`` holds the pool's features and presence (read-only arrays that the caller does not write to
+    while the view lives); ``ids`` and ``labels`` are the pool's, row for row. The view's batches gather
+    from ``rows`` when read (`PoolRows`); ids and the bought rows' labels are read-only copies, so
+    ``labels`` is read here and never referenced by the view.
+    """
+    mask = np.zeros(len(ids), dtype=bool)
+    mask[np.asarray(labeled_positions, dtype=np.int64)] = True
+    every = np.arange(len(ids))
+    unlabeled_positions, labeled_positions = every[~mask], every[mask]  # own their memory (no writable .base)
+    unlabeled_positions.flags.writeable = labeled_positions.flags.writeable = False  # shared by both mappings
+
+    def batch(positions: np.ndarray) -> ModalBatch:
+        return ModalBatch(PoolRows(rows.features, positions), PoolRows(rows.present, positions))
+
+    return PoolView(
+        unlabeled_ids=_frozen_take(ids, unlabeled_positions),
+        unlabeled=batch(unlabeled_positions),
+        labeled_ids=_frozen_take(ids, labeled_positions),
+        labeled=batch(labeled_positions),
+        labeled_labels=_frozen_take(labels, labeled_positions),
+        n_classes=n_classes,
+    )
+
+
+def _frozen_take(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    out = np.take(array, positions, axis=0)  # a new array that owns its memory
+    out.flags.writeable = False
+    return out
 
 
 class Strategy(ABC):

@@ -13,7 +13,7 @@ from mmal_bench.errors import StrategyError
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.trainer import train_model
-from mmal_bench.strategies.base import PoolView, Strategy
+from mmal_bench.strategies.base import PoolView, Strategy, view_of_pool
 from mmal_bench.strategies.state import canonical_state_json, select_with_state
 
 _SHOW = 5  # offending ids quoted in a message
@@ -86,22 +86,10 @@ def tiny_pool(n_pool: int = 120, n_classes: int = 3, seed: int = 0) -> Split:
 
 
 def make_view(pool: Split, labeled_ids: np.ndarray, n_classes: int) -> PoolView:
-    """The read-only `PoolView` of ``pool`` with ``labeled_ids`` bought: copied rows, and only the
-    bought labels (the unlabelled part is a plain `ModalBatch`, never a `Split` carrying labels)."""
-    labeled_mask = np.isin(pool.ids, labeled_ids)
-    lab, unl = np.flatnonzero(labeled_mask), np.flatnonzero(~labeled_mask)
-
-    def rows(index: np.ndarray) -> ModalBatch:
-        return ModalBatch({m: x[index] for m, x in pool.features.items()}, {m: p[index] for m, p in pool.present.items()}).read_only()
-
-    return PoolView(
-        unlabeled_ids=_frozen(pool.ids[unl]),
-        unlabeled=rows(unl),
-        labeled_ids=_frozen(pool.ids[lab]),
-        labeled=rows(lab),
-        labeled_labels=_frozen(pool.labels[lab]),
-        n_classes=n_classes,
-    )
+    """The read-only `PoolView` of ``pool`` with ``labeled_ids`` bought, as the harness builds it: rows
+    gathered when read from a read-only copy of the pool, and only the bought labels (the unlabelled
+    part is a plain `ModalBatch`, never a `Split` carrying labels)."""
+    return view_of_pool(pool.frozen_copy(), pool.ids, pool.labels, np.flatnonzero(np.isin(pool.ids, labeled_ids)), n_classes)
 
 
 def tiny_problem(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mmal_bench.harness import metrics
-from mmal_bench.harness.loop import SharedViews, StrategyEntry, build_view, run_group
+from mmal_bench.harness.loop import StrategyEntry, build_view, run_group
 from mmal_bench.harness.results import TIMING_FIELDS, CellResult
 from mmal_bench.models.trainer import train_models
 from harness_factory import (
@@ -130,36 +130,49 @@ def test_view_cannot_reveal_unbought_labels() -> None:
         view.unlabeled.features["a"][0, 0] = 1.0
 
 
-def test_strategies_with_the_same_labelled_set_share_one_read_only_view() -> None:
-    views = SharedViews(DATA.pool, DATA.n_classes)
-    labeled = DATA.cold_start(0, 6)
-    first, seconds = views.get(labeled)
-    assert seconds > 0
-    assert views.get(labeled[::-1])[0] is first  # the same set in another order: the same view
-    other = views.get(np.concatenate([labeled, [int(first.unlabeled_ids[0])]]))[0]
-    assert other is not first and len(other.labeled_ids) == 7
-    for view in (first, other):
-        for array in (a for a in _reachable(view) if isinstance(a, np.ndarray)):
-            assert not np.shares_memory(array, DATA.pool.labels) and not array.flags.writeable
+def test_a_view_copies_no_pool_rows_until_a_strategy_reads_them() -> None:
+    """Issue 15: building a view costs the mask and the ids, not a copy of the pool per strategy; rows
+    are gathered when read, equal to the pool's and read-only."""
+    import tracemalloc
+
+    from mmal_bench.data.schema import Split
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    pool = Split({"a": rng.normal(size=(n, 64)).astype(np.float32)}, {"a": rng.random(n) > 0.1}, np.arange(n), rng.integers(0, 3, n))
+    rows = pool.frozen_copy()
+    labeled = rng.choice(n, 500, replace=False)
+    tracemalloc.start()
+    view = build_view(pool, labeled, 3, rows)
+    built = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert built < 0.2 * pool.features["a"].nbytes  # 51 MB of features; the view holds a mask, ids and positions
+    unlabeled = np.setdiff1d(np.arange(n), labeled)
+    assert np.array_equal(view.unlabeled_ids, unlabeled)
+    features = view.unlabeled.features["a"]
+    assert np.array_equal(features, pool.features["a"][unlabeled]) and not features.flags.writeable
+    assert view.unlabeled.features["a"] is features  # gathered once, then kept for later reads
+    assert np.array_equal(view.unlabeled.take(np.array([4, 1])).features["a"], pool.features["a"][unlabeled[[4, 1]]])
+    assert np.array_equal(view.labeled.present["a"], pool.present["a"][np.sort(labeled)]) and len(view.labeled) == 500
+    assert not np.shares_memory(features, rows.features["a"]) and not np.shares_memory(rows.features["a"], pool.features["a"])
 
 
-def test_view_is_built_once_per_labelled_set_and_its_time_is_query_time(monkeypatch) -> None:
+def test_every_query_builds_its_own_view_and_its_time_is_query_time(monkeypatch) -> None:
     import time
 
     from mmal_bench.harness import loop
 
     built = []
 
-    def slow_build_view(pool, labeled_positions, n_classes):
+    def slow_build_view(pool, labeled_positions, n_classes, rows=None):
         built.append(len(labeled_positions))
         time.sleep(0.05)
-        return build_view(pool, labeled_positions, n_classes)
+        return build_view(pool, labeled_positions, n_classes, rows)
 
     monkeypatch.setattr(loop, "build_view", slow_build_view)
     outcome = run_group(DATA, PROTOCOL, 0, entries(FirstUnlabeled(), RandomPick(), MaxEntropy()))
     rounds = TINY_REGIME.rounds
-    # round 0: one view for the whole group (same cold start); later rounds: one per strategy
-    assert built[0] == TINY_REGIME.initial and len(built) == 1 + 3 * (rounds - 1)
+    assert built[:3] == [TINY_REGIME.initial] * 3 and len(built) == 3 * rounds
     for result in outcome.results.values():
         assert all(record.query_seconds >= 0.05 for record in result.rounds[:-1])
 

@@ -189,3 +189,31 @@ def test_row_chunking_gives_the_same_outputs(fitted, monkeypatch):
     for c, w in zip(chunked[2], whole[2], strict=True):
         assert c.shape == w.shape
         np.testing.assert_allclose(c, w, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_a_view_that_gathers_its_rows_gives_bitwise_the_outputs_of_copied_rows(fitted, monkeypatch, chunk_rows):
+    """Strategies' views gather pool rows when read (`PoolRows`), block by block in a chunked pass:
+    every model output must be the same bytes as on a batch of copied rows (the 2.0.0 view)."""
+    from mmal_bench.data.schema import ModalBatch, PoolRows
+    from mmal_bench.models import fitted as fitted_module
+
+    model, pool = fitted
+    positions = np.array([0, 2, 3, 5, 8, 9, 11, 12, 17, 18, 20, 21, 23, 26, 29])
+    copied = pool.take(positions)
+    lazy = ModalBatch(PoolRows(pool.features, positions), PoolRows(pool.present, positions))
+    if chunk_rows is not None:
+        monkeypatch.setattr(fitted_module, "CHUNK_ROWS", chunk_rows)
+
+    def outputs(batch):
+        return [
+            model.predict_proba(batch),
+            *model.predict_proba_subsets(batch, include_empty=True).values(),
+            *model.gradient_embedding_factors(batch),
+            *model.unimodal_logits(batch).values(),
+            *model.embed_modalities(batch).values(),
+            model.mc_dropout_proba(batch, 3, seed=5),
+        ]
+
+    for got, want in zip(outputs(lazy), outputs(copied), strict=True):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
