@@ -94,8 +94,7 @@ class Problem:
         self.y = np.full(n, MISSING_LABEL)
         self.y[self.labeled] = self.pool.labels[self.labeled]
         self.rows = np.arange(n, dtype=np.float64)[:, None]  # scikit-activeml's X: pool row numbers
-        self.view_rows = self.pool.frozen_copy()  # the harness makes this once per group, for every view
-        view = build_view(self.pool, self.labeled, N_CLASSES, self.view_rows)
+        view = build_view(self.pool, self.labeled, N_CLASSES)
         self.model = train_model(view.labeled, view.labeled_labels, N_CLASSES, ModelConfig(), 0)
         self.classes = np.arange(N_CLASSES)
         self.unlabeled = np.arange(N_LABELED, n)
@@ -120,7 +119,7 @@ class Problem:
         strategy = get_strategy(name)
 
         def run() -> np.ndarray:
-            view = build_view(self.pool, self.labeled, N_CLASSES, self.view_rows)
+            view = build_view(self.pool, self.labeled, N_CLASSES)
             return strategy.select(view, self.model, BATCH, np.random.default_rng(0))
 
         return run

@@ -6,7 +6,7 @@ Every stage after `data/` works on these numpy containers; only `data/` converts
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -58,7 +58,7 @@ class ModalBatch:
 
     def take(self, index: np.ndarray | slice) -> ModalBatch:
         """Rows ``index`` (positions, not ids) as a new batch: views for a slice of plain arrays, else
-        copies. Rows of a `PoolRows` batch are gathered from its source, never from a whole copy."""
+        copies; a batch of `PoolRows` gives `PoolRows` of those rows, read only when used."""
         return ModalBatch(_take(self.features, index), _take(self.present, index))
 
     def restricted_to(self, keep: Iterable[str]) -> ModalBatch:
@@ -76,53 +76,58 @@ class ModalBatch:
             {m: _frozen(p) for m, p in self.present.items()},
         )
 
-    def frozen_copy(self) -> ModalBatch:
-        """A plain `ModalBatch` of read-only copies that own their memory: no array's ``.base`` leads back
-        to this batch (what strategies' views read their rows from, `view_of_pool`)."""
-        return ModalBatch(
-            {m: _frozen_copy(np.array(x)) for m, x in self.features.items()},
-            {m: _frozen_copy(np.array(p)) for m, p in self.present.items()},
-        )
-
 
 class PoolRows(Mapping[str, np.ndarray]):
     """Rows ``positions`` of per-modality arrays (``source``), read without copying them all up front.
 
-    A strategy's view of the unlabelled pool is a `ModalBatch` of these: ``batch.features[m]`` gathers
-    the rows once, on first read (a read-only array, kept for later reads), while `ModalBatch.take`
-    (which the models' row-chunked passes use) gathers just the rows asked for from ``source``. So a
-    view costs no copy of the pool until a strategy reads whole arrays, and a model run over a
-    million-row view holds one block of rows at a time. Either way the arrays a reader gets are equal,
-    element for element, to those of ``source[positions]``.
+    A strategy's view of the pool is a `ModalBatch` of these. ``batch.features[m]`` gathers the rows on
+    first read (a read-only array, kept for later reads); `ModalBatch.take` gives another `PoolRows` of
+    fewer rows without reading any; a model's input pass writes the rows straight from ``source`` into
+    its input tensor (`gather_into`). So a view costs no copy of the pool, and a model run over a
+    million-row view reads one block of rows at a time. Whatever is read equals ``source[m][positions]``
+    element for element.
     """
 
     def __init__(self, source: Mapping[str, np.ndarray], positions: np.ndarray) -> None:
         self._source = dict(source)
         positions = np.asarray(positions, dtype=np.int64)
+        n = len(next(iter(self._source.values()))) if self._source else 0
+        if len(positions) and (positions.min() < 0 or positions.max() >= n):
+            raise IndexError(f"row positions must lie in [0, {n})")
         # one read-only positions array can serve several mappings (a view's features and presence)
-        self._positions = positions if not positions.flags.writeable else _frozen_copy(positions.copy())
+        self._positions = positions if not positions.flags.writeable else _freeze(positions.copy())
         self._gathered: dict[str, np.ndarray] = {}
 
-    def __getitem__(self, modality: str) -> np.ndarray:
-        if modality not in self._gathered:
-            self._gathered[modality] = _frozen_copy(np.take(self._source[modality], self._positions, axis=0))
-        return self._gathered[modality]
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._gathered:
+            self._gathered[name] = _freeze(np.take(self._source[name], self._positions, axis=0))
+        return self._gathered[name]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._source)
 
     def __len__(self) -> int:
         return len(self._source)
 
-    def rows(self, index: np.ndarray | slice) -> dict[str, np.ndarray]:
-        """Rows ``index`` of every array, gathered from the source (fresh, writable arrays)."""
-        positions = self._positions[index]
-        return {m: np.take(x, positions, axis=0) for m, x in self._source.items()}
+    def subset(self, index: np.ndarray | slice) -> PoolRows:
+        """Rows ``index`` of these rows, still unread."""
+        return PoolRows(self._source, self._positions[index])
+
+    def gather_into(self, name: str, out: np.ndarray) -> None:
+        """Write the rows of ``name`` into ``out`` (``(rows, width)``, any strides) without an
+        intermediate copy; a width or row count other than ``out``'s is a `ValueError`."""
+        source = self._source[name]
+        if source.ndim != 2 or out.shape != (len(self._positions), source.shape[1]):
+            raise ValueError(f"{name!r} has rows of shape {source.shape[1:]}; expected ({out.shape[-1]},)")
+        if source.dtype == out.dtype:  # positions were checked on construction: "clip" only skips a buffer
+            np.take(source, self._positions, axis=0, out=out, mode="clip")
+        else:
+            out[...] = np.take(source, self._positions, axis=0)
 
 
-def _take(arrays: Mapping[str, np.ndarray], index: np.ndarray | slice) -> dict[str, np.ndarray]:
+def _take(arrays: Mapping[str, np.ndarray], index: np.ndarray | slice) -> Mapping[str, np.ndarray]:
     if isinstance(arrays, PoolRows):
-        return arrays.rows(index)
+        return arrays.subset(index)
     return {m: x[index] for m, x in arrays.items()}
 
 
@@ -294,7 +299,7 @@ def modalities_of(features: datasets.Features) -> tuple[str, ...]:
     return tuple(c for c in features if c + PRESENT_SUFFIX in features)
 
 
-def _frozen_copy(array: np.ndarray) -> np.ndarray:
+def _freeze(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
 

@@ -115,19 +115,18 @@ class GroupOutcome:
     timings: GroupTimings
 
 
-def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int, rows: ModalBatch | None = None) -> PoolView:
-    """The read-only `PoolView` a strategy gets, labels of bought rows only; ``rows`` is the group's
-    ``pool.frozen_copy()`` (made here when not given): views gather from that copy, never from ``pool``,
-    so nothing reachable from a view (not even an array's ``.base``) leads to the pool the trainer reads
-    or to ``pool.labels``, and the containers are plain `ModalBatch`es, not `Split`s.
+def build_view(pool: Split, labeled_positions: np.ndarray, n_classes: int) -> PoolView:
+    """The read-only `PoolView` a strategy gets: the pool's rows, read when used, and the labels of
+    bought rows only.
 
-    Building it copies no pool rows: its batches gather from ``rows`` when the strategy reads them
-    (`PoolRows`), inside the query, so that cost is in ``query_seconds``; a model's row-chunked pass
-    over a large pool holds one block of rows at a time. Every strategy gets its own view, so no query
-    is charged or served by another's reads.
+    Building it copies no pool rows (issue 15): its batches are `PoolRows` over read-only views of the
+    pool's features and presence, which a model's row-chunked pass reads one block at a time, inside
+    the query, so that cost is in ``query_seconds``. Nothing reachable from the view refers to
+    ``pool.labels`` (ids and bought labels are copies; the containers are plain `ModalBatch`es, not
+    `Split`s). The read-only flag stops a strategy writing to the pool by mistake; code that is not
+    trusted runs in the jail, which receives copies (`mmal_bench.submissions.sandbox`).
     """
-    rows = pool.frozen_copy() if rows is None else rows
-    return view_of_pool(rows, pool.ids, pool.labels, labeled_positions, n_classes)
+    return view_of_pool(pool.read_only(), pool.ids, pool.labels, labeled_positions, n_classes)
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,6 @@ def run_group(
     failures: dict[str, str] = {}
     timings = GroupTimings()
     active = list(strategies)
-    rows = pool.frozen_copy()  # what every view of this group reads its rows from
 
     for r in range(regime.rounds + 1):
         if not active:
@@ -296,7 +294,7 @@ def run_group(
                 rng = np.random.default_rng(query_seed(seed, r, e.name))
                 probe = QueryProbe.start()
                 start = time.perf_counter()
-                view = build_view(pool, labeled[e.name], n_classes, rows)
+                view = build_view(pool, labeled[e.name], n_classes)
                 try:
                     selected, states[e.name] = select_with_state(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name

@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key
+from mmal_bench.data.schema import ModalBatch, PoolRows, all_subsets, subset_key
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.network import Params, encode, fuse, head, head_input, interact, linear, with_absent
@@ -26,7 +26,7 @@ _T = TypeVar("_T")
 
 def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
     """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows (`ModalBatch.take` of a slice: views of plain
-    arrays, rows gathered from the pool for a strategy's view) and write each block's output (an array, a
+    arrays; for a strategy's view, pool rows read by the block's input pass) and write each block's output (an array, a
     dict of arrays or a tuple of arrays) into outputs allocated once for all rows, so activations never
     exist for a whole large pool and the outputs are never held twice (a list of blocks beside their
     concatenation).
@@ -90,10 +90,14 @@ class FittedMLP(FittedModel):
         x = np.zeros((1, len(self.modalities), len(batch), max(self.modality_dims.values())), dtype=np.float32)
         present = np.zeros((1, len(self.modalities), len(batch), 1), dtype=bool)
         for j, m in enumerate(self.modalities):
-            xm = np.asarray(batch.features[m], dtype=np.float32)
-            if xm.ndim != 2 or xm.shape[1] != self.modality_dims[m]:
-                raise ValueError(f"modality {m!r} features must be (n, {self.modality_dims[m]}), got {xm.shape}")
-            x[0, j, :, : xm.shape[1]] = xm
+            d = self.modality_dims[m]
+            if isinstance(batch.features, PoolRows):  # a strategy's view: rows go from the pool straight in
+                batch.features.gather_into(m, x[0, j, :, :d])
+            else:
+                xm = np.asarray(batch.features[m], dtype=np.float32)
+                if xm.ndim != 2 or xm.shape[1] != d:
+                    raise ValueError(f"modality {m!r} features must be (n, {d}), got {xm.shape}")
+                x[0, j, :, :d] = xm
             present[0, j, :, 0] = np.asarray(batch.present[m], dtype=bool)
         return torch.from_numpy(x), torch.from_numpy(present)
 

@@ -29,7 +29,7 @@ class PoolView:
 
     ``unlabeled_ids[i]`` is the id of row i of ``unlabeled``; likewise for the labelled part.
     All arrays are read-only. The harness builds ``unlabeled`` and ``labeled`` over `PoolRows` (see
-    `view_of_pool`): rows are gathered from the pool when read, so a view copies nothing up front and a
+    `view_of_pool`): rows are read from the pool when used, so a view copies nothing up front and a
     model's row-chunked pass reads one block at a time; the arrays a strategy reads are the same either way.
     """
 
@@ -50,10 +50,10 @@ def view_of_pool(
 ) -> PoolView:
     """The `PoolView` with the rows at ``labeled_positions`` bought.
 
-    ``rows`` holds the pool's features and presence (read-only arrays that the caller does not write to
-    while the view lives); ``ids`` and ``labels`` are the pool's, row for row. The view's batches gather
-    from ``rows`` when read (`PoolRows`); ids and the bought rows' labels are read-only copies, so
-    ``labels`` is read here and never referenced by the view.
+    ``rows`` holds the pool's features and presence (read-only views, `ModalBatch.read_only`); ``ids``
+    and ``labels`` are the pool's, row for row. The view's batches read their rows from ``rows`` when
+    used (`PoolRows`); ids and the bought rows' labels are read-only copies, so ``labels`` is read here
+    and never referenced by the view.
     """
     mask = np.zeros(len(ids), dtype=bool)
     mask[np.asarray(labeled_positions, dtype=np.int64)] = True

@@ -87,9 +87,9 @@ def tiny_pool(n_pool: int = 120, n_classes: int = 3, seed: int = 0) -> Split:
 
 def make_view(pool: Split, labeled_ids: np.ndarray, n_classes: int) -> PoolView:
     """The read-only `PoolView` of ``pool`` with ``labeled_ids`` bought, as the harness builds it: rows
-    gathered when read from a read-only copy of the pool, and only the bought labels (the unlabelled
-    part is a plain `ModalBatch`, never a `Split` carrying labels)."""
-    return view_of_pool(pool.frozen_copy(), pool.ids, pool.labels, np.flatnonzero(np.isin(pool.ids, labeled_ids)), n_classes)
+    read from the pool when used, and only the bought labels (the unlabelled part is a plain
+    `ModalBatch`, never a `Split` carrying labels)."""
+    return view_of_pool(pool.read_only(), pool.ids, pool.labels, np.flatnonzero(np.isin(pool.ids, labeled_ids)), n_classes)
 
 
 def tiny_problem(

@@ -310,8 +310,8 @@ def _view_payload(view: PoolView) -> dict[str, Any]:
     """Exactly the arrays of the view (plain copies); nothing else of the harness goes to the worker."""
 
     def batch(b) -> dict[str, Any]:
-        rows = b.take(slice(None))  # gathered from the pool once, not kept in the view
-        return {"features": {m: np.array(x) for m, x in rows.features.items()}, "present": {m: np.array(p) for m, p in rows.present.items()}}
+        rows = b.take(slice(None))  # read from the pool here, not kept in the view
+        return {"features": {m: np.asarray(x) for m, x in rows.features.items()}, "present": {m: np.asarray(p) for m, p in rows.present.items()}}
 
     return {
         "unlabeled_ids": np.array(view.unlabeled_ids),
