@@ -150,6 +150,17 @@ def main() -> None:
         f"1 thread, {args.repeats} interleaved repeats"
     )
     print(tabulate(table, headers=headers, tablefmt="github"))
+    if len(args.sizes) > 1:
+        # Growth per step of --sizes, from the min and from the median: on a shared or virtual machine one
+        # step's ratio moves by tens of percent between runs, and the two disagreeing shows it.
+        steps = list(zip(args.sizes, args.sizes[1:]))
+        growth = [
+            [name, *(f"{min(times[(name, b)]) / min(times[(name, a)]):.1f}x / {np.median(times[(name, b)]) / np.median(times[(name, a)]):.1f}x" for a, b in steps)]
+            for name in args.strategies
+            if name != "random"
+        ]
+        print("growth of the query time per step of --sizes (ratio of the mins / of the medians)")
+        print(tabulate(growth, headers=["strategy", *(f"{a // 1000}k → {b // 1000}k" for a, b in steps)], tablefmt="github"))
 
 
 if __name__ == "__main__":
