@@ -25,18 +25,18 @@ _T = TypeVar("_T")
 
 
 def _row_chunked(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows (`ModalBatch.take` of a slice: views of plain
-    arrays; for a strategy's view, pool rows read by the block's input pass) and write each block's output (an array, a
+    """Run a row-wise method on blocks of ``CHUNK_ROWS`` rows and write each block's output (an array, a
     dict of arrays or a tuple of arrays) into outputs allocated once for all rows, so activations never
     exist for a whole large pool and the outputs are never held twice (a list of blocks beside their
-    concatenation).
+    concatenation). A block is `ModalBatch.take` of a slice: views of plain arrays, or, for a strategy's
+    view, `PoolRows` that the block's input pass reads from the pool.
     """
 
     @functools.wraps(method)
     def wrapper(self: FittedMLP, batch: ModalBatch, *args: object, **kwargs: object) -> _T:
         n = len(batch)
         if n <= CHUNK_ROWS:
-            return method(self, batch.take(slice(0, n)), *args, **kwargs)
+            return method(self, batch, *args, **kwargs)
         first = method(self, batch.take(slice(0, CHUNK_ROWS)), *args, **kwargs)
         outputs = [np.empty((n, *a.shape[1:]), dtype=a.dtype) for a in _leaves(first)]
         for s in range(0, n, CHUNK_ROWS):
