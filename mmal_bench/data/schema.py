@@ -83,7 +83,7 @@ class PoolRows(Mapping[str, np.ndarray]):
     A strategy's view of the pool is a `ModalBatch` of these. ``batch.features[m]`` gathers the rows on
     first read (a read-only array, kept for later reads); `ModalBatch.take` gives another `PoolRows` of
     fewer rows without reading any; a model's input pass writes the rows straight from ``source`` into
-    its input tensor (`gather_into`). So a view costs no copy of the pool, and a model run over a
+    its input tensor (`write_rows`). So a view costs no copy of the pool, and a model run over a
     million-row view reads one block of rows at a time. Whatever is read equals ``source[m][positions]``
     element for element.
     """
@@ -114,15 +114,32 @@ class PoolRows(Mapping[str, np.ndarray]):
         return PoolRows(self._source, self._positions[index])
 
     def gather_into(self, name: str, out: np.ndarray) -> None:
-        """Write the rows of ``name`` into ``out`` (``(rows, width)``, any strides) without an
-        intermediate copy; a width or row count other than ``out``'s is a `ValueError`."""
+        """`write_rows` for these rows: gathered from the source straight into ``out``."""
         source = self._source[name]
-        if source.ndim != 2 or out.shape != (len(self._positions), source.shape[1]):
-            raise ValueError(f"{name!r} has rows of shape {source.shape[1:]}; expected ({out.shape[-1]},)")
+        _check_rows(name, (len(self._positions), *source.shape[1:]), out.shape)
         if source.dtype == out.dtype:  # positions were checked on construction: "clip" only skips a buffer
             np.take(source, self._positions, axis=0, out=out, mode="clip")
         else:
             out[...] = np.take(source, self._positions, axis=0)
+
+
+def write_rows(arrays: Mapping[str, np.ndarray], name: str, out: np.ndarray) -> None:
+    """Write the rows of ``arrays[name]`` into ``out`` (``(rows, width)``, any strides), cast to its dtype;
+    a `PoolRows` gathers them from its source without an intermediate copy. A row count or width other
+    than ``out``'s is a one-line `ValueError` naming ``name``."""
+    if isinstance(arrays, PoolRows):
+        arrays.gather_into(name, out)
+        return
+    rows = np.asarray(arrays[name], dtype=out.dtype)
+    _check_rows(name, rows.shape, out.shape)
+    out[...] = rows
+
+
+def _check_rows(name: str, shape: tuple[int, ...], out_shape: tuple[int, ...]) -> None:
+    if len(shape) != 2 or shape[1] != out_shape[1]:
+        raise ValueError(f"modality {name!r} has rows of shape {shape[1:]}; expected ({out_shape[1]},)")
+    if shape[0] != out_shape[0]:
+        raise ValueError(f"modality {name!r} has {shape[0]} rows; expected {out_shape[0]}")
 
 
 def _take(arrays: Mapping[str, np.ndarray], index: np.ndarray | slice) -> Mapping[str, np.ndarray]:

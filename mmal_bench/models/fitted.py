@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from mmal_bench.data.schema import ModalBatch, PoolRows, all_subsets, subset_key
+from mmal_bench.data.schema import ModalBatch, all_subsets, subset_key, write_rows
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.network import Params, encode, fuse, head, head_input, interact, linear, with_absent
@@ -90,14 +90,7 @@ class FittedMLP(FittedModel):
         x = np.zeros((1, len(self.modalities), len(batch), max(self.modality_dims.values())), dtype=np.float32)
         present = np.zeros((1, len(self.modalities), len(batch), 1), dtype=bool)
         for j, m in enumerate(self.modalities):
-            d = self.modality_dims[m]
-            if isinstance(batch.features, PoolRows):  # a strategy's view: rows go from the pool straight in
-                batch.features.gather_into(m, x[0, j, :, :d])
-            else:
-                xm = np.asarray(batch.features[m], dtype=np.float32)
-                if xm.ndim != 2 or xm.shape[1] != d:
-                    raise ValueError(f"modality {m!r} features must be (n, {d}), got {xm.shape}")
-                x[0, j, :, :d] = xm
+            write_rows(batch.features, m, x[0, j, :, : self.modality_dims[m]])  # a view's rows: straight from the pool
             present[0, j, :, 0] = np.asarray(batch.present[m], dtype=bool)
         return torch.from_numpy(x), torch.from_numpy(present)
 

@@ -8,7 +8,7 @@ import hashlib
 
 import numpy as np
 
-from mmal_bench.data.schema import ModalBatch, Split
+from mmal_bench.data.schema import Split
 from mmal_bench.errors import StrategyError
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.config import ModelConfig
@@ -233,9 +233,3 @@ def _run(
         raise
     except Exception as exc:
         raise StrategyError(f"{strategy.name}.select raised {type(exc).__name__}: {exc}") from exc
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array)
-    array.flags.writeable = False
-    return array

@@ -45,3 +45,15 @@ def test_positions_outside_the_source_are_refused() -> None:
         PoolRows(source, np.array([0, 50]))
     with pytest.raises(IndexError):
         PoolRows(source, np.array([-1]))
+
+
+def test_write_rows_casts_plain_arrays_and_names_a_wrong_width_or_row_count() -> None:
+    from mmal_bench.data.schema import write_rows
+
+    out = np.zeros((3, 2), np.float32)
+    write_rows({"a": np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])}, "a", out)  # float64 in, float32 out
+    assert out.dtype == np.float32 and out.tolist() == [[1, 2], [3, 4], [5, 6]]
+    with pytest.raises(ValueError, match=r"modality 'a' has rows of shape \(3,\); expected \(2,\)"):
+        write_rows({"a": np.zeros((3, 3))}, "a", out)
+    with pytest.raises(ValueError, match="modality 'a' has 4 rows; expected 3"):
+        write_rows({"a": np.zeros((4, 2))}, "a", out)
