@@ -2,6 +2,7 @@
 extrapolated), with the per-round breakdown into training, evaluation and querying.
 
 Usage: python benchmarks/bench_suite.py [--jobs 2] [--standard-seeds 1] [--skip-quick] [--skip-standard]
+       python benchmarks/bench_suite.py --grid-1.0.0 0 1 [--baseline CHECKOUT] [--jobs 2]
 
 The standard suite's groups (dataset, regime, seed) cost the same for every seed, so running
 ``--standard-seeds k`` of its seeds (20 in 2.0.0) for every dataset and regime and multiplying the
@@ -9,6 +10,13 @@ wall time by 20/k estimates the full suite; the script prints exactly what it ra
 noisy (other processes compete for the cores), so besides wall time the script reports the CPU
 seconds the run used (this process and its workers); CPU s / jobs estimates the wall time on an idle
 machine, since a suite has many more groups than jobs.
+
+``--grid-1.0.0 SEED ...`` compares like with like (issue 13: "measured on the same suite"): today's
+harness runs the cells of the 1.0.0 standard suite (its 9 datasets at 1.0.0, budgets, benchmark model
+and 11 built-ins) for the given seeds; with ``--baseline CHECKOUT`` (a checkout of the 1.0.0 release,
+e.g. ``git worktree add /tmp/v1 d8372e4``) the 1.0.0 code runs the same cells in a child process,
+interleaved seed by seed with today's, so both see the same load. Both are extrapolated to the full
+grid's 10 seeds.
 """
 
 from __future__ import annotations
@@ -16,16 +24,43 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from tabulate import tabulate
 
 from mmal_bench.data.registry import get_entry
-from mmal_bench.harness.runner import RunReport, run_suite
-from mmal_bench.harness.suites import STANDARD
+from mmal_bench.harness.executors import make_executor
+from mmal_bench.harness.outdir import prepare_out_dir
+from mmal_bench.harness.runner import RunReport, resolve_strategies, run_protocols, run_suite
+from mmal_bench.harness.suites import STANDARD, STANDARD_REGIMES, Suite
+from mmal_bench.models import ModelConfig
+
+#: The 1.0.0 standard suite's cells (release d8372e4: 9 datasets x low/mid/high x seeds 0-9, its
+#: benchmark model's sizes, its 11 built-ins), run here by today's harness and network; the budgets are
+#: `STANDARD_REGIMES` (and the small-pool ones for uci-mfeat), unchanged since 1.0.0.
+GRID_1_0_0 = Suite(
+    name="standard",
+    version="1.0.0-grid",
+    regimes=STANDARD_REGIMES,
+    seeds=tuple(range(10)),
+    datasets=tuple(
+        f"{name}@1.0.0"
+        for name in ("balanced", "difficulty-gap", "missing-mcar", "missing-mnar", "redundant", "synergy", "unique", "uci-mfeat", "uci-mfeat-gap")
+    ),
+    model=ModelConfig(hidden_sizes=(32,), embed_dim=16),
+)
+STRATEGIES_1_0_0 = (
+    "random", "entropy", "margin", "least-confidence", "coreset", "badge", "bald",
+    "modality-disagreement", "weakest-modality-uncertainty", "bmmal", "co-testing",
+)  # fmt: skip
+#: What the issue quotes for 1.0.0 on this suite: 22 min 44 s for 2,970 cells, 2 cores.
+WALL_1_0_0, CELLS_1_0_0 = 22 * 60 + 44, 2970
 
 
 def cpu_seconds() -> float:
@@ -44,6 +79,60 @@ def timed_run(suite: str, jobs: int, **kwargs) -> tuple[RunReport, float, float]
         results = report.results()
     report.loaded = results  # type: ignore[attr-defined]
     return report, wall, cpu
+
+
+def grid_today(seed: int, jobs: int) -> tuple[int, float, float]:
+    """Today's harness on seed ``seed`` of `GRID_1_0_0`: (cells written, wall s, CPU s); prints where
+    the time went."""
+    with tempfile.TemporaryDirectory(prefix="bench-grid-") as out, make_executor(jobs, None) as executor:
+        cpu, start = cpu_seconds(), time.perf_counter()
+        report = run_protocols(
+            GRID_1_0_0.protocols(), resolve_strategies(STRATEGIES_1_0_0), prepare_out_dir(out), seeds=[seed], executor=executor, progress=False
+        )
+        wall = time.perf_counter() - start
+    if not report.ok:
+        raise SystemExit(f"today's harness failed cells: {report.failures}")
+    print(tabulate(breakdown(report), headers=BREAKDOWN_HEADERS, floatfmt=".2f"))
+    return len(report.written), wall, cpu_seconds() - cpu
+
+
+def grid_baseline(checkout: str, seed: int, jobs: int) -> tuple[int, float, float]:
+    """The code in ``checkout`` (1.0.0) on seed ``seed`` of its own standard suite, in a child process."""
+    with tempfile.TemporaryDirectory(prefix="bench-grid-base-") as out:
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
+        command = [sys.executable, "-m", "mmal_bench", "run", "--suite", "standard", "--seeds", str(seed)]
+        command += ["--jobs", str(jobs), "--out", out, "--quiet", "--no-leaderboard"]
+        cpu, start = cpu_seconds(), time.perf_counter()
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=checkout)
+        wall = time.perf_counter() - start
+        cells = len(list(Path(out).rglob("seed-*.json")))
+    return cells, wall, cpu_seconds() - cpu
+
+
+def compare_grid(seeds: list[int], baseline: str | None, jobs: int) -> None:
+    """Print today's harness against 1.0.0 (``baseline`` checkout, else the issue's figure) on the
+    1.0.0 grid, interleaved seed by seed, extrapolated to its 10 seeds."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for seed in seeds:
+        runs = [("1.0.0 code", lambda s=seed: grid_baseline(baseline, s, jobs))] if baseline else []
+        runs.append(("today", lambda s=seed: grid_today(s, jobs)))
+        for label, run in runs:
+            cells, wall, cpu = run()
+            print(f"seed {seed}, {label}: {cells} cells, wall {wall:.1f} s, CPU {cpu:.0f} s", flush=True)
+            for i, v in enumerate((cells, wall, cpu)):
+                totals[label][i] += v
+    scale = len(GRID_1_0_0.seeds) / len(seeds)
+    rows = [("1.0.0 code, as quoted in issue 13", CELLS_1_0_0, "", "", f"{WALL_1_0_0 / CELLS_1_0_0:.3f}", f"{WALL_1_0_0 / 60:.1f}", "")]
+    for label, (cells, wall, cpu) in totals.items():
+        rows.append((f"{label}, seeds {seeds}", int(cells), f"{wall:.1f}", f"{cpu:.0f}", f"{wall / cells:.3f}", f"{wall * scale / 60:.1f}", f"{cpu * scale / jobs / 60:.1f}"))
+    print(f"\njobs={jobs}, cores={os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f}")
+    print(tabulate(rows, headers=("the 1.0.0 standard grid", "cells", "wall s", "CPU s", "wall s/cell", "10 seeds: wall min", "10 seeds: CPU min / jobs")))
+    if baseline:
+        (_, old, _), (_, new, _) = totals["1.0.0 code"], totals["today"]
+        print(f"today's wall time per cell is {old / new:.2f}x better than the 1.0.0 code's on the same cells")
+
+
+BREAKDOWN_HEADERS = ("kind", "regime", "groups", "trainings", "s/group", "train s/round", "eval s/round", "query s/round", "train/eval/query %")
 
 
 def breakdown(report: RunReport) -> list[tuple]:
@@ -90,7 +179,12 @@ def main() -> None:
     parser.add_argument("--standard-seeds", type=int, default=1, help=f"seeds of the standard suite to run (of {len(STANDARD.seeds)})")
     parser.add_argument("--skip-quick", action="store_true")
     parser.add_argument("--skip-standard", action="store_true")
+    parser.add_argument("--grid-1.0.0", dest="grid", type=int, nargs="+", metavar="SEED", help="compare on these seeds of the 1.0.0 grid, then stop")
+    parser.add_argument("--baseline", metavar="CHECKOUT", help="a checkout of the 1.0.0 release to run the same cells with (--grid-1.0.0)")
     args = parser.parse_args()
+    if args.grid:
+        compare_grid(args.grid, args.baseline, args.jobs)
+        return
 
     summary, details = [], []
     if not args.skip_quick:
@@ -127,7 +221,7 @@ def main() -> None:
         print(
             tabulate(
                 breakdown(report),
-                headers=("kind", "regime", "groups", "trainings", "s/group", "train s/round", "eval s/round", "query s/round", "train/eval/query %"),
+                headers=BREAKDOWN_HEADERS,
                 floatfmt=".2f",
             )
         )

@@ -10,7 +10,11 @@ For each labelled-set size n, E members (the strategies of one round) with 2 mod
   ``torch.optim.AdamW``, trained one member after another (what a user would write);
 - ``limit``: per step one ``torch.bmm`` ``(E, n, K) @ (E, K, K)`` with K chosen so that it does the
   step's matmul FLOPs (forward + backward = 3x the forward matmuls): dense-matmul speed at the same
-  FLOPs, the practical limit for this much work.
+  FLOPs, the practical limit for this much work;
+- ``matmuls``: per step only the model's own batched matmuls at their real shapes and layouts (the
+  forward's five, the backward's weight and input gradients: what the trainer's profile shows as
+  ``bmm`` / ``baddbmm``), on random data: the floor of any trainer of this model built on torch's
+  kernels, since it leaves out every element-wise op, the loss, the optimiser and Python.
 Variants are interleaved, repeated (min and median reported), at 1 and 2 torch threads.
 Usage: python benchmarks/bench_training.py [--sizes 40 220 1100 2200] [--members 12] [--repeats 3]
 """
@@ -113,6 +117,27 @@ def limit(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
     return run
 
 
+def matmuls(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
+    """The step's matmuls alone (see the module docstring), for the suite's synthetic shapes."""
+    d, f, n_mod = config.embed_dim, config.fusion_hidden, len(MODALITIES)
+    widths = [DIM, *config.hidden_sizes, d]
+    fused = d * n_mod
+    # (batch of the bmm, input width, output width) of every linear layer, in forward order
+    layers = [(members * n_mod, widths[i], widths[i + 1]) for i in range(len(widths) - 1)]
+    layers += [(members * n_mod, d, N_CLASSES), (members, fused, f), (members, fused + f, N_CLASSES)]
+    tensors = [(torch.rand(b, n, k), torch.rand(b, k, m), torch.rand(b, 1, m), torch.rand(b, n, m)) for b, k, m in layers]
+
+    def run() -> None:
+        for _ in range(config.steps):
+            for i, (a, w, bias, grad) in enumerate(tensors):
+                torch.baddbmm(bias, a, w)  # forward
+                torch.bmm(a.transpose(1, 2), grad)  # weight gradient
+                if i > 0:  # input gradient (the first layer's input is data)
+                    torch.bmm(grad, w.transpose(1, 2))
+
+    return run
+
+
 def timed(fn: Callable[[], object], threads: int) -> float:
     with torch_threads(threads):
         t0 = time.perf_counter()
@@ -144,6 +169,7 @@ def main() -> None:
                 "trainer": lambda cfg=cfg, batches=batches, labels=labels, seeds=seeds: train_models(batches, labels, N_CLASSES, cfg, seeds),
                 "grouped": lambda cfg=cfg, grouped=grouped: grouped(config=cfg),
                 "per-model": lambda batches=batches, labels=labels: per_model_loop(batches, labels, config),
+                "matmuls": matmuls(n, args.members, config),
                 "limit": limit(n, args.members, config),
             }
             times: dict[str, list[float]] = {k: [] for k in variants}
@@ -155,7 +181,8 @@ def main() -> None:
             rows.append(
                 [n, args.members, threads]
                 + [f"{best[k]:.3f} / {med[k]:.3f}" for k in variants]
-                + [f"{best['trainer'] / best['limit']:.1f}", f"{best['per-model'] / best['trainer']:.1f}", f"{best['grouped'] / best['trainer']:.2f}"]
+                + [f"{best['trainer'] / best['limit']:.1f}", f"{best['matmuls'] / best['limit']:.1f}"]
+                + [f"{best['per-model'] / best['trainer']:.1f}", f"{best['grouped'] / best['trainer']:.2f}"]
             )
             print(rows[-1], flush=True)
     print(f"\n{config.steps} steps, model {config.to_dict()}")
@@ -163,7 +190,10 @@ def main() -> None:
     print(
         tabulate(
             rows,
-            headers=["n", "E", "threads", "trainer s (min/med)", "grouped 4096", "per-model loop", "matmul limit", "trainer/limit", "loop/trainer", "grouped/trainer"],
+            headers=[
+                "n", "E", "threads", "trainer s (min/med)", "grouped 4096", "per-model loop", "its matmuls alone", "matmul limit",
+                "trainer/limit", "matmuls/limit", "loop/trainer", "grouped/trainer",
+            ],  # fmt: skip
         )
     )
 
