@@ -100,7 +100,7 @@ class PoolRows(Mapping[str, np.ndarray]):
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._gathered:
-            self._gathered[name] = _freeze(np.take(self._source[name], self._positions, axis=0))
+            self._gathered[name] = frozen_take(self._source[name], self._positions)
         return self._gathered[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -314,6 +314,12 @@ def arrow_to_split(table: pa.Table, modalities: Sequence[str]) -> Split:
 def modalities_of(features: datasets.Features) -> tuple[str, ...]:
     """Modality names of a benchmark `Features` (every column with a ``_present`` twin)."""
     return tuple(c for c in features if c + PRESENT_SUFFIX in features)
+
+
+def frozen_take(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Rows ``positions`` of ``array`` as a new read-only array that owns its memory (so not even
+    ``.base`` leads to a writable array or back to ``array``)."""
+    return _freeze(np.take(array, positions, axis=0))
 
 
 def _freeze(array: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from mmal_bench.data.schema import ModalBatch, PoolRows
+from mmal_bench.data.schema import ModalBatch, PoolRows, frozen_take
 from mmal_bench.models.base import FittedModel
 
 
@@ -65,19 +65,13 @@ def view_of_pool(
         return ModalBatch(PoolRows(rows.features, positions), PoolRows(rows.present, positions))
 
     return PoolView(
-        unlabeled_ids=_frozen_take(ids, unlabeled_positions),
+        unlabeled_ids=frozen_take(ids, unlabeled_positions),
         unlabeled=batch(unlabeled_positions),
-        labeled_ids=_frozen_take(ids, labeled_positions),
+        labeled_ids=frozen_take(ids, labeled_positions),
         labeled=batch(labeled_positions),
-        labeled_labels=_frozen_take(labels, labeled_positions),
+        labeled_labels=frozen_take(labels, labeled_positions),
         n_classes=n_classes,
     )
-
-
-def _frozen_take(array: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    out = np.take(array, positions, axis=0)  # a new array that owns its memory
-    out.flags.writeable = False
-    return out
 
 
 class Strategy(ABC):
