@@ -5,8 +5,8 @@ times its steps, in the order `BMMAL.select` runs them, inside one forked child 
 `measure` as bench_query_latency.py, so the child starts from a trimmed heap): the gradient-embedding
 factors (a forward pass), the exact Shapley shares (2^M subset predictions), the scales, the scaled copy
 of the head inputs, and the k-means++ seeding. The scaled copy is timed as the strategy writes it
-(``g[:, cols] *= s`` with integer column arrays, which NumPy walks one column at a time over a row-major
-matrix) and, beside it, with column slices (the same values, bitwise; the form a next benchmark
+(``g[:, cols] *= s`` with integer column arrays: advanced indexing on the second axis of a row-major
+matrix, a strided gather and scatter) and, beside it, with column slices (the same values, bitwise; the form a next benchmark
 version can adopt, since the strategy's source hash is part of every 2.0.0 cell).
 Run: python benchmarks/bench_bmmal_parts.py [--sizes 100000 1000000] [--repeats 5]
 """

@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from tabulate import tabulate
@@ -62,6 +64,10 @@ STRATEGIES_1_0_0 = (
 #: What the issue quotes for 1.0.0 on this suite: 22 min 44 s for 2,970 cells, 2 cores.
 WALL_1_0_0, CELLS_1_0_0 = 22 * 60 + 44, 2970
 
+_T = TypeVar("_T")
+
+BREAKDOWN_HEADERS = ("kind", "regime", "groups", "trainings", "s/group", "train s/round", "eval s/round", "query s/round", "train/eval/query %")
+
 
 def cpu_seconds() -> float:
     """User + system CPU time of this process and of its finished children (the pool's workers are
@@ -70,12 +76,18 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def measured(fn: Callable[[], _T]) -> tuple[_T, float, float]:
+    """``fn()``, its wall seconds and the CPU seconds it used (`cpu_seconds`: count a pool's workers by
+    closing the pool inside ``fn``)."""
+    cpu, start = cpu_seconds(), time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start, cpu_seconds() - cpu
+
+
 def timed_run(suite: str, jobs: int, **kwargs) -> tuple[RunReport, float, float]:
     """Run in a fresh results folder; return the report, its wall time and the CPU seconds it used."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as out:
-        cpu, start = cpu_seconds(), time.perf_counter()
-        report = run_suite(suite, out=out, jobs=jobs, progress=False, **kwargs)
-        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+        report, wall, cpu = measured(lambda: run_suite(suite, out=out, jobs=jobs, progress=False, **kwargs))
         results = report.results()
     report.loaded = results  # type: ignore[attr-defined]
     return report, wall, cpu
@@ -84,16 +96,18 @@ def timed_run(suite: str, jobs: int, **kwargs) -> tuple[RunReport, float, float]
 def grid_today(seed: int, jobs: int) -> tuple[int, float, float]:
     """Today's harness on seed ``seed`` of `GRID_1_0_0`: (cells written, wall s, CPU s); prints where
     the time went."""
-    with tempfile.TemporaryDirectory(prefix="bench-grid-") as out, make_executor(jobs, None) as executor:
-        cpu, start = cpu_seconds(), time.perf_counter()
-        report = run_protocols(
-            GRID_1_0_0.protocols(), resolve_strategies(STRATEGIES_1_0_0), prepare_out_dir(out), seeds=[seed], executor=executor, progress=False
-        )
-        wall = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="bench-grid-") as out:
+
+        def run() -> RunReport:
+            with make_executor(jobs, None) as executor:  # started and closed inside the timing, as in the baseline
+                protocols, strategies = GRID_1_0_0.protocols(), resolve_strategies(STRATEGIES_1_0_0)
+                return run_protocols(protocols, strategies, prepare_out_dir(out), seeds=[seed], executor=executor, progress=False)
+
+        report, wall, cpu = measured(run)
     if not report.ok:
         raise SystemExit(f"today's harness failed cells: {report.failures}")
     print(tabulate(breakdown(report), headers=BREAKDOWN_HEADERS, floatfmt=".2f"))
-    return len(report.written), wall, cpu_seconds() - cpu
+    return len(report.written), wall, cpu
 
 
 def grid_baseline(checkout: str, seed: int, jobs: int) -> tuple[int, float, float]:
@@ -102,11 +116,9 @@ def grid_baseline(checkout: str, seed: int, jobs: int) -> tuple[int, float, floa
         env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
         command = [sys.executable, "-m", "mmal_bench", "run", "--suite", "standard", "--seeds", str(seed)]
         command += ["--jobs", str(jobs), "--out", out, "--quiet", "--no-leaderboard"]
-        cpu, start = cpu_seconds(), time.perf_counter()
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=checkout)
-        wall = time.perf_counter() - start
+        _, wall, cpu = measured(lambda: subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, cwd=checkout))
         cells = len(list(Path(out).rglob("seed-*.json")))
-    return cells, wall, cpu_seconds() - cpu
+    return cells, wall, cpu
 
 
 def compare_grid(seeds: list[int], baseline: str | None, jobs: int) -> None:
@@ -130,9 +142,6 @@ def compare_grid(seeds: list[int], baseline: str | None, jobs: int) -> None:
     if baseline:
         (_, old, _), (_, new, _) = totals["1.0.0 code"], totals["today"]
         print(f"today's wall time per cell is {old / new:.2f}x better than the 1.0.0 code's on the same cells")
-
-
-BREAKDOWN_HEADERS = ("kind", "regime", "groups", "trainings", "s/group", "train s/round", "eval s/round", "query s/round", "train/eval/query %")
 
 
 def breakdown(report: RunReport) -> list[tuple]:

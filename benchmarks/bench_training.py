@@ -96,14 +96,18 @@ def per_model_loop(batches: list[ModalBatch], labels: list[np.ndarray], config: 
             opt.step()
 
 
+def linear_layers(config: ModelConfig) -> list[tuple[int, int, int]]:
+    """``(copies per member, input width, output width)`` of every linear layer of the model, in forward
+    order: each modality's encoder layers and auxiliary head, then the fusion layer and the head."""
+    d, f, n_mod = config.embed_dim, config.fusion_hidden, len(MODALITIES)
+    widths = [DIM, *config.hidden_sizes, d]
+    layers = [(n_mod, widths[i], widths[i + 1]) for i in range(len(widths) - 1)]
+    return layers + [(n_mod, d, N_CLASSES), (1, d * n_mod, f), (1, d * n_mod + f, N_CLASSES)]
+
+
 def forward_matmul_flops_per_row(config: ModelConfig) -> int:
     """Multiply-add FLOPs (2 per MAC) of one forward pass for one row."""
-    d, f = config.embed_dim, config.fusion_hidden
-    widths = [DIM, *config.hidden_sizes, d]
-    encoder = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
-    per_modality = encoder + d * N_CLASSES
-    fused = d * len(MODALITIES)
-    return 2 * (len(MODALITIES) * per_modality + fused * f + (fused + f) * N_CLASSES)
+    return 2 * sum(copies * k * m for copies, k, m in linear_layers(config))
 
 
 def limit(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
@@ -118,14 +122,12 @@ def limit(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
 
 
 def matmuls(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
-    """The step's matmuls alone (see the module docstring), for the suite's synthetic shapes."""
-    d, f, n_mod = config.embed_dim, config.fusion_hidden, len(MODALITIES)
-    widths = [DIM, *config.hidden_sizes, d]
-    fused = d * n_mod
-    # (batch of the bmm, input width, output width) of every linear layer, in forward order
-    layers = [(members * n_mod, widths[i], widths[i + 1]) for i in range(len(widths) - 1)]
-    layers += [(members * n_mod, d, N_CLASSES), (members, fused, f), (members, fused + f, N_CLASSES)]
-    tensors = [(torch.rand(b, n, k), torch.rand(b, k, m), torch.rand(b, 1, m), torch.rand(b, n, m)) for b, k, m in layers]
+    """The step's matmuls alone (see the module docstring), for the suite's synthetic shapes: each layer of
+    `linear_layers` is one bmm over all members' copies of it."""
+    tensors = [
+        (torch.rand(members * c, n, k), torch.rand(members * c, k, m), torch.rand(members * c, 1, m), torch.rand(members * c, n, m))
+        for c, k, m in linear_layers(config)
+    ]
 
     def run() -> None:
         for _ in range(config.steps):
