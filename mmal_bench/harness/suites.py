@@ -15,7 +15,7 @@ stand in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mmal_bench.data.registry import get_entry, list_entries
 from mmal_bench.errors import ConfigError
@@ -117,6 +117,10 @@ def _dedupe(items: Sequence[str]) -> list[str]:
 #: datasets within 0.01 of the 1.0.0 model (64 units: synergy 0.685; 200 steps overfit the others).
 BENCHMARK_MODEL = ModelConfig(hidden_sizes=(32,), embed_dim=16, fusion_hidden=128)
 
+#: The benchmark model of suite 3.0.0: the 2.0.0 architecture, loss and optimiser, trained by the fused
+#: trainer (issue 25: hand-written backward, merged matmuls, shared dropout masks; other float rounding).
+BENCHMARK_MODEL_3 = replace(BENCHMARK_MODEL, trainer="fused")
+
 STANDARD_VERSION = "2.0.0"
 
 #: The datasets of `standard` 2.0.0, pinned: a versioned suite never grows by itself (a user's own
@@ -181,4 +185,4 @@ def get_suite(name: str) -> Suite:
         raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join(SUITES)}") from None
 
 
-__all__ = ["BENCHMARK_MODEL", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_DATASETS", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]
+__all__ = ["BENCHMARK_MODEL", "BENCHMARK_MODEL_3", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_DATASETS", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]

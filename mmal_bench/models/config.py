@@ -13,6 +13,7 @@ from mmal_bench.errors import ConfigError
 FUSIONS = ("concat", "sum", "gated")
 ABSENT_PATHS = ("learned", "zero")
 DEVICES = ("cpu", "cuda")
+TRAINERS = ("autograd", "fused")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,12 @@ class ModelConfig:
     threads:
         Torch intra-op threads used while training (1 by default: the harness parallelises over
         processes, and a fixed thread count keeps CPU results bitwise reproducible).
+    trainer:
+        ``autograd`` (default; the 2.0.0 trainer, kept bit for bit) or ``fused`` (the 3.0.0 reference:
+        the same model, loss and optimiser with a hand-written backward over merged matmuls and shared
+        dropout masks, `mmal_bench.models.fused`; concat fusion only). Float rounding differs between
+        the two, so results of one are not bitwise those of the other. Left out of `to_dict` when
+        ``autograd``, so 2.0.0 protocols keep their hashes.
     """
 
     hidden_sizes: tuple[int, ...] = (64,)
@@ -83,6 +90,7 @@ class ModelConfig:
     steps: int = 100
     device: Literal["cpu", "cuda"] = "cpu"
     threads: int = 1
+    trainer: Literal["autograd", "fused"] = "autograd"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
@@ -115,12 +123,18 @@ class ModelConfig:
             raise ConfigError(f"model.device must be one of {list(DEVICES)}, got {self.device!r}")
         if self.threads < 1:
             raise ConfigError(f"model.threads must be a positive integer, got {self.threads}")
+        if self.trainer not in TRAINERS:
+            raise ConfigError(f"model.trainer must be one of {list(TRAINERS)}, got {self.trainer!r}")
+        if self.trainer == "fused" and self.fusion != "concat":
+            raise ConfigError(f"model.trainer 'fused' supports fusion 'concat' only, got {self.fusion!r}; use trainer 'autograd'")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (tuples become lists), for protocol files and hashes."""
         d = asdict(self)
         d["hidden_sizes"] = list(self.hidden_sizes)
         d["betas"] = list(self.betas)
+        if self.trainer == "autograd":
+            del d["trainer"]  # the 2.0.0 default: absent, so 2.0.0 protocol files and hashes are unchanged
         return d
 
     @classmethod

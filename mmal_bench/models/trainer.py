@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from mmal_bench.data.schema import ModalBatch
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.fitted import FittedMLP
-from mmal_bench.models.network import forward, init_params
+from mmal_bench.models.fused import FusedLayout, FusedNet, SharedMasks, initial_fused, stack_feature_major
+from mmal_bench.models.network import Params, forward, init_params
 
 # Dropout masks come from a second generator per member, seeded from the member seed with this offset,
 # so the initial weights do not depend on the device or on whether dropout is on.
@@ -103,6 +104,9 @@ def train_models(
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("model.device is 'cuda' but torch sees no CUDA device")
     with torch_threads(config.threads):
+        if config.trainer == "fused":
+            params = _train_fused(batches, labels, n_classes, config, seeds, dims, device)
+            return [FittedMLP(config, dims, n_classes, {k: v[e : e + 1] for k, v in params.items()}) for e in range(n_members)]
         return _train(batches, labels, n_classes, config, seeds, dims, device)
 
 
@@ -159,6 +163,36 @@ def _train(
         _adamw_step(flat, grad, exp_avg, exp_avg_sq, step + 1, config)
     params = {k: v.view(n_members, *s) for k, v, s in zip(names, torch.split(flat.detach(), sizes), shapes, strict=True)}
     return [FittedMLP(config, dims, n_classes, {k: v[e : e + 1] for k, v in params.items()}) for e in range(n_members)]
+
+
+def _train_fused(
+    batches: Sequence[ModalBatch],
+    labels: Sequence[np.ndarray],
+    n_classes: int,
+    config: ModelConfig,
+    seeds: Sequence[int],
+    dims: dict[str, int],
+    device: torch.device,
+) -> Params:
+    """The fused trainer's loop (`mmal_bench.models.fused`): the final parameters in the 2.0.0 layout,
+    with a leading member axis."""
+    layout = FusedLayout(config, dims, n_classes)
+    x, present = stack_feature_major(batches, dims, device)
+    y = torch.tensor(np.stack([np.asarray(t, dtype=np.int64) for t in labels]), device=device)
+    net = FusedNet(layout, x, present, y)
+    start = initial_fused(layout, config, dims, seeds)
+    flat = torch.cat([start[k].reshape(-1) for k in layout.shapes]).to(device)
+    grad = torch.zeros_like(flat)
+    params, grads = net.views(flat), net.views(grad)
+    masks = SharedMasks(seeds, layout.n_mod, len(batches[0]), config, device, x.dtype)
+    missing = not bool(present.all())
+    exp_avg, exp_avg_sq = torch.zeros_like(flat), torch.zeros_like(flat)
+    for step in range(config.steps):
+        keep, dropped = masks.next()
+        present_t = present if dropped is None else present & dropped
+        net.gradient(params, grads, keep, present_t, missing or dropped is not None)
+        _adamw_step(flat, grad, exp_avg, exp_avg_sq, step + 1, config)
+    return layout.from_fused(params)
 
 
 def _adamw_step(

@@ -26,6 +26,8 @@ def test_round_trip():
         ({"fusion_hidden": 1.5}, r"model.fusion_hidden must be an integer >= 0"),
         ({"absent": "mean"}, "model.absent must be one of"),
         ({"modality_dropout": 1.0}, r"model.modality_dropout must be in \[0, 1\)"),
+        ({"trainer": "jit"}, "model.trainer must be one of"),
+        ({"trainer": "fused", "fusion": "sum"}, "model.trainer 'fused' supports fusion 'concat' only"),
     ],
 )
 def test_bad_values_name_the_setting(kwargs, message):
@@ -36,3 +38,10 @@ def test_bad_values_name_the_setting(kwargs, message):
 def test_unknown_keys_are_named():
     with pytest.raises(ConfigError, match=r"unknown model settings \['epochs'\]"):
         ModelConfig.from_dict({"epochs": 3})
+
+
+def test_default_trainer_stays_out_of_the_dict_so_2_0_0_hashes_hold():
+    assert "trainer" not in ModelConfig().to_dict()
+    fused = ModelConfig(trainer="fused")
+    assert fused.to_dict()["trainer"] == "fused"
+    assert ModelConfig.from_dict(fused.to_dict()) == fused
