@@ -30,6 +30,15 @@ def register(subparsers) -> None:
     p.add_argument("--regimes", nargs="+", default=None, help="restrict to these regimes")
     p.add_argument("--seeds", nargs="+", type=int, default=None, help="restrict to these seeds")
     p.add_argument("--baselines", nargs="+", default=None, help="built-ins to score against (default: all)")
+    p.add_argument(
+        "--reuse",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="RESULTS",
+        help="results folders (e.g. what `mmal-bench run --out RESULTS` wrote) whose built-in cells are reused instead of "
+        "recomputed when harness, suite and dataset fingerprints match (default: the results root of `run`, ./results/<version>)",
+    )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--time-limit", type=float, default=120.0, help="seconds (wall and CPU) allowed per query (default 120)")
     p.add_argument("--memory-limit", type=int, default=4096, help="MiB the strategy may allocate (default 4096)")
@@ -85,6 +94,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         results_root = default_out_dir()
         board = default_leaderboard_dir(results_root, args.suite)
+    for folder in args.reuse or ():
+        if not folder.is_dir():
+            raise ConfigError(f"--reuse {folder}: no such results folder; pass the folder `mmal-bench run --out` wrote")
+    # By default the built-in cells of the user's last `mmal-bench run` (the quickstart) are reused.
+    reuse = args.reuse if args.reuse is not None else [p for p in (default_out_dir(),) if p.is_dir() and p.resolve() != results_root.resolve()]
     report = submit(
         args.folder,
         suite=args.suite,
@@ -96,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         regimes=args.regimes,
         seeds=args.seeds,
         baselines=args.baselines,
+        reuse=reuse,
         signing_key=args.key,
         instance=args.instance,
         progress=not args.quiet,

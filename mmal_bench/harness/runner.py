@@ -218,11 +218,14 @@ def run_protocols(
     data: Mapping[str, BenchmarkData] | None = None,
     progress: bool = True,
     official: OfficialScoring | None = None,
+    label: str = "mmal-bench run",
 ) -> RunReport:
     """Run every pending cell of ``protocols`` × seeds × ``strategies`` and write it under ``out``.
 
     Parameters
     ----------
+    label:
+        What the progress bar says it is doing (``submit`` runs several: each says which).
     data:
         In-memory datasets by ``name@version`` that override the registry (tests, ad-hoc data).
     official:
@@ -242,7 +245,7 @@ def run_protocols(
     out = prepare_out_dir(out)
     with locked_out_dir(out):
         clean_stale_temp_files(out)
-        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress, official=official)
+        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress, official=official, label=label)
 
 
 def _run_locked(
@@ -255,6 +258,7 @@ def _run_locked(
     data: Mapping[str, BenchmarkData] | None,
     progress: bool,
     official: OfficialScoring | None = None,
+    label: str = "mmal-bench run",
 ) -> RunReport:
     finalize: Callable[[CellResult], CellResult] = lambda result: result  # noqa: E731
     check: Callable[[CellResult, Path], None] = _refuse_hidden_instances
@@ -277,7 +281,7 @@ def _run_locked(
     report.executor = executor.describe()
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=pending, unit="cell", desc="mmal-bench run", disable=not progress or pending == 0, dynamic_ncols=True)
+    bar = tqdm(total=pending, unit="cell", desc=label, disable=not progress or pending == 0, dynamic_ncols=True)
     fn = execute_group_inline if isinstance(executor, InlineExecutor) else execute_group
     try:
         for task, outcome in executor.imap_unordered(fn, tasks):

@@ -148,7 +148,7 @@ def probe_problems(batch_size: int, seed: int = 0) -> list[tuple[str, PoolView, 
     ]
 
 
-def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, seed: int = 0) -> None:
+def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, seed: int = 0, verbose: bool = True) -> None:
     """Check that a strategy honours the contract; raise `StrategyError` with the first problem.
 
     Parameters
@@ -159,6 +159,8 @@ def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, se
         The batch size of the main check (batch size 1 is always checked too).
     seed:
         Seed of the tiny problems and of the RNG passed to `select`.
+    verbose:
+        Print one line saying the strategy passed (so a call at a prompt says something on success).
 
     Returns
     -------
@@ -198,12 +200,16 @@ def check_strategy(strategy: Strategy | type[Strategy], batch_size: int = 10, se
         )
     if strategy.stateful:
         _check_state(strategy, view, model, batch_size, seed)
+    cases = []
     for description, probe_view, probe_model in probe_problems(batch_size, seed):
+        cases.append(description)
         for k in dict.fromkeys((batch_size, 1)):
             try:
                 validate_selection(_run(strategy, probe_view, probe_model, k, seed)[0], probe_view, k, name)
             except StrategyError as exc:
                 raise StrategyError(f"on {description} (batch size {k}): {exc}") from None
+    if verbose:
+        print(f"check_strategy: {name} passed (batch sizes {batch_size} and 1, determinism{', state' if strategy.stateful else ''}, {', '.join(cases)})")
 
 
 def _check_state(strategy: Strategy, view: PoolView, model: FittedModel, batch_size: int, seed: int) -> None:

@@ -13,6 +13,7 @@ __all__ = [
     "SubmissionMetadata",
     "full_catalog",
     "load_metadata",
+    "published_catalog",
     "source_hash",
     "submission_catalog",
     "submission_folders",
@@ -22,6 +23,7 @@ __all__ = [
 
 _EXPORTS = {
     "full_catalog": "catalog",
+    "published_catalog": "catalog",
     "source_hash": "catalog",
     "submission_catalog": "catalog",
     "submission_folders": "catalog",

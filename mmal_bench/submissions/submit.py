@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import shutil
 import tempfile
@@ -31,12 +32,13 @@ from mmal_bench.harness.suites import get_suite
 from mmal_bench.leaderboard.render import build_leaderboard
 from mmal_bench.leaderboard.scoring import Scoreboard
 from mmal_bench.models.config import ModelConfig
-from mmal_bench.paths import REPO_ROOT
+from mmal_bench.paths import MANIFEST, REPO_ROOT, committed_dataset_dir
 from mmal_bench.strategies import BUILTIN_STRATEGIES, check_strategy
 from mmal_bench.strategies.check import tiny_pool
 from mmal_bench.submissions.catalog import full_catalog, source_hash
 from mmal_bench.submissions.metadata import STRATEGY_FILE, SubmissionMetadata, load_metadata
 from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits, require_jail
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 if TYPE_CHECKING:
     from mmal_bench.harness.official import OfficialScoring
@@ -136,6 +138,7 @@ def submit(
     regimes: list[str] | None = None,
     seeds: list[int] | None = None,
     baselines: Sequence[str] | None = None,
+    reuse: Sequence[Path] = (),
     signing_key: Path | None = None,
     instance: int = 1,
     progress: bool = True,
@@ -144,8 +147,9 @@ def submit(
     """Validate, check, smoke-run and score the submission in ``folder`` beside the built-ins; publish.
 
     Steps: metadata → `check_strategy` in the jail → smoke run on a tiny dataset → the built-in
-    ``baselines`` (default: every built-in) on the same cells, reused from ``results_root`` or the
-    committed results when present, else computed → the ``suite`` (optionally restricted to
+    ``baselines`` (default: every built-in) on the same cells, reused when ``results_root``, one of the
+    ``reuse`` results folders (e.g. what ``mmal-bench run`` just wrote) or the committed results hold
+    them scored the same way (`reusable`), else computed → the ``suite`` (optionally restricted to
     ``datasets``/``regimes``/``seeds``) one (dataset, regime) at a time, stopping at the first failing
     cell, under a total query-time budget derived from the baselines → provenance stamped (harness
     and folder hashes, jailed, instance 0) and, with ``signing_key``, signed → everything moved under
@@ -177,7 +181,7 @@ def submit(
     try:
         echo(f"[1/5] {meta.slug}: metadata valid, strategy.py loaded in the {'jail' if limits.jail else 'UNJAILED development mode'}")
         try:
-            check_strategy(proxy)
+            check_strategy(proxy, verbose=False)  # step 2's line below says it
         except StrategyError as exc:
             raise SubmissionError(f"check_strategy failed: {exc}") from None
         echo(f"[2/5] {meta.slug}: check_strategy passed")
@@ -192,14 +196,16 @@ def submit(
         names = list(baselines) if baselines is not None else sorted(BUILTIN_STRATEGIES)
         with make_executor(jobs) as executor:
             same_scoring = functools.partial(scored_as, instances=instances, signer=official.signer if official else None)
-            baseline = _baselines(protocols, names, seeds, results_root, staging, executor, progress, data, same_scoring)
+            sources = [results_root, *(Path(r) for r in reuse)]
+            baseline, reused = _baselines(protocols, names, seeds, sources, staging, executor, progress, data, same_scoring)
             budget = max(BUDGET_FACTOR * baseline, BUDGET_FLOOR_SECONDS * _n_cells(protocols, seeds))
-            echo(f"[4/5] {meta.slug}: built-ins {', '.join(names)} ready; query-time budget {budget:.0f} s")
+            echo(f"[4/5] {meta.slug}: built-ins {', '.join(names)} ready ({reused} cells reused, not recomputed); query-time budget {budget:.0f} s")
             scored = SandboxedStrategy(proxy.path, name=meta.slug, modality=meta.modality, source_hash=proxy.source_hash, limits=dataclasses.replace(limits, total_seconds=budget))
             scored.declared_stateful = proxy.declared_stateful
             entry = StrategyEntry.of(scored, source_hash=proxy.source_hash, name=meta.slug)
-            for protocol in protocols:
-                run = run_protocols([protocol], [entry], staging, seeds=seeds, executor=executor, data=data, progress=progress)
+            for i, protocol in enumerate(protocols, 1):
+                label = f"{meta.slug} {i}/{len(protocols)} {protocol.dataset_ref} {protocol.regime.name}"
+                run = run_protocols([protocol], [entry], staging, seeds=seeds, executor=executor, data=data, progress=progress, label=label)
                 if run.failures:
                     _, reason = min(run.failures.items(), key=lambda kv: kv[0].relative_path())
                     raise SubmissionError(f"scoring failed on {protocol.dataset_ref} regime {protocol.regime.name} (stopped there): {reason}")
@@ -226,53 +232,86 @@ def _n_cells(protocols: Sequence[Protocol], seeds: Sequence[int] | None) -> int:
     return sum(len(seeds if seeds is not None else p.seeds) for p in protocols)
 
 
-def _baselines(protocols, names, seeds, results_root: Path, staging: Path, executor, progress: bool, data, same_scoring) -> float:
-    """Put the built-ins' results of the cells into ``staging`` (unless ``results_root`` has them):
-    copied from the committed results when they are there, else computed on ``data``. Only results
-    scored the same way are reused (``same_scoring``: public ones for a public run; for an official
-    one, those signed by the same key on the same hidden instance, e.g. by ``run --official``).
-    Returns the slowest built-in's total query time over the cells (the budget's yardstick)."""
-    from mmal_bench.version import BENCHMARK_VERSION
-
+def _baselines(protocols, names, seeds, sources: Sequence[Path], staging: Path, executor, progress: bool, data, same_scoring) -> tuple[float, int]:
+    """Put the built-ins' results of the cells into ``staging`` (unless ``sources[0]``, the results
+    root, has them): copied from another of ``sources`` or the committed results when one holds a
+    `reusable` result, else computed on ``data``. Only results scored the same way are reused
+    (``same_scoring``: public ones for a public run; for an official one, those signed by the same key
+    on the same hidden instance, e.g. by ``run --official``). Returns the slowest built-in's total
+    query time over the cells (the budget's yardstick) and how many cells were reused."""
     committed = COMMITTED_RESULTS / BENCHMARK_VERSION
+    results_root = sources[0]
+    harness = harness_hash()
     entries = [builtin_entry(n) for n in names]
     slowest: dict[str, float] = {n: 0.0 for n in names}
     missing = []
+    reused = 0
     for protocol in protocols:
+        fingerprint = _fingerprint(protocol.dataset_ref, data)
         for seed in seeds if seeds is not None else protocol.seeds:
             for entry in entries:
                 rel = Path(protocol.suite) / protocol.dataset_ref / protocol.regime.name / entry.name / f"seed-{seed}.json"
-                found = next((root / rel for root in (results_root, committed) if (root / rel).is_file()), None)
-                result = _matching(found, protocol, entry.source_hash)
-                if result is None or not same_scoring(result):
+                found, result = None, None
+                for root in (*sources, committed):
+                    result = reusable(root / rel, protocol, entry.source_hash, fingerprint, None if root == committed else harness)
+                    if result is not None and same_scoring(result):
+                        found = root / rel
+                        break
+                if found is None:
                     missing.append((protocol, seed, entry))
                     continue
-                if found != results_root / rel:  # reused from the committed results: publish a copy
+                reused += 1
+                if found != results_root / rel:  # reused from elsewhere: publish a copy
                     (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(found, staging / rel)
                 slowest[entry.name] += sum(r.query_seconds or 0.0 for r in result.rounds)
-    for protocol in dict.fromkeys(p for p, _, _ in missing):
+    todo_protocols = list(dict.fromkeys(p for p, _, _ in missing))
+    for i, protocol in enumerate(todo_protocols, 1):
         todo = sorted({seed for p, seed, _ in missing if p == protocol})
         todo_entries = list(dict.fromkeys(e for p, _, e in missing if p == protocol))
-        run = run_protocols([protocol], todo_entries, staging, seeds=todo, executor=executor, data=data, progress=progress)
+        label = f"built-ins {i}/{len(todo_protocols)} {protocol.dataset_ref} {protocol.regime.name}"
+        run = run_protocols([protocol], todo_entries, staging, seeds=todo, executor=executor, data=data, progress=progress, label=label)
         if run.failures:
             raise SubmissionError(f"built-in baseline failed on {protocol.dataset_ref}: {next(iter(run.failures.values()))}")
         for path in run.written:
             result = read_result(path)
             slowest[result.provenance.strategy] += sum(r.query_seconds or 0.0 for r in result.rounds)
-    return max(slowest.values(), default=0.0)
+    return max(slowest.values(), default=0.0), reused
 
 
-def _matching(path: Path | None, protocol: Protocol, source: str) -> CellResult | None:
-    """The result at ``path`` if it is valid and was made by this protocol and this source, else ``None``."""
-    if path is None:
+def _fingerprint(ref: str, data: dict[str, BenchmarkData]) -> str | None:
+    """The fingerprint a cell of ``ref`` must record to be reused: the in-memory dataset's (a hidden
+    instance, a test's data), else the committed manifest's; ``None`` when neither knows one."""
+    if ref in data:
+        return data[ref].fingerprint
+    name, version = ref.split("@")
+    manifest = committed_dataset_dir(name, version) / MANIFEST
+    return json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"] if manifest.is_file() else None
+
+
+def reusable(path: Path, protocol: Protocol, source: str, fingerprint: str | None, harness: str | None) -> CellResult | None:
+    """The result at ``path`` if a built-in cell scored now would be the same cell, else ``None``.
+
+    Same cell means: a valid file, made by this protocol (benchmark version, suite, budgets, seeds and
+    model are in its hash) and this strategy source, on a dataset with this ``fingerprint``, by this
+    package version and (when the file records one) this ``harness`` hash. ``harness=None`` is for the
+    committed release's files: they are the release's own numbers, checked by ``mmal-bench reproduce``
+    rather than by the code hashes.
+    """
+    if not path.is_file():
         return None
     try:
         result = read_result(path)
     except MMALBenchError:
         return None
     prov = result.provenance
-    return result if prov.protocol_hash == protocol.protocol_hash and prov.strategy_source_hash == source else None
+    if prov.protocol_hash != protocol.protocol_hash or prov.strategy_source_hash != source:
+        return None
+    if fingerprint is not None and prov.dataset_fingerprint != fingerprint:
+        return None
+    if harness is not None and (prov.package_version != PACKAGE_VERSION or prov.harness_hash not in (None, harness)):
+        return None
+    return result
 
 
 def _stamp(

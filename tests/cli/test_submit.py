@@ -68,3 +68,51 @@ def test_keys_generate_and_reveal(tmp_path: Path, capsys) -> None:
 
     shown = json.loads(capsys.readouterr().out)
     assert shown["instance"] == 1 and set(shown["seeds"]) == {f"{n}@{v}" for n, v in get_suite("quick").dataset_refs()}
+
+
+@pytest.fixture(scope="module")
+def quickstart_run(tmp_path_factory):
+    """What the quickstart leaves: `mmal-bench run` of the built-in ``random`` on the slice."""
+    out = tmp_path_factory.mktemp("quickstart") / "results"
+    assert main(["run", "--strategies", "random", "--out", str(out), "--quiet", *SLICE]) == 0
+    return out
+
+
+def test_submit_reuses_the_built_in_cells_of_a_results_folder_instead_of_recomputing(quickstart_run: Path, tmp_path: Path, capsys) -> None:
+    ran = next(quickstart_run.rglob("random/seed-*.json"))
+    out = tmp_path / "out"
+    code = main(["submit", str(REPO_ROOT / "submissions" / "information-density"), "--out", str(out), "--reuse", str(quickstart_run), "--baselines", "random", *SLICE])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "built-ins random ready (1 cells reused, not recomputed)" in captured.out
+    copied = out / "results" / ran.relative_to(quickstart_run)
+    assert copied.read_bytes() == ran.read_bytes()  # the very file the run wrote, not a recomputation
+    # every progress bar says what it runs (tqdm draws on stderr); the built-ins needed none
+    assert "built-ins" not in captured.err and f"information-density 1/1 {FIRST.dataset_ref} {FIRST.regime.name}" in captured.err
+
+
+def test_a_cell_is_reused_only_when_protocol_source_fingerprint_and_harness_match(quickstart_run: Path, tmp_path: Path) -> None:
+    from mmal_bench.harness.loop import builtin_entry
+    from mmal_bench.harness.results import harness_hash, read_result, with_provenance, write_result
+    from mmal_bench.submissions.submit import _fingerprint, reusable
+
+    path = next(quickstart_run.rglob("random/seed-*.json"))
+    source = builtin_entry("random").source_hash
+    fingerprint = _fingerprint(FIRST.dataset_ref, {})
+    assert fingerprint and fingerprint.startswith("sha256:")
+    assert reusable(path, FIRST, source, fingerprint, harness_hash()) is not None
+    assert reusable(path, FIRST, source, "sha256:" + "0" * 64, harness_hash()) is None  # another dataset build
+    assert reusable(path, FIRST, "sha256:other", fingerprint, harness_hash()) is None  # another strategy source
+    other_suite = get_suite("quick").protocols()[-1]
+    assert other_suite.protocol_hash != FIRST.protocol_hash and reusable(path, other_suite, source, fingerprint, harness_hash()) is None
+    assert reusable(path.with_name("seed-999.json"), FIRST, source, fingerprint, harness_hash()) is None  # no file
+    older = write_result(tmp_path, with_provenance(read_result(path), {}, harness="sha256:" + "1" * 64))  # an older harness's submit
+    assert reusable(older, FIRST, source, fingerprint, harness_hash()) is None
+    assert reusable(older, FIRST, source, fingerprint, None) is not None  # a release's own files are checked by `reproduce`
+
+
+def test_reuse_of_a_missing_folder_is_one_error_line(tmp_path: Path, capsys) -> None:
+    folder = make_submission(tmp_path, "cli-good")
+    assert main(["submit", str(folder), "--out", str(tmp_path / "o"), "--reuse", str(tmp_path / "nope"), "--quiet", *SLICE]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--reuse" in err and "no such results folder" in err

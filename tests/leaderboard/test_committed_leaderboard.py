@@ -24,7 +24,7 @@ from mmal_bench.harness.suites import get_suite
 from mmal_bench.leaderboard.render import build_leaderboard
 from mmal_bench.leaderboard.scoring import suite_grid
 from mmal_bench.paths import REPO_ROOT
-from mmal_bench.submissions.catalog import full_catalog
+from mmal_bench.submissions.catalog import published_catalog
 from mmal_bench.version import BENCHMARK_VERSION
 
 BOARD = REPO_ROOT / "leaderboard"
@@ -36,7 +36,7 @@ RENDERED = ("LEADERBOARD.md", "leaderboard.csv", "index.html", "strategies", "pl
 
 @pytest.fixture(scope="module")
 def catalog():
-    return full_catalog(REPO_ROOT / "submissions")
+    return published_catalog(REPO_ROOT / "submissions")
 
 
 def test_release_holds_every_cell_of_the_standard_suite_for_every_strategy_official_and_signed(catalog) -> None:

@@ -63,8 +63,19 @@ def test_check_strategy_needs_a_name_and_a_strategy():
 
 
 @pytest.mark.parametrize("name", list(BUILTIN_STRATEGIES))
-def test_every_builtin_passes(name):
+def test_every_builtin_passes(name, capsys):
     mmal_bench.check_strategy(BUILTIN_STRATEGIES[name]())
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"check_strategy: {name} passed (") and printed.count("\n") == 1 and "absent modalities" in printed
+
+
+def test_check_strategy_takes_the_class_or_an_instance_and_can_be_quiet(capsys):
+    cls = BUILTIN_STRATEGIES["random"]
+    check_strategy(cls)
+    check_strategy(cls())
+    assert capsys.readouterr().out.count("check_strategy: random passed") == 2
+    check_strategy(cls(), verbose=False)
+    assert capsys.readouterr().out == ""
 
 
 def test_validate_selection_returns_int64():
