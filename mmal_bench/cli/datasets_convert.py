@@ -1,6 +1,6 @@
 """``mmal-bench datasets convert``: turn raw multimodal data into a benchmark dataset with a recipe.
 
-Hooked into ``mmal-bench datasets`` by `register_convert`; the work is `mmal_bench.data.real.recipes.run_recipe`.
+Hooked into ``mmal-bench datasets`` by `register_convert`; the work is `mmal_bench.data.real.run.run_recipe`.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def parse_encoder_overrides(values: list[str]) -> dict[str, str]:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from mmal_bench.data.real.recipes import RECIPES, run_recipe
+    from mmal_bench.data.real.recipes import RECIPES
+    from mmal_bench.data.real.run import run_recipe
 
     if args.list or not args.recipe:
         rows = [[r.name, f"{r.dataset_name}@{r.version}", ", ".join(f"{m.name}:{m.encoder}" for m in r.modalities), r.source] for r in RECIPES.values()]
@@ -77,7 +78,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if args.recipe == "uci-mfeat":
         if args.raw is None:
             raise ConfigError("give the UCI mfeat folder: mmal-bench datasets convert uci-mfeat --raw DIR")
-        from mmal_bench.data.real.uci_mfeat import convert_from_source
+        from mmal_bench.data.real.run import convert_from_source
 
         for folder in convert_from_source(args.raw, args.out):
             print(f"{folder.parent.name}@{folder.name}: {folder} (fingerprint matches the published manifest)")
@@ -118,7 +119,8 @@ def parse_modality(value: str):
 
 def convert_hf(args: argparse.Namespace) -> Path:
     """``convert hf --source ... --modality ...``: the general converter on any HF dataset."""
-    from mmal_bench.data.real.convert import ConvertOptions, convert, export_converted
+    from mmal_bench.data.real.convert import ConvertOptions, convert
+    from mmal_bench.data.real.run import export_converted
 
     missing = [flag for flag, value in (("--source", args.source), ("--name", args.name), ("--out", args.out)) if not value]
     if missing:

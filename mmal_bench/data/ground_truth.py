@@ -18,7 +18,9 @@ from mmal_bench.data.synthetic import (
     GeneratorSpec,
     Sample,
     class_missing_rates,
+    factor_column,
     ground_truth_rng,
+    modality_log_likelihoods,
     params_for,
     sample,
 )
@@ -43,41 +45,25 @@ class GroundTruth:
     method: str
 
 
-def modality_log_likelihoods(spec: GeneratorSpec, params: GeneratorParams, latent: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """``log p(x_m | u_m = v)`` up to a per-row constant, shape (n, K) per modality.
-
-    Nuisance dims and the rotation do not depend on ``u``, so only the informative coordinates matter.
-    """
-    out = []
-    for m, p in zip(spec.modalities, params.modalities):
-        z = latent[m.name]
-        k, j, d = p.centres.shape
-        c = p.centres.reshape(k * j, d)
-        # -||z - c||^2 / (2 s^2), dropping ||z||^2 which is constant per row
-        logits = (z @ c.T - 0.5 * np.sum(c * c, axis=1)) / m.noise**2
-        logits = logits.reshape(len(z), k, j)
-        top = logits.max(axis=2, keepdims=True)
-        out.append((top[..., 0] + np.log(np.exp(logits - top).mean(axis=2))))
-    return out
-
-
 def subset_posteriors(spec: GeneratorSpec, params: GeneratorParams, drawn: Sample) -> dict[str, np.ndarray]:
     """Unnormalised Bayes posteriors over classes, shape (n, K), for every modality subset."""
     names = spec.modality_names
-    n, k, n_mod = len(drawn.split.labels), spec.n_classes, len(names)
+    n, k = len(drawn.split.labels), spec.n_classes
     loglik = modality_log_likelihoods(spec, params, dict(drawn.latent))
     lik = [np.exp(ll - ll.max(axis=1, keepdims=True)) for ll in loglik]
-    letters = string.ascii_letters[: n_mod + 1]
+    n_factors = len(spec.factor_modalities)
+    letters = string.ascii_letters[: n_factors + 1]
     y_letter, u_letters = letters[0], letters[1:]
     out = {}
     for subset in all_subsets(names):
-        factors, flag = [], np.ones((n, k))
+        factors, flag = [np.ones((n, k)) for _ in range(n_factors)], np.ones((n, k))
         for i, m in enumerate(spec.modalities):
             if m.name not in subset:
-                factors.append(np.ones((n, k)))
                 continue
             present = drawn.split.present[m.name]
-            factors.append(np.where(present[:, None], lik[i], 1.0))
+            # a copy multiplies its evidence into the factor it shares with its source
+            col = factor_column(spec, m)
+            factors[col] = factors[col] * np.where(present[:, None], lik[i], 1.0)
             missing = class_missing_rates(m, "test", k)
             flag = flag * np.where(present[:, None], 1.0 - missing[None, :], missing[None, :])
         expr = f"{y_letter}{u_letters}," + ",".join(f"z{u}" for u in u_letters) + f"->z{y_letter}"

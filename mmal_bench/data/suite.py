@@ -19,7 +19,8 @@ from tabulate import tabulate
 from mmal_bench.data.citation import MMAL_BENCH_CITATION, citation_for
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.ground_truth import GROUND_TRUTH_ROWS, bayes_ground_truth
-from mmal_bench.data.registry import BuiltDataset, DatasetEntry, register
+from mmal_bench.data.entry import BuiltDataset, DatasetEntry
+from mmal_bench.data.population import FAMILIES, POPULATION_VERSION, draw_knobs, variants
 from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec, generate, spec_summary
 
 SUITE_VERSION = "2.0.0"
@@ -275,5 +276,35 @@ SUITE: tuple[DatasetEntry, ...] = (
     ),
 )
 
-for _entry in (*SUITE_1_0_0, *SUITE):
-    register(_entry)
+#: Cold-start seeds published with every 3.0.0 dataset (the 3.0.0 standard suite runs seeds 0-4).
+COLD_START_SEEDS_3_0_0 = tuple(range(10))
+#: Fresh rows behind each 3.0.0 Bayes ground truth (SE <= 0.0016): 50+ datasets, built on every cold cache.
+GROUND_TRUTH_ROWS_3_0_0 = 100_000
+
+
+def _population_entries() -> tuple[DatasetEntry, ...]:
+    out = []
+    for family in FAMILIES:
+        for index, (name, spec) in enumerate(variants(family)):
+            knobs = ", ".join(f"{k}={v}" for k, v in draw_knobs(family, index).items())
+            out.append(
+                synthetic_entry(
+                    name,
+                    spec,
+                    pitfall=family.pitfall,
+                    description=f"{family.description} Variant {index + 1} of family `{family.name}`.",
+                    version=POPULATION_VERSION,
+                    ground_truth_rows=GROUND_TRUTH_ROWS_3_0_0,
+                    cold_start_seeds=COLD_START_SEEDS_3_0_0,
+                    changes=(
+                        f"New in 3.0.0: variant {index + 1} of family `{family.name}` of the declared population "
+                        f"(`mmal_bench.data.population`, family seed {family.seed}), knobs drawn from the family's "
+                        f"distribution: {knobs}."
+                    ),
+                )
+            )
+    return tuple(out)
+
+
+#: The synthetic datasets of 3.0.0: every variant of every family of `mmal_bench.data.population`.
+SUITE_3_0_0: tuple[DatasetEntry, ...] = _population_entries()

@@ -22,6 +22,19 @@ Generative model (per row):
    pair); ``pool_label_noise`` of the rows get a wrong oracle label, uniform over the other classes.
    The true classes and the corruption flags are kept for metrics (`Split.clean_labels`,
    `Split.corrupted`).
+
+Knobs added for suite 3.0.0 (each defaults to "off", and a spec that leaves them off generates, and
+serialises, exactly as before, so 1.0.0 and 2.0.0 datasets regenerate byte for byte):
+- ``class_prior``: class weights (long-tailed classes); every interaction component is reweighted.
+- ``ModalitySpec.copy_of``: the modality shows the *same* factor as another modality, through its own
+  centres and noise (it is redundant with that modality, whatever the interaction).
+- ``ModalitySpec.informative_classes``: only factor values below it have their own centre; the rest
+  share one, so the modality tells only some classes apart.
+- ``ModalitySpec.noise_spread``: heteroscedastic difficulty, the noise of factor value v is
+  ``noise * linspace(1 - s, 1 + s)[v]`` (negative s reverses the order).
+- ``label_noise_modality``: the pool's wrong oracle labels fall where that modality is ambiguous
+  (rows drawn with weight 1 - max p(y | x_m)), and the wrong label is the class that modality
+  makes most likely after the true one: an annotator who judges from that modality alone.
 """
 
 from __future__ import annotations
@@ -59,6 +72,15 @@ class ModalitySpec:
     missing_test: float = 0.0
     missing_mechanism: str = "mcar"
     mnar_strength: float = 0.9
+    copy_of: str = ""
+    informative_classes: int = 0
+    noise_spread: float = 0.0
+
+
+#: The 3.0.0 knobs and their "off" values: left out of `GeneratorSpec.to_dict` when off, so that the
+#: manifests of earlier versions keep their bytes.
+_NEW_MODALITY_KNOBS = {"copy_of": "", "informative_classes": 0, "noise_spread": 0.0}
+_NEW_SPEC_KNOBS = {"class_prior": None, "label_noise_modality": ""}
 
 
 @dataclass(frozen=True)
@@ -76,25 +98,49 @@ class GeneratorSpec:
     seed: int = 0
     pool_corruption: float = 0.0
     pool_label_noise: float = 0.0
+    class_prior: tuple[float, ...] | None = None
+    label_noise_modality: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "modalities", tuple(self.modalities))
         object.__setattr__(self, "interaction", dict(self.interaction))
+        if self.class_prior is not None:
+            object.__setattr__(self, "class_prior", tuple(float(w) for w in self.class_prior))
         validate_spec(self)
 
     @property
     def modality_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.modalities)
 
+    @property
+    def factor_modalities(self) -> tuple[str, ...]:
+        """Modalities with a factor of their own in the joint table (all but the copies)."""
+        return tuple(m.name for m in self.modalities if not m.copy_of)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (stored in manifests and cards); `spec_from_dict` inverts it."""
-        return asdict(self) | {"modalities": [asdict(m) for m in self.modalities], "interaction": dict(self.interaction)}
+        """JSON-able form (stored in manifests and cards); `spec_from_dict` inverts it.
+
+        3.0.0 knobs that are off are left out, so earlier versions' manifests keep their bytes.
+        """
+        out = asdict(self) | {"modalities": [_modality_dict(m) for m in self.modalities], "interaction": dict(self.interaction)}
+        for knob, off in _NEW_SPEC_KNOBS.items():
+            if out[knob] == off:
+                del out[knob]
+            elif knob == "class_prior":
+                out[knob] = list(out[knob])
+        return out
+
+
+def _modality_dict(m: ModalitySpec) -> dict[str, Any]:
+    return {k: v for k, v in asdict(m).items() if k not in _NEW_MODALITY_KNOBS or v != _NEW_MODALITY_KNOBS[k]}
 
 
 def spec_from_dict(data: Mapping[str, Any]) -> GeneratorSpec:
     """Rebuild a `GeneratorSpec` from `GeneratorSpec.to_dict` output (e.g. a manifest)."""
     data = dict(data)
     data["modalities"] = tuple(ModalitySpec(**m) for m in data["modalities"])
+    if data.get("class_prior") is not None:
+        data["class_prior"] = tuple(data["class_prior"])
     return GeneratorSpec(**data)
 
 
@@ -118,8 +164,15 @@ def validate_spec(spec: GeneratorSpec) -> None:
     weights = list(spec.interaction.values())
     if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ValueError(f"interaction weights must be >= 0 with a positive sum, got {spec.interaction}")
-    if spec.n_classes ** (len(names) + 1) > _MAX_TABLE:
-        raise ValueError(f"n_classes^(modalities+1) = {spec.n_classes ** (len(names) + 1)} exceeds {_MAX_TABLE}; use fewer classes or modalities")
+    n_factors = len(spec.factor_modalities)
+    if spec.n_classes ** (n_factors + 1) > _MAX_TABLE:
+        raise ValueError(f"n_classes^(modalities+1) = {spec.n_classes ** (n_factors + 1)} exceeds {_MAX_TABLE}; use fewer classes or modalities")
+    if spec.class_prior is not None and (len(spec.class_prior) != spec.n_classes or min(spec.class_prior) <= 0):
+        raise ValueError(f"class_prior must give {spec.n_classes} positive weights, got {spec.class_prior}")
+    if spec.label_noise_modality and spec.label_noise_modality not in names:
+        raise ValueError(f"label_noise_modality {spec.label_noise_modality!r} is not one of the modalities {names}")
+    if spec.label_noise_modality and not spec.pool_label_noise:
+        raise ValueError("label_noise_modality needs a positive pool_label_noise")
     for m in spec.modalities:
         where = f"modality {m.name!r}"
         if not (1 <= m.informative <= m.dim):
@@ -138,6 +191,12 @@ def validate_spec(spec: GeneratorSpec) -> None:
             raise ValueError(f"{where}: missing_mechanism {m.missing_mechanism!r} must be one of {MECHANISMS}")
         if not 0.0 <= m.mnar_strength <= 1.0:
             raise ValueError(f"{where}: mnar_strength must be in [0, 1]")
+        if m.copy_of and (m.copy_of == m.name or m.copy_of not in spec.factor_modalities):
+            raise ValueError(f"{where}: copy_of {m.copy_of!r} must name another modality that is not itself a copy")
+        if not 0 <= m.informative_classes <= spec.n_classes or m.informative_classes == 1:
+            raise ValueError(f"{where}: informative_classes must be 0 (all) or in [2, {spec.n_classes}]")
+        if not -1.0 < m.noise_spread < 1.0:
+            raise ValueError(f"{where}: noise_spread must be in (-1, 1)")
 
 
 @dataclass(frozen=True)
@@ -162,7 +221,7 @@ class Sample:
 
     split: Split
     latent: Mapping[str, np.ndarray]  # informative coordinates per modality, (n, informative)
-    factors: np.ndarray  # (n, M) int64
+    factors: np.ndarray  # (n, non-copy modalities) int64
 
 
 @dataclass(frozen=True)
@@ -192,43 +251,72 @@ def generate(spec: GeneratorSpec, annotated: bool = True) -> Generated:
     """
     _, pool_rng, test_rng, _, quality_rng = _streams(spec.seed)
     params = params_for(spec)
-    pool = sample(spec, params, spec.pool_size, pool_rng, split="pool").split
+    drawn = sample(spec, params, spec.pool_size, pool_rng, split="pool")
+    pool = drawn.split
     test = sample(spec, params, spec.test_size, test_rng, split="test").split
     if annotated:
-        pool = corrupt_pool(spec, pool, quality_rng)
+        pool = corrupt_pool(spec, pool, quality_rng, wrong_labels=_ambiguity_noise(spec, params, drawn) if spec.label_noise_modality else None)
         test = Split(test.features, test.present, test.ids, test.labels, test.labels.copy(), np.zeros(len(test.ids), bool))
     elif spec.pool_corruption or spec.pool_label_noise:
         raise ValueError("pool corruption and label noise need annotated=True (schema 2) to be recorded")
     return Generated(spec, params, pool, test)
 
 
-def corrupt_pool(spec: GeneratorSpec, pool: Split, rng: np.random.Generator) -> Split:
+def corrupt_pool(
+    spec: GeneratorSpec, pool: Split, rng: np.random.Generator, wrong_labels: tuple[np.ndarray, np.ndarray] | None = None
+) -> Split:
     """Apply ``spec``'s pool corruption and label noise; return the split with its quality record.
 
-    Exactly ``round(share * n)`` rows each (so the share is known, not just expected). A corrupted
-    row's modality takes the vector and presence flag of a random row of another class, so the two
-    modalities tell different classes; a noisy row's oracle label is a uniformly drawn wrong class.
+    See `corrupt_split`; ``wrong_labels`` comes from ``label_noise_modality``.
     """
-    n, k = len(pool.ids), spec.n_classes
-    clean = pool.labels
+    return corrupt_split(pool, spec.n_classes, spec.modality_names, spec.pool_corruption, spec.pool_label_noise, rng, wrong_labels)
+
+
+def corrupt_split(
+    pool: Split,
+    n_classes: int,
+    modalities: tuple[str, ...],
+    corruption: float,
+    label_noise: float,
+    rng: np.random.Generator,
+    wrong_labels: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Split:
+    """Corrupt ``corruption`` and mislabel ``label_noise`` of ``pool``'s rows; keep the truth for metrics.
+
+    Exactly ``round(share * n)`` rows each (so the share is known, not just expected). A corrupted
+    row's modality takes the vector and presence flag of a random row of another class, so the
+    modalities tell different classes; a noisy row's oracle label is a uniformly drawn wrong class,
+    or, with ``wrong_labels = (row weights, wrong class per row)``, rows are drawn with those weights
+    and get that class. Used on synthetic pools and on real views (`mmal_bench.data.real.injected`).
+    """
+    n, k = len(pool.ids), n_classes
+    clean = pool.labels if pool.clean_labels is None else pool.clean_labels
     features = {m: x.copy() for m, x in pool.features.items()}
     present = {m: p.copy() for m, p in pool.present.items()}
     corrupted = np.zeros(n, dtype=bool)
-    rows = rng.permutation(n)[: int(round(spec.pool_corruption * n))]
-    which = rng.integers(0, len(spec.modalities), len(rows))
+    rows = rng.permutation(n)[: int(round(corruption * n))]
+    which = rng.integers(0, len(modalities), len(rows))
     by_class = np.argsort(clean, kind="stable")
     counts = np.bincount(clean, minlength=k)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     donor_class = (clean[rows] + rng.integers(1, k, len(rows))) % k
     donors = by_class[starts[donor_class] + (rng.random(len(rows)) * counts[donor_class]).astype(np.int64)]
-    for i, m in enumerate(spec.modality_names):
+    for i, m in enumerate(modalities):
         hit = which == i
         features[m][rows[hit]] = pool.features[m][donors[hit]]
         present[m][rows[hit]] = pool.present[m][donors[hit]]
     corrupted[rows] = True
     oracle = clean.copy()
-    noisy = rng.permutation(n)[: int(round(spec.pool_label_noise * n))]
-    oracle[noisy] = (clean[noisy] + rng.integers(1, k, len(noisy))) % k
+    n_noisy = int(round(label_noise * n))
+    if wrong_labels is None:
+        noisy = rng.permutation(n)[:n_noisy]
+        oracle[noisy] = (clean[noisy] + rng.integers(1, k, len(noisy))) % k
+    else:
+        weights, wrong = wrong_labels
+        # weighted draw without replacement: the n_noisy largest of u^(1/w) (Efraimidis-Spirakis)
+        keys = np.log(rng.random(n)) / np.maximum(weights, 1e-12)
+        noisy = np.argsort(-keys, kind="stable")[:n_noisy]
+        oracle[noisy] = wrong[noisy]
     return Split(features, present, pool.ids, oracle, clean.copy(), corrupted)
 
 
@@ -242,8 +330,9 @@ def ground_truth_rng(spec: GeneratorSpec) -> np.random.Generator:
     return _streams(spec.seed)[3]
 
 
-def joint_table(n_classes: int, n_modalities: int, interaction: Mapping[str, float]) -> np.ndarray:
-    """The mixture table ``T[y, u_1..u_M]`` of the interaction components (see module docstring)."""
+def joint_table(n_classes: int, n_modalities: int, interaction: Mapping[str, float], class_prior: tuple[float, ...] | None = None) -> np.ndarray:
+    """The mixture table ``T[y, u_1..u_M]`` of the interaction components (see module docstring),
+    its classes reweighted to ``class_prior`` when one is given (each component's class marginal is uniform)."""
     k, m = n_classes, n_modalities
     total = sum(interaction.values())
     table = np.zeros((k,) * (m + 1))
@@ -259,6 +348,9 @@ def joint_table(n_classes: int, n_modalities: int, interaction: Mapping[str, flo
         elif name == "synergy":
             grids = np.indices((k,) * m).reshape(m, -1)
             table[(grids.sum(0) % k, *grids)] += w / k**m
+    if class_prior is not None:
+        prior = np.asarray(class_prior, dtype=np.float64)
+        table = table * (prior * k / prior.sum()).reshape((k,) + (1,) * m)
     return table
 
 
@@ -288,9 +380,71 @@ def make_params(spec: GeneratorSpec, rng: np.random.Generator) -> GeneratorParam
         else:
             half = dirs.reshape(k, j // 2, m.informative)
             centres = np.concatenate([half, -half], axis=1)
+        if m.informative_classes:
+            centres[m.informative_classes :] = centres[m.informative_classes]  # the rest share one centre
         q, r = np.linalg.qr(rng.standard_normal((m.dim, m.dim)))
         out.append(ModalityParams(centres=centres, rotation=q * np.sign(np.diag(r))))
-    return GeneratorParams(joint=joint_table(k, len(spec.modalities), spec.interaction), modalities=tuple(out))
+    joint = joint_table(k, len(spec.factor_modalities), spec.interaction, spec.class_prior)
+    return GeneratorParams(joint=joint, modalities=tuple(out))
+
+
+def noise_by_value(m: ModalitySpec, n_classes: int) -> np.ndarray:
+    """Noise std of modality ``m`` for each factor value (constant unless ``noise_spread``)."""
+    return m.noise * np.linspace(1.0 - m.noise_spread, 1.0 + m.noise_spread, n_classes)
+
+
+def factor_column(spec: GeneratorSpec, modality: ModalitySpec) -> int:
+    """Which column of the factor table (one per non-copy modality) ``modality`` shows."""
+    return spec.factor_modalities.index(modality.copy_of or modality.name)
+
+
+def modality_log_likelihoods(spec: GeneratorSpec, params: GeneratorParams, latent: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """``log p(x_m | u_m = v)`` up to a per-row constant, shape (n, K) per modality.
+
+    Nuisance dims and the rotation do not depend on ``u``, so only the informative coordinates matter.
+    """
+    out = []
+    for m, p in zip(spec.modalities, params.modalities):
+        z = latent[m.name]
+        k, j, d = p.centres.shape
+        c = p.centres.reshape(k * j, d)
+        if m.noise_spread:
+            # per-value variance: the ||z||^2 and log-sigma terms no longer cancel between values
+            s2 = np.repeat(noise_by_value(m, k) ** 2, j)
+            sq = np.sum(z * z, axis=1, keepdims=True) - 2.0 * (z @ c.T) + np.sum(c * c, axis=1)
+            logits = -sq / (2.0 * s2) - 0.5 * d * np.log(s2)
+        else:
+            # -||z - c||^2 / (2 s^2), dropping ||z||^2 which is constant per row
+            logits = (z @ c.T - 0.5 * np.sum(c * c, axis=1)) / m.noise**2
+        logits = logits.reshape(len(z), k, j)
+        top = logits.max(axis=2, keepdims=True)
+        out.append((top[..., 0] + np.log(np.exp(logits - top).mean(axis=2))))
+    return out
+
+
+def _ambiguity_noise(spec: GeneratorSpec, params: GeneratorParams, drawn: Sample) -> tuple[np.ndarray, np.ndarray]:
+    """Row weights and wrong labels of an annotator who judges from ``label_noise_modality`` alone.
+
+    Weight = 1 - max_y p(y | x_m) (an ambiguous view is where such an annotator errs); the wrong label
+    is the most probable class under p(y | x_m) other than the true one. A missing view gives the
+    class prior, so those rows are weighted as fully ambiguous.
+    """
+    i = spec.modality_names.index(spec.label_noise_modality)
+    m = spec.modalities[i]
+    ll = modality_log_likelihoods(spec, params, drawn.latent)[i]
+    lik = np.exp(ll - ll.max(axis=1, keepdims=True))
+    col = factor_column(spec, m)
+    # p(y, u_col): marginalise the joint over the other factors
+    other = tuple(a + 1 for a in range(params.joint.ndim - 1) if a != col)
+    table = params.joint.sum(axis=other) if other else params.joint
+    post = lik @ table.T
+    present = drawn.split.present[m.name]
+    post = np.where(present[:, None], post, table.sum(axis=1)[None, :])
+    post = post / post.sum(axis=1, keepdims=True)
+    labels = drawn.split.labels
+    others = post.copy()
+    others[np.arange(len(labels)), labels] = -1.0
+    return 1.0 - post.max(axis=1), np.argmax(others, axis=1).astype(np.int64)
 
 
 def sample(spec: GeneratorSpec, params: GeneratorParams, n: int, rng: np.random.Generator, split: str) -> Sample:
@@ -303,10 +457,14 @@ def sample(spec: GeneratorSpec, params: GeneratorParams, n: int, rng: np.random.
     labels = idx[0].astype(np.int64)
     factors = np.stack(idx[1:], axis=1).astype(np.int64)
     features, present, latent = {}, {}, {}
-    for i, (m, p) in enumerate(zip(spec.modalities, params.modalities)):
+    for m, p in zip(spec.modalities, params.modalities):
         j = p.centres.shape[1]
+        u = factors[:, factor_column(spec, m)]
         which = rng.integers(0, j, n) if j > 1 else np.zeros(n, dtype=np.int64)
-        z = p.centres[factors[:, i], which] + m.noise * rng.standard_normal((n, m.informative))
+        if m.noise_spread:
+            z = p.centres[u, which] + noise_by_value(m, k)[u, None] * rng.standard_normal((n, m.informative))
+        else:
+            z = p.centres[u, which] + m.noise * rng.standard_normal((n, m.informative))
         full = np.empty((n, m.dim))
         full[:, : m.informative] = z
         full[:, m.informative :] = m.nuisance_scale * rng.standard_normal((n, m.dim - m.informative))

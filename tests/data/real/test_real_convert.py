@@ -169,7 +169,7 @@ def test_hub_source_needs_a_pinned_revision_and_missing_folder_is_named():
 def test_export_converted_writes_a_verifiable_folder_with_card(tmp_path):
     from mmal_bench.data.fingerprint import content_fingerprint
     from mmal_bench.data.hub import CARD, verify_folder
-    from mmal_bench.data.real.convert import export_converted
+    from mmal_bench.data.real.run import export_converted
 
     conv = convert(feature_dataset(), SPECS, ConvertOptions(label_column="y", probe_cs=(1.0,)))
     folder = export_converted(conv, tmp_path / "out", name="my-set", license="cc-by-4.0", citation="@misc{x, title={X}}", card_notes="Made from X.")

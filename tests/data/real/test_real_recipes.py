@@ -104,7 +104,7 @@ def test_encoder_override_reaches_the_converter(home, food_raw, tmp_path, capsys
     assert "encoder 'frames-color-layout' of modality 'image' (column 'image', image items) failed on split 'train': TypeError" in capsys.readouterr().err
     # a working override: the same image encoder with a coarser grid, passed programmatically
     from mmal_bench.data.real.encoders import ColorLayoutImageEncoder
-    from mmal_bench.data.real.recipes import run_recipe
+    from mmal_bench.data.real.run import run_recipe
 
     folder = run_recipe("food101", food_raw, tmp_path / "o2", encoders={"image": ColorLayoutImageEncoder(grid=4, work_size=16)})
     assert hub.read_folder(folder).manifest["modalities"] == {"image": 72, "text": 384}
