@@ -22,6 +22,7 @@ def register(subparsers) -> None:
     parser.set_defaults(func=lambda args: (parser.print_help(), 0)[1])
 
     p = sub.add_parser("list", help="table of the registered datasets")
+    p.add_argument("--suite", default=None, help="only the datasets of this suite, e.g. standard@3.0.0 (default: every registered one)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("info", help="card, ground truth and fingerprint of a dataset")
@@ -75,8 +76,13 @@ def _entries(args: argparse.Namespace, field: str = "ref") -> list:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from mmal_bench.data.registry import list_entries
+    from mmal_bench.data.registry import get_entry, list_entries
 
+    entries = list_entries()
+    if getattr(args, "suite", None):
+        from mmal_bench.harness.suites import get_suite
+
+        entries = [get_entry(name, version) for name, version in get_suite(args.suite).dataset_refs()]
     rows = [
         [
             e.name,
@@ -87,7 +93,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{e.pool_size:,} / {e.test_size:,}",
             e.pitfall,
         ]
-        for e in list_entries()
+        for e in entries
     ]
     print(tabulate(rows, headers=["name", "version", "kind", "modalities (dims)", "classes", "pool / test", "pitfall"], tablefmt="github"))
     return 0

@@ -315,6 +315,17 @@ def recipe_card_notes(recipe: Recipe, converted: Converted) -> str:
         f"stratified) pool embeddings of each modality subset, C from {list(recipe.options.probe_cs)} by "
         f"{recipe.options.probe_folds}-fold CV on the pool. It describes these embeddings, not the raw data.",
     ]
+    lines += [
+        "",
+        "### Building it and joining the `real` suite",
+        "",
+        f"A maintainer with the raw data runs `mmal-bench datasets convert {recipe.name} --raw DIR` (layout above): "
+        "the folder lands in the dataset cache and verifies like any published dataset. From then on the "
+        f"registry lists `{recipe.dataset_name}@{recipe.version}` on that machine, and the `real` suite "
+        "(`--suite real@3.0.0`: every registered real dataset, the offline UCI and Multiview MNIST sets included) "
+        "runs it with the 3.0.0 benchmark model and seeds, wherever the raw data exists. The leaderboard's "
+        "`standard` suite pins its datasets and never grows by itself.",
+    ]
     if recipe.notes:
         lines += ["", recipe.notes]
     return "\n".join(lines)

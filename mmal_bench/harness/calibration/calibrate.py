@@ -43,7 +43,7 @@ def calibrate(
     seeds: Sequence[int],
     *,
     datasets: Sequence[str] | None = None,
-    fractions: Mapping[str, float] = FRACTIONS,
+    fractions: Mapping[str, float] | None = None,
     grid_points: int = GRID_POINTS,
     rounds: int = ROUNDS,
     progress: Progress | None = None,
@@ -58,7 +58,9 @@ def calibrate(
         labelled sets, as the random strategy buys them) and the model seeds.
     datasets : a subset of the suite's dataset names (default: all).
     fractions : regime name → fraction of the chance → full-pool gap that random reaches at the
-        regime's final budget.
+        regime's final budget (default: the suite's ``calibration_fractions``, else `FRACTIONS`). A
+        suite's ``regime_spacing`` (3.0.0: 1.5) re-spaces a regime whose final budget the label floor
+        puts within that factor of the previous regime's, so no two regimes are near-identical.
     grid_points : number of label counts of the first pass.
     rounds : query rounds per regime.
     progress : called with one line per finished dataset.
@@ -70,13 +72,16 @@ def calibrate(
     The JSON-able calibration (see `mmal_bench.harness.calibration` for the layout); exactly
     reproducible from its seeds (CPU training is bitwise deterministic).
     """
+    if fractions is None:
+        fractions = getattr(suite, "calibration_fractions", None) or FRACTIONS
+    spacing = getattr(suite, "regime_spacing", None)
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"calibration needs distinct seeds, got {seeds}")
     refs = suite.dataset_refs()
     if datasets is not None:
         refs = [(n, v) for n, v in refs if n in set(datasets)]
-    tasks = [(name, version, suite.model, seeds, dict(fractions), grid_points, rounds) for name, version in refs]
+    tasks = [(name, version, suite.model, seeds, dict(fractions), grid_points, rounds, spacing) for name, version in refs]
     done: dict[str, Any] = {}
     with make_executor(jobs) as executor:
         for ref, entry in executor.imap_unordered(_calibrate_task, tasks):
@@ -101,9 +106,9 @@ def calibrate(
 def _calibrate_task(task: tuple) -> tuple[str, dict[str, Any]]:
     """One dataset's calibration as an executor task (top-level, so that it pickles). Training pins its
     own thread count (``model.threads``), so a worker and this process compute the same numbers."""
-    name, version, model, seeds, fractions, grid_points, rounds = task
+    name, version, model, seeds, fractions, grid_points, rounds, spacing = task
     data = load_benchmark(name, version)
-    return data.ref, calibrate_dataset(data, model, seeds, fractions, grid_points, rounds)
+    return data.ref, calibrate_dataset(data, model, seeds, fractions, grid_points, rounds, spacing)
 
 
 def calibrate_dataset(
@@ -113,8 +118,14 @@ def calibrate_dataset(
     fractions: Mapping[str, float] = FRACTIONS,
     grid_points: int = GRID_POINTS,
     rounds: int = ROUNDS,
+    spacing: float | None = None,
 ) -> dict[str, Any]:
-    """One dataset's calibration: chance, full-pool accuracy, the grid curve and the regimes."""
+    """One dataset's calibration: chance, full-pool accuracy, the grid curve and the regimes.
+
+    ``spacing``: a regime whose batch is under ``spacing`` times the previous regime's is moved up to
+    it (capped at the pool), and marked ``respaced``; ``None`` keeps the 2.0.0 rule (exact duplicates
+    only, dropped by `mmal_bench.harness.calibration.store.regimes_from`).
+    """
     n_pool = len(data.pool.ids)
     points = rounds + 1
     max_batch = n_pool // points
@@ -128,9 +139,14 @@ def calibrate_dataset(
         target = chance + fraction * (full - chance)
         final, reached = _crossing(curve, target)
         batch = min(max(math.ceil(final / points), 2 * data.n_classes), max_batch)
+        respaced = False
+        if spacing is not None and regimes and batch < spacing * regimes[-1]["batch_size"]:
+            batch, respaced = min(math.ceil(spacing * regimes[-1]["batch_size"]), max_batch), True
         budgets = [batch * (r + 1) for r in range(points)]
+        extra = {"respaced": respaced} if spacing is not None else {}
         regimes.append(
-            {
+            extra
+            | {
                 "name": name,
                 "initial": batch,
                 "batch_size": batch,
