@@ -24,6 +24,12 @@ def register(subparsers) -> None:
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
     add_grid_argument(p)
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots (faster)")
+    p.add_argument(
+        "--official",
+        action="store_true",
+        help="refuse results that are not all signed by the release's pinned maintainers' key on one hidden instance "
+        "(without it such a board is written marked UNOFFICIAL / UNSIGNED)",
+    )
     p.set_defaults(func=run)
 
 
@@ -61,7 +67,14 @@ def default_leaderboard_dir(results: Path, suite: str) -> Path:
 
 
 def render_leaderboard(
-    results: Path, suite: str | None, out: Path | None, *, grid: str = "suite", submissions: Path | None = None, plots: bool = True
+    results: Path,
+    suite: str | None,
+    out: Path | None,
+    *,
+    grid: str = "suite",
+    submissions: Path | None = None,
+    plots: bool = True,
+    official: bool = False,
 ) -> Path:
     """Score ``results`` (one suite), write the leaderboard, print its overall table; return the folder."""
     from mmal_bench.leaderboard.loading import suites_in
@@ -80,6 +93,7 @@ def render_leaderboard(
         catalog=full_catalog(submissions or DEFAULT_SUBMISSIONS),
         expected=expected,
         plots=plots,
+        official=official,
     )
     print(render_overview(board))
     print(f"\nwrote {out / MARKDOWN_NAME}, leaderboard.csv, index.html and strategies/ to {out}")
@@ -96,5 +110,6 @@ def run(args: argparse.Namespace) -> int:
         grid=args.grid,
         submissions=args.submissions,
         plots=not args.no_plots,
+        official=args.official,
     )
     return 0

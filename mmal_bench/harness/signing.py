@@ -1,8 +1,10 @@
 """Ed25519 signatures of official result files: the maintainers sign, the leaderboard verifies.
 
 A result is signed over its ``content_hash`` (which covers every number and the whole provenance,
-``signed_by`` included); the trusted public keys are committed under ``leaderboard/keys/*.pub`` and a
-key's id is the first 16 hex digits of the sha256 of its raw public bytes.
+``signed_by`` included); public keys are committed under ``leaderboard/keys/*.pub`` and a key's id is
+the first 16 hex digits of the sha256 of its raw public bytes. Which key signs a release is *pinned in
+this module* (`PINNED_SIGNERS`), not read from that folder: a pull request that adds its own ``.pub``
+and re-signs edited cells gets, at best, a board marked UNOFFICIAL.
 """
 
 from __future__ import annotations
@@ -19,8 +21,13 @@ from mmal_bench.errors import ConfigError, ResultIntegrityError
 from mmal_bench.harness.results import CellResult, content_hash
 from mmal_bench.paths import REPO_ROOT
 
-#: Public keys whose signatures the leaderboard accepts.
+#: Public keys whose signatures the leaderboard can check (which of them count is `PINNED_SIGNERS`).
 TRUSTED_KEYS_DIR = REPO_ROOT / "leaderboard" / "keys"
+#: The maintainers' key id that signs each release's official results, from that release on (one signer
+#: per release). Pinned in code, where a change shows in review and fails
+#: ``tests/harness/test_signing.py``; a key under `TRUSTED_KEYS_DIR` that is not pinned here is not trusted.
+#: 2.0.0 was signed by 01b9218d74799d59; cb6c08fdfe12a92d signs 3.0.0 and later.
+PINNED_SIGNERS: tuple[tuple[str, str], ...] = (("2.0.0", "01b9218d74799d59"), ("3.0.0", "cb6c08fdfe12a92d"))
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -74,9 +81,27 @@ def instance_secret(key: Ed25519PrivateKey) -> bytes:
     return hashlib.sha256(b"mmal-bench hidden instances\0" + raw).digest()
 
 
-def trusted_keys(folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
-    """The public keys under ``folder`` (default `TRUSTED_KEYS_DIR`) by key id; an unreadable key file
-    is an error, not skipped."""
+def _release(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        raise ResultIntegrityError(f"benchmark version {version!r} is not of the form X.Y.Z") from None
+
+
+def pinned_signer(benchmark_version: str) -> str | None:
+    """The key id whose signature makes a result of ``benchmark_version`` official (`PINNED_SIGNERS`:
+    the latest release at or before it); ``None`` before the first signed release."""
+    signer = None
+    for release, key in sorted(PINNED_SIGNERS, key=lambda entry: _release(entry[0])):
+        if _release(release) <= _release(benchmark_version):
+            signer = key
+    return signer
+
+
+def public_keys(folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
+    """Every public key under ``folder`` (default `TRUSTED_KEYS_DIR`) by key id, pinned or not (a
+    signature by a key that is not pinned is checked, then counts as unofficial); an unreadable key
+    file is an error, not skipped."""
     folder = TRUSTED_KEYS_DIR if folder is None else folder
     keys = {}
     for path in sorted(Path(folder).glob("*.pub")) if Path(folder).is_dir() else []:
@@ -90,6 +115,12 @@ def trusted_keys(folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
+def trusted_keys(folder: Path | None = None) -> dict[str, Ed25519PublicKey]:
+    """The keys under ``folder`` that are pinned maintainers' keys (`PINNED_SIGNERS`); the rest are not trusted."""
+    pinned = {key for _, key in PINNED_SIGNERS}
+    return {kid: key for kid, key in public_keys(folder).items() if kid in pinned}
+
+
 def sign_result(result: CellResult, key: Ed25519PrivateKey) -> CellResult:
     """``result`` stamped with the key id, sealed, and signed over its content hash."""
     stamped = result.model_copy(update={"provenance": result.provenance.model_copy(update={"signed_by": key_id(key.public_key())})})
@@ -98,8 +129,9 @@ def sign_result(result: CellResult, key: Ed25519PrivateKey) -> CellResult:
 
 
 def verify_signature(result: CellResult, keys: dict[str, Ed25519PublicKey], where: Path) -> bool:
-    """``True`` for a result signed by a trusted key, ``False`` for an unsigned one; a bad or
-    unknown signature raises `ResultIntegrityError` naming ``where``."""
+    """``True`` for a result signed by one of ``keys``, ``False`` for an unsigned one; a bad signature,
+    or one by a key not in ``keys``, raises `ResultIntegrityError` naming ``where``. Whether the signer
+    is the release's pinned one is `is_official`'s question."""
     signer, signature = result.provenance.signed_by, result.signature
     if signer is None and signature is None:
         return False
@@ -107,9 +139,15 @@ def verify_signature(result: CellResult, keys: dict[str, Ed25519PublicKey], wher
         raise ResultIntegrityError(f"{where}: half-signed result (signed_by and signature must come together); re-run the official scoring")
     public = keys.get(signer)
     if public is None:
-        raise ResultIntegrityError(f"{where}: signed by key {signer}, which is not among the trusted keys in {TRUSTED_KEYS_DIR}")
+        raise ResultIntegrityError(f"{where}: signed by key {signer}, whose public key is not among the keys in {TRUSTED_KEYS_DIR}")
     try:
         public.verify(bytes.fromhex(signature), content_hash(result).encode())
     except (InvalidSignature, ValueError):
         raise ResultIntegrityError(f"{where}: the signature does not match the content; the file was changed after it was signed") from None
     return True
+
+
+def is_official(result: CellResult) -> bool:
+    """Whether ``result`` names its release's pinned signer (check the signature with `verify_signature`)."""
+    prov = result.provenance
+    return prov.signed_by is not None and prov.signed_by == pinned_signer(prov.benchmark_version)

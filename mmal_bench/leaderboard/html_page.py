@@ -24,6 +24,7 @@ from mmal_bench.leaderboard.render import (
     HTML_NAME,
     NA,
     STRATEGY_PAGES_DIR,
+    UNOFFICIAL_MARK,
     _sections,
     cost_rows,
     group_rows,
@@ -153,6 +154,13 @@ def _page(title: str, body: list[str]) -> str:
     ) + "\n"
 
 
+def _unofficial(board: Scoreboard) -> list[str]:
+    """The UNOFFICIAL / UNSIGNED banner of a board that is not official (nothing for an official one)."""
+    if not board.unofficial:
+        return []
+    return [f"<p class=\"warn\"><strong>{html.escape(UNOFFICIAL_MARK)}</strong>: {html.escape(board.unofficial)}.</p>"]
+
+
 def strategy_page(strategy: str) -> str:
     """Path of a strategy's page, relative to the leaderboard folder."""
     return f"{STRATEGY_PAGES_DIR}/{slug(strategy)}.html"
@@ -225,6 +233,7 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
         "<a href=\"#by-setting\">Per dataset × regime</a><a href=\"#more\">More tables</a><a href=\"#strategies\">Strategies</a>"
         "<a href=\"#columns\">Columns explained</a><a href=\"#cite\">Cite</a></nav>",
     ]
+    body += _unofficial(board)
     if board.indicative:
         body.append(f"<p class=\"warn\"><strong>Indicative only</strong>: {esc(board.indicative)}. Do not cite these ranks as the benchmark's.</p>")
     sections = _sections(board)
@@ -303,6 +312,7 @@ def render_strategy(board: Scoreboard, strategy: str, plot_files: Mapping[tuple[
     if info is not None and info.folder is not None and Path(info.folder).is_dir():
         rel = Path(os.path.relpath(Path(info.folder).resolve(), (Path(out_dir) / STRATEGY_PAGES_DIR).resolve())).as_posix()
         facts.append(("Submission", f"<a href=\"{esc(rel, quote=True)}/submission.yaml\">{esc(rel)}/submission.yaml</a>"))
+    body += _unofficial(board)
     if board.indicative:
         body.append(f"<p class=\"warn\"><strong>Indicative only</strong>: {esc(board.indicative)}.</p>")
     body.append("<dl class=\"facts\">" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")

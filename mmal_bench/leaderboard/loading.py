@@ -1,7 +1,8 @@
 """Load the result files of one suite and prove they belong on one leaderboard.
 
-Every file is schema- and hash-checked (`read_result`), its signature verified against the trusted
-keys (signed files are the official ones), its strategy source hash compared with the current source,
+Every file is schema- and hash-checked (`read_result`), its signature verified against the keys in
+``leaderboard/keys`` (official files are those signed by their release's pinned key,
+`signing.PINNED_SIGNERS`), its strategy source hash compared with the current source,
 its dataset fingerprint with the dataset manifest, and its protocol hash, benchmark version, round
 count and seed with the *current* suite definition; mixed versions are refused.
 """
@@ -33,12 +34,36 @@ class LoadedResults:
     benchmark_version: str
     results: tuple[CellResult, ...]
     paths: tuple[Path, ...]
-    #: Per result: signed by a trusted maintainers' key (an official score).
+    #: Per result: signed by its release's pinned maintainers' key (an official score).
     signed: tuple[bool, ...] = ()
 
     @property
     def strategies(self) -> tuple[str, ...]:
         return tuple(sorted({r.provenance.strategy for r in self.results}))
+
+    @property
+    def unofficial(self) -> str:
+        """Why this board is not official (one line), or ``""`` when it is: every file signed by the
+        release's pinned key, all on one hidden instance. The renderers print it as an UNOFFICIAL /
+        UNSIGNED mark and ``leaderboard --official`` refuses the board with it."""
+        from mmal_bench.harness.signing import pinned_signer
+
+        reasons = []
+        n = len(self.results)
+        official = self.signed or (False,) * n
+        unsigned = sum(r.provenance.signed_by is None for r in self.results)
+        if unsigned:
+            reasons.append(f"UNSIGNED: {unsigned} of {n} result files (public instance — not evidence; official scoring runs on the hidden instance)")
+        pinned = pinned_signer(self.benchmark_version)
+        foreign = sorted({r.provenance.signed_by for r, ok in zip(self.results, official, strict=True) if r.provenance.signed_by and not ok})
+        if foreign:
+            count = sum(1 for r, ok in zip(self.results, official, strict=True) if r.provenance.signed_by and not ok)
+            expected = f"release {self.benchmark_version}'s pinned maintainers' key {pinned}" if pinned else f"a pinned key (release {self.benchmark_version} has none)"
+            reasons.append(f"UNOFFICIAL: {count} of {n} result files signed by key {', '.join(foreign)}, not {expected}")
+        instances = sorted({r.provenance.instance or 0 for r in self.results})
+        if len(instances) > 1:
+            reasons.append(f"UNOFFICIAL: results on instances {', '.join(map(str, instances))}; an official board is scored on one hidden instance")
+        return "; ".join(reasons)
 
 
 def manifest_fingerprint(name: str, version: str) -> str:
@@ -140,14 +165,15 @@ def load_results(
     if not paths:
         raise ResultIntegrityError(f"{root / suite} holds no result files; run `mmal-bench run --suite {suite}` first")
     results = [read_result(p) for p in paths]
-    from mmal_bench.harness.signing import trusted_keys, verify_signature
+    from mmal_bench.harness.signing import is_official, public_keys, verify_signature
 
-    keys = trusted_keys()
-    signed = [verify_signature(r, keys, p) for p, r in zip(paths, results, strict=True)]
+    keys = public_keys()
+    verified = [verify_signature(r, keys, p) for p, r in zip(paths, results, strict=True)]
+    signed = [ok and is_official(r) for ok, r in zip(verified, results, strict=True)]
     if definition_of == "auto":
         definition_of = suite_definition if fingerprint_of is manifest_fingerprint else None
     definition = definition_of(suite) if definition_of is not None else None
-    signed_by_path = dict(zip(paths, signed, strict=True))
+    signed_by_path = dict(zip(paths, verified, strict=True))
 
     fingerprints: dict[tuple[str, str], str] = {}
     folder_hashes: dict[Path, str] = {}
@@ -178,7 +204,7 @@ def load_results(
             check_against_definition(path, result, definition)
         if prov.instance:  # a hidden instance: its fingerprint is vouched for by the maintainers' signature
             if not signed_by_path[path]:
-                raise ResultIntegrityError(f"{path}: a result on hidden instance {prov.instance} must be signed by a trusted key")
+                raise ResultIntegrityError(f"{path}: a result on hidden instance {prov.instance} must be signed by a key in leaderboard/keys")
         elif fingerprint_of is not None:
             key = (prov.dataset, prov.dataset_version)
             if key not in fingerprints:

@@ -34,6 +34,9 @@ CD_NAME = "cd_diagram.png"
 #: Digits of every figure in the Markdown and CSV output (fixed, so output is byte-stable).
 DIGITS = 4
 NA = "n/a"
+#: The mark every output of a board that is not official carries (`Scoreboard.unofficial`); the CSV
+#: gets it as a leading ``status`` column on every row, so no filter or sort can drop it.
+UNOFFICIAL_MARK = "UNOFFICIAL / UNSIGNED"
 
 
 def build_leaderboard(
@@ -47,6 +50,7 @@ def build_leaderboard(
     expected: Iterable[GridCell] | None = None,
     plots: bool = True,
     links_from: Path | None = None,
+    official: bool = False,
 ) -> Scoreboard:
     """Verify and score every result file under ``results_root``; write the leaderboard to ``out_dir``.
 
@@ -57,11 +61,17 @@ def build_leaderboard(
     committed results) are left alone. See `load_results` for the verification parameters.
     ``links_from`` is the folder the pages' links to submission folders are relative to (default
     ``out_dir``): a check that re-renders the committed leaderboard elsewhere gets the same bytes.
+    ``official``: refuse (one line, nothing written) results that are not all signed by the release's
+    pinned key on one hidden instance; otherwise such a board is written with an UNOFFICIAL mark.
     """
     from mmal_bench.leaderboard.catalog import builtin_catalog
 
     catalog = builtin_catalog() if catalog is None else dict(catalog)
     loaded = load_results(results_root, suite=suite, catalog=catalog, fingerprint_of=fingerprint_of, verify_sources=verify_sources)
+    if official and loaded.unofficial:
+        from mmal_bench.errors import ResultIntegrityError
+
+        raise ResultIntegrityError(f"{results_root} is not an official board ({loaded.unofficial}); drop --official to render it marked {UNOFFICIAL_MARK}")
     board = score(loaded, catalog, expected=expected)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -366,6 +376,8 @@ def render_markdown(board: Scoreboard) -> str:
         "from the result files; do not edit by hand.",
         "",
     ]
+    if board.unofficial:
+        out += [f"> **{UNOFFICIAL_MARK}**: {board.unofficial}.", ""]
     if board.indicative:
         out += [f"> **Indicative only**: {board.indicative}. Do not cite these ranks as the benchmark's.", ""]
     sections = _sections(board)
@@ -401,6 +413,8 @@ def render_markdown(board: Scoreboard) -> str:
 def render_overview(board: Scoreboard) -> str:
     """The overall table (and the unranked strategies) as plain text for the terminal."""
     lines = [f"mmal-bench leaderboard: suite {board.suite}, benchmark {board.benchmark_version}, {board.n_results} result files", ""]
+    if board.unofficial:
+        lines += [f"{UNOFFICIAL_MARK}: {board.unofficial}.", ""]
     if board.indicative:
         lines += [f"INDICATIVE ONLY: {board.indicative}.", ""]
     if len(board.overall):
@@ -441,6 +455,8 @@ def render_csv(board: Scoreboard) -> str:
                  "modality": _modality(board, str(s)), "source_hash": board.source_hashes.get(str(s), "")}
             )  # fmt: skip
     frame = pd.DataFrame(records, columns=cols)
+    if board.unofficial:  # official boards keep the released columns byte for byte
+        frame.insert(0, "status", UNOFFICIAL_MARK)
     for c in ("rank", "n_seeds", "rank_low", "rank_high"):
         frame[c] = frame[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(int(v)))
     buffer = io.StringIO()

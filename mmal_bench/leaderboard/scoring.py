@@ -94,6 +94,9 @@ class Scoreboard:
     families: dict[str, str] = field(default_factory=dict)  # dataset ref -> pitfall family
     #: Non-empty when the board is only indicative (fewer seeds than the standard suite, or incomplete).
     indicative: str = ""
+    #: Non-empty (the reason) when the board is not official: unsigned or not signed by the release's
+    #: pinned key, or on several instances (`LoadedResults.unofficial`); rendered as a visible mark.
+    unofficial: str = ""
     #: Full-pool accuracy per dataset (reference line on the learning curves).
     full_pool: dict[str, float] = field(default_factory=dict)
     reference_reason: str = ""
@@ -246,6 +249,7 @@ def score(
         energy_method=energy_method(metrics),
         families=families,
         indicative=_indicative(loaded.suite, groups, missing),
+        unofficial=loaded.unofficial,
         full_pool=full_pool,
         reference_reason=reference.reason,
         **fields,

@@ -61,7 +61,7 @@ def test_harness_written_files_load_and_are_unsigned(tmp_path: Path, copy_folder
     [
         ({"protocol_hash": "sha256:" + "0" * 64}, r"protocol hash sha256:0+ differs from suite '\w+''s current protocol"),
         ({"benchmark_version": "0.9.0"}, r"result of benchmark 0.9.0; mmal-bench 2.0.0 reads benchmark 2.0.0 only"),
-        ({"instance": 1}, r"a result on hidden instance 1 must be signed by a trusted key"),
+        ({"instance": 1}, r"a result on hidden instance 1 must be signed by a key in leaderboard/keys"),
     ],
 )
 def test_resealed_folder_is_refused(tmp_path: Path, copy_folder, change: dict, message: str) -> None:
@@ -75,6 +75,7 @@ def test_resealed_folder_is_refused(tmp_path: Path, copy_folder, change: dict, m
 def test_signed_files_verify_and_a_forged_signature_is_refused(tmp_path: Path, copy_folder, monkeypatch) -> None:
     key = load_private_key(generate_keys(tmp_path / "maint.key", tmp_path / "keys")[0])
     monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    monkeypatch.setattr(signing, "PINNED_SIGNERS", (("2.0.0", signing.key_id(key.public_key())),))
     root = copy_folder(tmp_path)
     paths = sorted(root.rglob("seed-*.json"))
     for path in paths:

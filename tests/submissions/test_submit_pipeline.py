@@ -123,11 +123,13 @@ def test_good_submission_is_scored_published_and_ranked(world, tmp_path: Path) -
 
 @pytest.fixture
 def maintainer_key(tmp_path: Path, monkeypatch) -> Path:
-    """A fresh maintainers' private key, its public key the only trusted one for the test."""
+    """A fresh maintainers' private key, its public key the only one and pinned for the test."""
     from mmal_bench.harness import signing
+    from mmal_bench.version import BENCHMARK_VERSION
 
-    private, _ = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
+    private, public = signing.generate_keys(tmp_path / "maint.key", tmp_path / "keys")
     monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
+    monkeypatch.setattr(signing, "PINNED_SIGNERS", ((BENCHMARK_VERSION, public.stem),))
     return private
 
 
