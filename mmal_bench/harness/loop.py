@@ -147,6 +147,13 @@ class QueryProbe:
         return time.process_time() - self.cpu, max(_peak_rss_bytes() - self.peak_rss, 0), joules
 
 
+def untimed_seconds(strategy: Strategy) -> float:
+    """Seconds ``strategy`` spent inside its last `select` on the harness's own work (a sandboxed
+    submission's worker start-up and determinism re-checks), which its query time must not count."""
+    take = getattr(strategy, "take_untimed_seconds", None)
+    return float(take()) if take is not None else 0.0
+
+
 def _peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # Linux reports KiB
 
@@ -299,10 +306,11 @@ def run_group(
                     selected, states[e.name] = select_with_state(
                         e.strategy, view, models[e.name], regime.batch_size, rng, states[e.name], name=e.name
                     )
-                    query_seconds = time.perf_counter() - start
+                    query_seconds = time.perf_counter() - start - untimed_seconds(e.strategy)
                     query_cpu, query_peak, query_energy = probe.stop()
                     ids = validate_selection(selected, view, regime.batch_size, name=e.name)
                 except Exception as exc:  # noqa: BLE001 - any failure of strategy code fails its cell only
+                    untimed_seconds(e.strategy)
                     detail = str(exc) if isinstance(exc, StrategyError) else f"{type(exc).__name__}: {exc}"
                     failures[e.name] = (
                         f"strategy {e.name!r} failed on {data.ref} regime {regime.name} seed {seed} round {r}: {detail}"

@@ -5,10 +5,15 @@ submission's own cells, it must survive interruption: each finished cell is sign
 once, and a re-run skips the cells already signed by the same key on the same instance. A results
 folder holds one kind of result only: an official run refuses a folder with public or otherwise-signed
 results in it (mixing them would rank strategies on different data).
+
+The query timings a strategy controls are rounded up to a power of ten in official files
+(`coarse_timings`): a strategy that sees the hidden instance could otherwise write it out through
+how long it sleeps (the red team decoded four 4-bit symbols of hidden-pool data from one signed file).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +25,31 @@ from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.protocol import Protocol
 from mmal_bench.harness.results import CellResult, harness_hash, instance_of, scored_as, with_provenance
 from mmal_bench.harness.signing import instance_secret, key_id, load_private_key, sign_result
+
+
+#: Timing fields of a round that the strategy controls (by sleeping, spinning or burning energy).
+COARSE_FIELDS = ("query_seconds", "query_cpu_seconds", "query_energy_joules")
+#: Smallest bucket: anything faster than a millisecond (or a millijoule) is published as 0.001.
+COARSE_FLOOR = 1e-3
+
+
+def coarse(value: float | None) -> float | None:
+    """``value`` rounded *up* to a power of ten (at least `COARSE_FLOOR`; ``None`` and 0 stay).
+
+    Why a power of ten: between the floor and a query limit of 120 s there are 6 buckets, so one
+    published timing carries at most log2(6) ≈ 2.6 bits a strategy can choose, against the ~40 bits
+    of a float timing; and what a reader compares strategies on, their cost's order of magnitude,
+    survives. Rounding up never shows a strategy as cheaper than it was.
+    """
+    if value is None or value <= 0:
+        return value
+    return max(COARSE_FLOOR, 10.0 ** math.ceil(math.log10(value) - 1e-12))
+
+
+def coarse_timings(result: CellResult) -> CellResult:
+    """``result`` with every round's strategy-controlled timings (`COARSE_FIELDS`) made `coarse`."""
+    rounds = [r.model_copy(update={f: coarse(getattr(r, f)) for f in COARSE_FIELDS}) for r in result.rounds]
+    return result.model_copy(update={"rounds": rounds})
 
 
 @dataclass
@@ -56,10 +86,20 @@ class OfficialScoring:
         return data
 
     def finalize(self, result: CellResult, instances: Mapping[str, int], jailed: bool | None = None, submission_hash: str | None = None) -> CellResult:
-        """``result`` with its complete provenance (`results.with_provenance`) and signed."""
+        """``result`` with its complete provenance (`results.with_provenance`), its timings made
+        `coarse` and signed."""
         if self._harness is None:
             self._harness = harness_hash()
-        return sign_result(with_provenance(result, instances, self._harness, jailed, submission_hash), self.key)
+        return sign_result(coarse_timings(with_provenance(result, instances, self._harness, jailed, submission_hash)), self.key)
+
+    @property
+    def pinned(self) -> bool:
+        """Whether this key is the pinned signer of the current release (`signing.PINNED_SIGNERS`):
+        results signed by any other key render UNOFFICIAL."""
+        from mmal_bench.harness.signing import pinned_signer
+        from mmal_bench.version import BENCHMARK_VERSION
+
+        return pinned_signer(BENCHMARK_VERSION) == self.signer
 
     def check_existing(self, result: CellResult, path: Path, instances: Mapping[str, int]) -> None:
         """Refuse a result in the folder that this official run did not make (another key, another
@@ -73,4 +113,4 @@ class OfficialScoring:
             )
 
 
-__all__ = ["OfficialScoring"]
+__all__ = ["OfficialScoring", "coarse", "coarse_timings"]

@@ -1,12 +1,19 @@
 """The jail a submitted strategy runs in: bubblewrap (Linux namespaces) + a seccomp filter + rlimits.
 
 `jail_command` builds the ``bwrap`` command line: empty network, PID, IPC and UTS namespaces; a
-read-only filesystem that holds only the interpreter, its site-packages, the ``mmal_bench`` package
-and the submission folder; a size-capped private ``/tmp``; an empty environment; uid/gid 65534; no
+read-only filesystem that holds only ``/usr``, the interpreter, its site-packages, the ``mmal_bench``
+package and the submission folder, each outside ``/usr`` at a neutral path under ``/opt`` (no host
+path is visible: no ``/proc`` is mounted, so neither ``/proc/self/mountinfo`` nor the host's
+``/proc/loadavg`` can be read); size-capped private ``/tmp``, ``/dev`` and ``/dev/shm`` (their sizes
+count in the memory budget, `JailLimits.tmpfs_mb`); an empty environment; uid/gid 65534; no
 capabilities; killed with its parent. ``prlimit`` sets the address-space, CPU-time, file-size and
 open-file limits *before* the interpreter starts, and a seccomp filter refuses ``fork``/``vfork`` and
 every ``clone`` that does not create a thread: the jail is one process, so its rlimits bind the
-whole tree and nothing can outlive or escape it.
+whole tree and nothing can outlive or escape it. Once the interpreter has started, the worker adds
+`exec_filter` itself (`deny_exec`), so ``execve`` cannot swap the worker for another program.
+
+The jail's uid maps to the user who runs it, so file modes do not protect anything inside a mounted
+tree: only what is mounted is reachable, which is why the private key must live outside all of them.
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ JAIL_UID = 65534
 #: Where the ``mmal_bench`` package is mounted inside the jail (read-only).
 PACKAGE_MOUNT = "/opt/mmal-bench"
 #: Where the submission folder is mounted inside the jail (read-only).
-SUBMISSION_MOUNT = "/submission"
+SUBMISSION_MOUNT = "/opt/submission"
+#: Where a Python installed outside ``/usr`` (pyenv, conda, a build under /opt) is mounted.
+PYTHON_MOUNT = "/opt/python"
+#: Where a virtual environment's ``sys.prefix`` is mounted (its site-packages go on ``PYTHONPATH``).
+VENV_MOUNT = "/opt/venv"
+#: Device nodes the jail's ``/dev`` holds (bound from the host; nothing else).
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 # Classic BPF / seccomp constants (linux/filter.h, linux/seccomp.h, linux/audit.h).
 _LD_W_ABS = 0x20
@@ -47,11 +60,13 @@ class _Arch:
     clone: int
     clone3: int
     forks: tuple[int, ...]  # fork, vfork where the architecture has them
+    execs: tuple[int, ...]  # execve, execveat
+    seccomp: int  # the seccomp(2) syscall
 
 
 _ARCHES = {
-    "x86_64": _Arch(audit=0xC000003E, clone=56, clone3=435, forks=(57, 58)),
-    "aarch64": _Arch(audit=0xC00000B7, clone=220, clone3=435, forks=()),
+    "x86_64": _Arch(audit=0xC000003E, clone=56, clone3=435, forks=(57, 58), execs=(59, 322), seccomp=317),
+    "aarch64": _Arch(audit=0xC00000B7, clone=220, clone3=435, forks=(), execs=(221, 281), seccomp=277),
 }
 
 
@@ -70,10 +85,7 @@ def seccomp_filter(machine: str | None = None) -> bytes:
     -------
     The program as packed ``struct sock_filter`` records.
     """
-    machine = machine or platform.machine()
-    arch = _ARCHES.get(machine)
-    if arch is None:
-        raise SubmissionError(f"the submission jail supports {', '.join(sorted(_ARCHES))}, not {machine}; score on one of those")
+    arch = _arch(machine)
     deny = _SECCOMP_RET_ERRNO | _EPERM
     prog: list[tuple[int, int, int, int]] = []
 
@@ -96,6 +108,52 @@ def seccomp_filter(machine: str | None = None) -> bytes:
     emit(_RET_K, deny)
     emit(_RET_K, _SECCOMP_RET_ERRNO | _ENOSYS)
     return b"".join(struct.pack("=HBBI", code, jt, jf, k) for code, jt, jf, k in prog)
+
+
+def _arch(machine: str | None) -> _Arch:
+    machine = machine or platform.machine()
+    arch = _ARCHES.get(machine)
+    if arch is None:
+        raise SubmissionError(f"the submission jail supports {', '.join(sorted(_ARCHES))}, not {machine}; score on one of those")
+    return arch
+
+
+def exec_filter(machine: str | None = None) -> bytes:
+    """A seccomp BPF program that answers ``execve``/``execveat`` with ``EPERM`` (and, like
+    `seccomp_filter`, refuses foreign-architecture syscalls); everything else is allowed.
+
+    The worker installs it once the interpreter and its imports are up and before ``strategy.py`` is
+    imported (`deny_exec`): the interpreter itself had to be exec'd, nothing after that needs to be.
+    """
+    arch = _arch(machine)
+    deny = _SECCOMP_RET_ERRNO | _EPERM
+    prog = [(_LD_W_ABS, 0, 0, 4), (_JEQ_K, 1, 0, arch.audit), (_RET_K, 0, 0, deny), (_LD_W_ABS, 0, 0, 0)]
+    for i, nr in enumerate(arch.execs):
+        prog.append((_JEQ_K, len(arch.execs) - i, 0, nr))  # -> deny
+    prog += [(_RET_K, 0, 0, _SECCOMP_RET_ALLOW), (_RET_K, 0, 0, deny)]
+    return b"".join(struct.pack("=HBBI", code, jt, jf, k) for code, jt, jf, k in prog)
+
+
+def deny_exec() -> None:
+    """Install `exec_filter` on every thread of this process (``SECCOMP_FILTER_FLAG_TSYNC``); raises
+    ``OSError`` when the kernel refuses. Filters only stack: nothing can remove it afterwards."""
+    import ctypes
+
+    arch = _arch(None)
+    program = exec_filter()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    pr_set_no_new_privs, seccomp_set_mode_filter, filter_flag_tsync = 38, 1, 1
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    libc.syscall.restype = ctypes.c_long
+    if libc.syscall(ctypes.c_long(arch.seccomp), ctypes.c_ulong(seccomp_set_mode_filter), ctypes.c_ulong(filter_flag_tsync), ctypes.byref(fprog)) != 0:
+        raise OSError(ctypes.get_errno(), "seccomp(SECCOMP_SET_MODE_FILTER) failed")
 
 
 def jail_missing() -> str | None:
@@ -122,19 +180,60 @@ class JailLimits:
     file_mb: int = 16
     #: Size of its private ``/tmp``.
     tmp_mb: int = 64
+    #: Size of its private ``/dev/shm`` (``/dev`` itself holds only `DEVICES` and is read-only).
+    shm_mb: int = 16
     open_files: int = 256
+
+    @property
+    def tmpfs_mb(self) -> int:
+        """Memory the jail's writable file systems can hold (``/tmp``, ``/dev/shm``, ``/dev``): files
+        there are RAM that no address-space limit sees, so the caller takes it out of the memory budget."""
+        return self.tmp_mb + self.shm_mb + 1
+
+
+def _under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def interpreter() -> tuple[list[str], str, dict[str, str], list[str]]:
+    """How the running interpreter is mounted in the jail: the bwrap arguments, the interpreter's path
+    inside, the environment it needs there and its site-packages folders inside.
+
+    ``/usr`` is bound as it is (a system path, nothing host-specific). A Python installed elsewhere is
+    bound at `PYTHON_MOUNT` and run directly (its stdlib is found relative to the binary;
+    ``LD_LIBRARY_PATH`` finds a ``libpython`` whose RUNPATH names the host path); a virtual environment
+    is bound at `VENV_MOUNT` with its site-packages on ``PYTHONPATH``.
+    """
+    usr = Path("/usr")
+    base = Path(sys.base_prefix).resolve()
+    executable = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    args: list[str] = ["--ro-bind", "/usr", "/usr"]
+    env: dict[str, str] = {}
+    inner_base = str(base)
+    if not _under(base, usr):
+        args += ["--ro-bind", str(base), PYTHON_MOUNT]
+        inner_base = PYTHON_MOUNT
+        env["LD_LIBRARY_PATH"] = f"{PYTHON_MOUNT}/lib"
+    if not _under(executable, base):
+        raise SubmissionError(f"the interpreter {executable} is not inside its installation {base}; run mmal-bench with a regular Python install")
+    inner_python = inner_base + "/" + executable.relative_to(base).as_posix()
+    paths = []
+    prefix = Path(sys.prefix).resolve()
+    if prefix != base:
+        args += ["--ro-bind", str(prefix), VENV_MOUNT]
+        import sysconfig
+
+        for key in ("purelib", "platlib"):
+            site = Path(sysconfig.get_paths()[key]).resolve()
+            inner = f"{VENV_MOUNT}/{site.relative_to(prefix).as_posix()}" if _under(site, prefix) else None
+            if inner and inner not in paths:
+                paths.append(inner)
+    return args, inner_python, env, paths
 
 
 def _mounts() -> list[str]:
-    """Read-only binds of the interpreter (venv and base install) and the system libraries it links."""
+    """Read-only binds of the system libraries the interpreter links."""
     args: list[str] = []
-    seen: list[Path] = []
-    for root in (Path("/usr"), Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).parent):
-        root = root.resolve()
-        if any(root == s or s in root.parents for s in seen):
-            continue
-        seen.append(root)
-        args += ["--ro-bind", str(root), str(root)]
     # Merged-/usr systems: /lib, /lib64, /bin are symlinks into /usr; elsewhere bind them as they are.
     for top in ("/lib", "/lib64", "/lib32", "/bin"):
         path = Path(top)
@@ -153,7 +252,8 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
     submission: the submission folder, mounted read-only at `SUBMISSION_MOUNT`.
     limits: the rlimits and ``/tmp`` size.
     seccomp_fd: an inheritable file descriptor holding `seccomp_filter`.
-    argv: what to run inside (its first element an interpreter path visible in the jail).
+    argv: what to run inside; a first element of ``sys.executable`` becomes the interpreter's path
+        inside the jail (`interpreter`).
     env: the only environment variables the jailed process gets.
 
     Returns
@@ -163,6 +263,9 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
     import mmal_bench
 
     package = Path(mmal_bench.__file__).resolve().parent
+    python_args, inner_python, python_env, site_paths = interpreter()
+    if argv and argv[0] == sys.executable:
+        argv = [inner_python, *argv[1:]]
     cmd = [
         shutil.which("bwrap") or "bwrap",
         "--unshare-all",  # ipc, pid, net (empty: loopback only, down), uts, cgroup
@@ -186,6 +289,7 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
         str(limits.tmp_mb * 1024 * 1024),
         "--tmpfs",
         "/tmp",
+        *python_args,
         *_mounts(),
         "--ro-bind",
         str(package),
@@ -193,16 +297,26 @@ def jail_command(submission: Path, limits: JailLimits, seccomp_fd: int, argv: li
         "--ro-bind",
         str(Path(submission).resolve()),
         SUBMISSION_MOUNT,
-        "--proc",
-        "/proc",
-        "--dev",
+        # no --proc: /proc would show the host paths behind every mount (mountinfo) and the host's load
+        # a size-capped /dev of the few device nodes, a size-capped /dev/shm, then /dev made read-only
+        "--size",
+        str(64 * 1024),
+        "--tmpfs",
+        "/dev",
+        *[arg for name in DEVICES for arg in ("--dev-bind", f"/dev/{name}", f"/dev/{name}")],
+        "--size",
+        str(limits.shm_mb * 1024 * 1024),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
         "/dev",
         "--chdir",
         "/tmp",
         "--seccomp",
         str(seccomp_fd),
     ]
-    for key, value in sorted({**env, "PYTHONPATH": PACKAGE_MOUNT, "HOME": "/tmp"}.items()):
+    pythonpath = os.pathsep.join([PACKAGE_MOUNT, *site_paths])
+    for key, value in sorted({**env, **python_env, "PYTHONPATH": pythonpath, "HOME": "/tmp"}.items()):
         cmd += ["--setenv", key, value]
     mib = 1024 * 1024
     cmd += [

@@ -18,6 +18,82 @@ from mmal_bench.errors import SubmissionError
 METADATA_FILE = "submission.yaml"
 STRATEGY_FILE = "strategy.py"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$")
+#: Entry types a paper can have; ``@preamble``, ``@string`` and ``@comment`` (TeX code, macros, hidden
+#: text that `cite` and the HTML page would print) are not among them.
+BIBTEX_TYPES = frozenset(
+    {"article", "book", "booklet", "conference", "inbook", "incollection", "inproceedings", "manual", "mastersthesis",
+     "misc", "online", "phdthesis", "proceedings", "techreport", "unpublished"}
+)  # fmt: skip
+#: TeX commands that act beyond typesetting (shell escape, file I/O, category codes, definitions).
+_TEX_DANGER = re.compile(
+    r"\\(write|immediate|input|include|openin|openout|read|catcode|def|edef|gdef|xdef|let|csname|special|newwrite|directlua|usepackage)(?![A-Za-z])"
+)
+_BIB_HEAD = re.compile(r"\s*@([A-Za-z]+)\s*\{\s*([^,\s{}\"#%@]+)\s*,")
+_BIB_FIELD = re.compile(r"\s*([A-Za-z][\w-]*)\s*=\s*")
+
+
+def _bib_value(text: str, pos: int) -> tuple[str, int]:
+    """The field value starting at ``pos`` (``{...}`` with balanced braces, ``"..."`` or digits) and the
+    position after it; no ``#`` concatenation or string macros (they would need ``@string``)."""
+    if text.startswith("{", pos) or text.startswith('"', pos):
+        closing, depth, i = ("}" if text[pos] == "{" else '"'), 0, pos + 1
+        while i < len(text):
+            ch = text[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == closing and depth == 0:
+                return text[pos + 1 : i], i + 1
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth < 0:
+                break
+            i += 1
+        raise ValueError("has unbalanced braces")
+    digits = re.compile(r"\d+").match(text, pos)
+    if digits is None:
+        raise ValueError("field values must be {braced}, \"quoted\" or a number (no string macros)")
+    return digits.group(), digits.end()
+
+
+def parse_bibtex(text: str) -> tuple[str, str, dict[str, str]]:
+    """``(type, key, fields)`` of the one BibTeX entry ``text`` must be; ``ValueError`` naming the
+    problem otherwise: anything before or after the entry, a second entry, ``@preamble`` / ``@string``
+    / ``@comment``, a duplicate field, no title, or a TeX command that acts beyond typesetting."""
+    head = _BIB_HEAD.match(text)
+    if head is None:
+        raise ValueError("must be one BibTeX entry starting like '@article{key,'")
+    kind = head.group(1).lower()
+    if kind not in BIBTEX_TYPES:
+        raise ValueError(f"entry type @{kind} is not accepted (use one of: {', '.join(sorted(BIBTEX_TYPES))})")
+    fields: dict[str, str] = {}
+    pos = head.end()
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("}", pos):
+            pos += 1
+            break
+        name = _BIB_FIELD.match(text, pos)
+        if name is None:
+            raise ValueError("has unbalanced braces" if pos >= len(text) else f"is not valid BibTeX near {text[pos:pos + 20]!r}")
+        key = name.group(1).lower()
+        if key in fields:
+            raise ValueError(f"has the field {key!r} twice")
+        fields[key], pos = _bib_value(text, name.end())
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith(",", pos):
+            pos += 1
+        elif not text.startswith("}", pos):
+            raise ValueError("has unbalanced braces" if pos >= len(text) else f"is not valid BibTeX near {text[pos:pos + 20]!r}")
+    if text[pos:].strip():
+        raise ValueError("must hold exactly one BibTeX entry; remove everything after its closing brace")
+    if "title" not in fields:
+        raise ValueError("the BibTeX entry needs a title")
+    danger = _TEX_DANGER.search(text)
+    if danger:
+        raise ValueError(f"contains the TeX command {danger.group()!r}; only typesetting commands are allowed")
+    return kind, head.group(2), fields
 
 
 class SubmissionMetadata(BaseModel):
@@ -58,15 +134,7 @@ class SubmissionMetadata(BaseModel):
     @field_validator("bibtex")
     @classmethod
     def _bibtex(cls, value: str) -> str:
-        if not re.match(r"^@\w+\s*\{\s*[^,\s]+\s*,", value):
-            raise ValueError("must be one BibTeX entry starting like '@article{key,'")
-        depth = 0
-        for ch in value:
-            depth += {"{": 1, "}": -1}.get(ch, 0)
-            if depth < 0:
-                break
-        if depth != 0:
-            raise ValueError("has unbalanced braces")
+        parse_bibtex(value)  # exactly one entry, parsed: what `cite` and the HTML page print is that entry
         return value
 
 

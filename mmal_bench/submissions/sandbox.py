@@ -6,6 +6,10 @@ a persistent jailed worker (`mmal_bench.submissions.worker` inside `mmal_bench.s
 turns crashes, hangs, floods and malformed output into one-line `StrategyError`s. The parent bounds
 every frame it reads, puts a deadline on every read and write, stops the worker (SIGSTOP) between
 queries so nothing computes off the clock, and counts the worker's CPU time per query and in total.
+Everything the worker says is data, never text: strings are reduced to one printable line
+(`one_line`) before they reach a message, the JSON header is parsed with bounded depth and the
+``.npy`` header is checked against its frame before anything is allocated. Each cell gets a fresh
+worker (`SandboxLimits.isolate_cells`), so nothing bought in one cell is remembered in the next.
 A sample of queries is re-run in a second, fresh worker to catch hidden nondeterminism.
 """
 
@@ -51,6 +55,11 @@ WORKER_ENV = {
 IMPORT_FOOTPRINT_MB = 2560
 #: Largest reply header the parent reads (a stateful strategy's state is capped at 64 KiB).
 MAX_HEADER_BYTES = 256 * 1024
+#: Deepest nesting of a reply header (the run state included) the parent accepts: a 256 KiB header
+#: can nest 100,000 levels, which would overflow the JSON parser's recursion.
+MAX_HEADER_DEPTH = 64
+#: Longest piece of worker-originated text quoted in a message (after escaping).
+MAX_QUOTED_CHARS = 300
 #: Largest run state a stateful strategy may return (canonical JSON), as the harness enforces.
 MAX_STATE_BYTES = 64 * 1024
 #: How often the parent looks at the worker's CPU time while it waits.
@@ -68,7 +77,9 @@ class SandboxLimits:
     ``strategy.py``; ``total_seconds``: query time budget of the whole submission in this process
     (``None``: unlimited); ``recheck_share``: share of queries re-run in a fresh worker to check
     determinism (the first query always is); ``jail``: run inside the jail (``False`` is a development
-    mode whose results are unofficial).
+    mode whose results are unofficial); ``isolate_cells``: a fresh worker for every cell, so module
+    globals, ``/tmp`` files or threads cannot carry labels bought in one cell (seed) into another on the
+    same pool (`_Session.follows` tells a cell's next round from anything else).
     """
 
     query_seconds: float = 120.0
@@ -77,6 +88,7 @@ class SandboxLimits:
     total_seconds: float | None = None
     recheck_share: float = 0.05
     jail: bool = True
+    isolate_cells: bool = True
 
 
 def require_jail(limits: SandboxLimits) -> None:
@@ -88,6 +100,70 @@ def require_jail(limits: SandboxLimits) -> None:
                 f"cannot score a submission here: {missing}; submitted code only runs jailed "
                 "(for local development only: --unjailed, whose results are marked unofficial)"
             )
+
+
+def one_line(text: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """Worker-originated ``text`` made safe to quote in a message: one line of printable characters.
+
+    Control characters (newlines, ``\\r``, ``ESC`` of terminal escape codes), format characters
+    (bidirectional overrides) and separators other than the space are written as Python escapes
+    (``\\x1b``), and the result is cut to ``limit`` characters (ending in ``…``). A strategy can then
+    neither start a fake line on the maintainer's terminal nor redraw what is already there.
+    """
+    raw = str(text)[: 4 * limit]
+    out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in raw)
+    return out if len(out) <= limit and len(raw) == len(str(text)) else out[: limit - 1] + "…"
+
+
+def _json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative: a deep value cannot overflow this check)."""
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [v for x in level if isinstance(x, (dict, list)) for v in (x.values() if isinstance(x, dict) else x)]
+        level = [x for x in level if isinstance(x, (dict, list))]
+    return depth
+
+
+def parse_header(raw: bytes) -> dict[str, Any]:
+    """The reply header: a JSON object nested at most `MAX_HEADER_DEPTH` deep (``ValueError`` otherwise,
+    a ``RecursionError`` of the parser included)."""
+    try:
+        header = json.loads(raw)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_HEADER_DEPTH} levels") from None
+    if not isinstance(header, dict):
+        raise ValueError("not a JSON object")
+    if _json_depth(header) > MAX_HEADER_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_HEADER_DEPTH} levels")
+    return header
+
+
+def parse_npy(frame: bytes) -> np.ndarray:
+    """The array in an ``.npy`` frame, read only after its header is checked against the frame's length.
+
+    ``np.load`` on a byte stream allocates the array the header announces *before* reading it, so a
+    20-byte frame announcing shape ``(2**40,)`` asks for 8 TiB; here the header's shape and dtype must
+    account for exactly the bytes present, object dtypes are refused, and the array is a view of them.
+    Raises ``ValueError`` for anything else.
+    """
+    from numpy.lib import format as npy
+
+    stream = io.BytesIO(frame)
+    version = npy.read_magic(stream)
+    read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise ValueError(f".npy version {version} is not accepted")
+    shape, fortran, dtype = read_header(stream)
+    if dtype.hasobject:
+        raise ValueError("object arrays are not accepted")
+    count = 1
+    for n in shape:
+        count *= int(n)  # Python ints: a huge shape cannot overflow into a small product
+    if count * dtype.itemsize != len(frame) - stream.tell():
+        raise ValueError(f"the header announces {count} items of {dtype.itemsize} bytes but the frame holds {len(frame) - stream.tell()}")
+    array = np.frombuffer(frame, dtype=dtype, count=count, offset=stream.tell())
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -113,7 +189,7 @@ class _Worker:
             filt_r, filt_w = os.pipe()
             os.write(filt_w, seccomp_filter())
             os.close(filt_w)
-            jail = JailLimits(address_space_mb=IMPORT_FOOTPRINT_MB + limits.memory_mb, cpu_seconds=cpu_total)
+            jail = _jail_limits(limits, cpu_total)
             try:
                 self.proc = subprocess.Popen(
                     jail_command(path.parent, jail, filt_r, argv, WORKER_ENV),
@@ -142,15 +218,15 @@ class _Worker:
         self.pid = self.proc.pid if not limits.jail else None
         self._finalizer = weakref.finalize(self, _kill, self.proc, self.stderr)
         fcntl.fcntl(self.proc.stdin.fileno(), fcntl.F_SETFL, os.O_NONBLOCK)
-        self.send({"op": "load", "path": inner_path}, limits.startup_seconds, "starting the worker")
+        self.send({"op": "load", "path": inner_path, "deny_exec": limits.jail}, limits.startup_seconds, "starting the worker")
         header, _ = self.receive(limits.startup_seconds, "starting the worker and importing strategy.py", array_bytes=0)
         if not header.get("ok"):
             self.close()
             if header.get("kind") == "memory":
                 raise StrategyError(f"{label}: exceeded the memory limit of {limits.memory_mb} MiB while importing strategy.py")
-            raise StrategyError(f"{label}: strategy.py failed to load: {header.get('error')}")
-        self.name = str(header.get("name", ""))
-        self.modality = str(header.get("modality", ""))
+            raise StrategyError(f"{label}: strategy.py failed to load: {one_line(header.get('error'))}")
+        self.name = one_line(header.get("name", ""), 80)
+        self.modality = one_line(header.get("modality", ""), 80)
         self.stateful = bool(header.get("stateful", False))
 
     def _jailed_pid(self) -> int | None:
@@ -213,12 +289,10 @@ class _Worker:
             self.close()
             raise StrategyError(f"{self.label}: sent a {size}-byte reply header while {what} (limit {MAX_HEADER_BYTES}); the strategy process was stopped")
         try:
-            header = json.loads(self._read(size, *args))
-            if not isinstance(header, dict):
-                raise ValueError("not an object")
-        except ValueError:
+            header = parse_header(self._read(size, *args))
+        except ValueError as exc:
             self.close()
-            raise StrategyError(f"{self.label}: sent a malformed reply while {what}; the strategy process was stopped") from None
+            raise StrategyError(f"{self.label}: sent a malformed reply header while {what} ({exc}); the strategy process was stopped") from None
         array = None
         if header.get("has_array"):
             size = HEADER.unpack(self._read(HEADER.size, *args))[0]
@@ -228,10 +302,10 @@ class _Worker:
                     f"{self.label}: returned {size} bytes of ids while {what} (at most {array_bytes} for this batch); the strategy process was stopped"
                 )
             try:
-                array = np.load(io.BytesIO(self._read(size, *args)), allow_pickle=False)
-            except (ValueError, OSError, EOFError):
+                array = parse_npy(self._read(size, *args))
+            except ValueError as exc:
                 self.close()
-                raise StrategyError(f"{self.label}: returned something that is not an array of ids while {what}") from None
+                raise StrategyError(f"{self.label}: returned something that is not an array of ids while {what} ({one_line(exc)})") from None
         if cpu_limit is not None:
             self.cpu_used += self.cpu() - cpu_start
         return header, array
@@ -273,13 +347,22 @@ class _Worker:
         else:
             reason = f"exit code {code}"
         self.close()
-        return reason + (f"; last output: {tail[-1][:200]}" if tail else "")
+        return reason + (f"; last output: {one_line(tail[-1])}" if tail else "")
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _jail_limits(limits: SandboxLimits, cpu_seconds: int) -> JailLimits:
+    """The kernel limits of a jailed worker: its writable tmpfs (``/tmp``, ``/dev/shm``, ``/dev``) hold
+    RAM that no address-space limit sees, so their sizes come out of ``limits.memory_mb``."""
+    tmpfs = JailLimits(address_space_mb=0, cpu_seconds=0).tmpfs_mb
+    if limits.memory_mb <= 2 * tmpfs:
+        raise SubmissionError(f"a memory limit of {limits.memory_mb} MiB leaves nothing beside the jail's {tmpfs} MiB of /tmp and /dev/shm; allow at least {2 * tmpfs + 1} MiB")
+    return JailLimits(address_space_mb=IMPORT_FOOTPRINT_MB + limits.memory_mb - tmpfs, cpu_seconds=cpu_seconds)
 
 
 def _unjailed_limits(address_space_mb: int, cpu_seconds: int):
@@ -367,6 +450,50 @@ class _Session:
     queries: int = 0
     seconds_used: float = 0.0
     recheck_key: bytes = b""  # which queries are re-checked: unpredictable to the strategy
+    #: What the live worker has seen: the ids it may know labels of (the last view's labeled ids and
+    #: its answer) and a digest of those rows' features; ``None`` before its first query.
+    chain: tuple[np.ndarray, bytes] | None = None
+    #: Seconds spent inside `select` on the harness's own work (worker start-up, re-checks) since the
+    #: harness last asked (`SandboxedStrategy.take_untimed_seconds`): not the strategy's query time.
+    untimed_seconds: float = 0.0
+
+    def follows(self, view: PoolView) -> bool:
+        """Whether ``view`` is the next round of the cell the live worker serves: its labeled rows are
+        exactly the rows the worker saw labeled or picked, with the same features. Then every label
+        the worker can remember is in ``view`` already; anything else (another seed, regime, dataset
+        or instance) gets a fresh worker."""
+        if self.chain is None:
+            return True  # a fresh worker has seen nothing
+        ids, digest = self.chain
+        labeled = np.sort(np.asarray(view.labeled_ids, dtype=np.int64))
+        return np.array_equal(labeled, ids) and _rows_digest(view, labeled) == digest
+
+    def remember(self, view: PoolView, picked: np.ndarray) -> None:
+        ids = np.union1d(np.asarray(view.labeled_ids, dtype=np.int64), np.asarray(picked, dtype=np.int64))
+        self.chain = (ids, _rows_digest(view, ids))
+
+
+def _rows_digest(view: PoolView, ids: np.ndarray) -> bytes:
+    """sha256 of the features and presence masks of the rows ``ids`` (sorted; labeled or not) of ``view``,
+    in id order, so the same rows give the same digest whichever side of the view they are on."""
+    digest = hashlib.sha256()
+    sides = []
+    for side_ids, part in ((view.labeled_ids, view.labeled), (view.unlabeled_ids, view.unlabeled)):
+        side_ids = np.asarray(side_ids, dtype=np.int64)
+        order = np.argsort(side_ids, kind="stable")
+        found = np.searchsorted(side_ids[order], ids).clip(max=max(len(side_ids) - 1, 0))
+        here = (side_ids[order][found] == ids) if len(side_ids) else np.zeros(len(ids), dtype=bool)
+        sides.append((here, part.take(np.asarray(order[found[here]], dtype=np.int64))))
+    if not np.all(sides[0][0] | sides[1][0]):
+        return b""  # an id of neither side: nothing can match it
+    (in_labeled, labeled), (_, unlabeled) = sides
+    for m in sorted(view.labeled.features):
+        for kind in ("features", "present"):
+            a, b = np.asarray(getattr(labeled, kind)[m]), np.asarray(getattr(unlabeled, kind)[m])
+            rows = np.empty((len(ids), *a.shape[1:]), dtype=a.dtype)
+            rows[in_labeled], rows[~in_labeled] = a, b
+            digest.update(rows.tobytes())
+    return digest.digest()
 
 
 #: Sessions of this process by (strategy path, limits).
@@ -423,7 +550,7 @@ class SandboxedStrategy(Strategy):
         session = self.session
         if session.worker is None or not session.worker.alive():
             require_jail(self.limits)
-            session.worker = _Worker(self.path, self.limits, self.label)
+            session.worker, session.chain = _Worker(self.path, self.limits, self.label), None
             session.worker.pause()
         self.declared_stateful = session.worker.stateful
         return self
@@ -433,8 +560,20 @@ class SandboxedStrategy(Strategy):
         """The ``name`` class attribute of the submitted class."""
         return self.start()._worker.name
 
+    def take_untimed_seconds(self) -> float:
+        """Seconds the last `select` calls spent on the harness's own work (starting a fresh worker,
+        re-checking determinism), reset to zero: the harness subtracts them from the query time."""
+        seconds, self.session.untimed_seconds = self.session.untimed_seconds, 0.0
+        return seconds
+
     def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator, state: dict | None = None):
+        started = time.monotonic()
+        session = self.session
+        if self.limits.isolate_cells and session.worker is not None and not session.follows(view):
+            session.worker.close()  # a new cell: nothing the old worker remembers may reach it
+            session.worker, session.chain = None, None
         worker = self.start()._worker
+        session.untimed_seconds += time.monotonic() - started
         request = {
             "op": "select",
             "view": _view_payload(view),
@@ -445,8 +584,11 @@ class SandboxedStrategy(Strategy):
         if self.declared_stateful:
             request["state"] = {} if state is None else state
         header, ids = self._ask(worker, request, int(batch_size), timed=True)
+        session.remember(view, ids)
         if self._should_recheck(request):
+            started = time.monotonic()
             self._recheck(request, header, ids, int(batch_size))
+            session.untimed_seconds += time.monotonic() - started
         try:
             rng.bit_generator.state = header["rng_state"]
         except (KeyError, TypeError, ValueError):
@@ -479,7 +621,7 @@ class SandboxedStrategy(Strategy):
             if timed:
                 self.session.seconds_used += time.monotonic() - started
         if not header.get("ok"):
-            error = str(header.get("error", "unknown error"))[:300]
+            error = one_line(header.get("error", "unknown error"))
             if header.get("kind") == "memory" or "can't allocate memory" in error or "Unable to allocate" in error:
                 self.close()
                 raise StrategyError(f"{self.label}: exceeded the memory limit of {self.limits.memory_mb} MiB in select()")
@@ -519,6 +661,7 @@ class SandboxedStrategy(Strategy):
                     if worker is not None:
                         worker.close()
                 s.worker = s.checker = None
+                s.chain = None
         self._session = None
 
     def __enter__(self) -> SandboxedStrategy:

@@ -49,6 +49,9 @@ BUDGET_FACTOR = 20.0
 BUDGET_FLOOR_SECONDS = 60.0
 #: Committed results the built-in baselines are reused from (``<version>/<suite>/...``).
 COMMITTED_RESULTS = REPO_ROOT / "leaderboard" / "results"
+#: What a public-instance score is: the generator and seed of instance 0 ship with the package, so a
+#: strategy can rebuild its labels inside the jail; reviewers rely on official scoring only.
+PUBLIC_NOTE = "public instance — not evidence; official scoring runs on the hidden instance"
 
 
 @dataclass
@@ -63,9 +66,12 @@ class SubmitReport:
 
 
 def open_submission(folder: Path, limits: SandboxLimits | None = None) -> tuple[SubmissionMetadata, SandboxedStrategy]:
-    """Validate ``folder``'s metadata and start its strategy in the sandbox (load errors: one line)."""
+    """Validate ``folder``'s metadata and start its strategy in the sandbox (load errors: one line).
+
+    The proxy returned serves `check_strategy` and the smoke run on tiny public data only, so it keeps
+    one worker across their calls (``isolate_cells`` off: nothing there is worth remembering)."""
     folder = Path(folder)
-    limits = limits or SandboxLimits()
+    limits = dataclasses.replace(limits or SandboxLimits(), isolate_cells=False)
     require_jail(limits)
     meta = load_metadata(folder, reserved=set(BUILTIN_STRATEGIES))
     proxy = SandboxedStrategy(folder / STRATEGY_FILE, name=meta.slug, modality=meta.modality, source_hash=source_hash(folder), limits=limits)
@@ -172,7 +178,11 @@ def submit(
         if not limits.jail:
             raise SubmissionError("official (signed) scoring runs jailed only; drop --unjailed")
         official = OfficialScoring.from_key_file(signing_key, instance)
+        if not official.pinned:
+            echo(f"note: key {official.signer} is not this release's pinned maintainers' key; its results render UNOFFICIAL")
         data = official.datasets(protocols)
+    else:
+        echo(f"note: {PUBLIC_NOTE}")
     instances = {ref: instance for ref in data}
     meta, proxy = open_submission(folder, limits)
     report = SubmitReport(metadata=meta, source_hash=proxy.source_hash)
@@ -221,7 +231,7 @@ def submit(
         scored.close()  # the in-process copies; pool workers' copies end with their processes
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    echo(f"[5/5] {meta.slug}: {len(report.results)} result files written under {results_root / suite}")
+    echo(f"[5/5] {meta.slug}: {len(report.results)} result files written under {results_root / suite}" + ("" if official else f" ({PUBLIC_NOTE})"))
     if leaderboard_dir is not None:
         report.board = build_leaderboard(results_root, leaderboard_dir, suite=suite, catalog=full_catalog(folder.resolve().parent))
         echo(f"leaderboard rebuilt in {leaderboard_dir}")

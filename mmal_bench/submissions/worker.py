@@ -4,7 +4,8 @@ Run as ``python -m mmal_bench.submissions.worker`` inside the jail (`mmal_bench.
 `SandboxedStrategy`. It talks over its stdin/stdout with length-prefixed frames: requests are pickles from
 the (trusted) harness; replies are a JSON header plus an optional ``.npy`` frame, so the parent never
 unpickles anything the untrusted code produced, and checks every frame's size before reading it. Its
-memory and CPU limits were set before the interpreter started.
+memory and CPU limits were set before the interpreter started; in the jail it denies itself ``execve``
+(`jail.deny_exec`) before it imports ``strategy.py``.
 """
 
 from __future__ import annotations
@@ -123,6 +124,14 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
                 import mmal_bench.models.fitted  # noqa: F401
             except ImportError:
                 pass
+            if request.get("deny_exec"):
+                from mmal_bench.submissions.jail import deny_exec
+
+                try:
+                    deny_exec()
+                except OSError as exc:
+                    reply(replies, {"ok": False, "kind": "jail", "error": f"the worker could not deny itself execve: {exc}"})
+                    continue
             try:
                 strategy = load_strategy(Path(request["path"]))
             except SyntaxError as exc:

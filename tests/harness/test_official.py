@@ -73,3 +73,18 @@ def test_an_official_run_refuses_a_folder_with_other_results(keys, tmp_path: Pat
         run_suite(strategies=["random"], out=signed, official=OfficialScoring.from_key_file(keys[0], instance=2), **SLICE)
     with pytest.raises(ResultIntegrityError, match=r"is an official result on hidden instance 1; write this public run to its own --out"):
         run_suite(strategies=["random"], out=signed, **SLICE)
+
+
+def test_official_files_publish_query_timings_as_powers_of_ten(keys, tmp_path: Path) -> None:
+    """A strategy that sleeps to encode hidden data gets about 2.6 bits per timing out, not a float."""
+    from mmal_bench.harness.official import coarse
+
+    assert [coarse(x) for x in (None, 0.0, 1e-6, 0.001, 0.0011, 0.05, 0.1, 0.1001, 3.2, 10.0, 99.0)] == [
+        None, 0.0, 0.001, 0.001, 0.01, 0.1, 0.1, 1.0, 10.0, 10.0, 100.0
+    ]  # fmt: skip
+    official = OfficialScoring.from_key_file(keys[0])
+    (path,) = run_suite(strategies=["random"], out=tmp_path / "official", official=official, **SLICE).written
+    (plain,) = run_suite(strategies=["random"], out=tmp_path / "public", **SLICE).written
+    timed = [r for r in read_result(path).rounds if r.query_seconds is not None]
+    assert timed and all(coarse(r.query_seconds) == r.query_seconds and coarse(r.query_cpu_seconds) == r.query_cpu_seconds for r in timed)
+    assert any(r.query_seconds not in (None, coarse(r.query_seconds)) for r in read_result(plain).rounds)  # public files keep the float

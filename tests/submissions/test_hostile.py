@@ -37,6 +37,8 @@ import socket
 import threading
 import time
 
+from mmal_bench.data.hub import load_benchmark  # imported at start-up: the import alone can outlast a query
+
 TARGETS = {targets!r}
 COUNTER = [0]
 
@@ -63,17 +65,17 @@ class Hostile(Strategy):
         if batch_size == 2:  # tamper: results, staging, harness source, a .pth in site-packages
             raise RuntimeError("|".join(_try(lambda p=p: open(p, 'a').write('x')) for p in TARGETS["write"]))
         if batch_size == 3:  # the harness's own loaders and cached datasets
-            from mmal_bench.data.hub import load_benchmark
             raise RuntimeError("loader=" + _try(lambda: load_benchmark(TARGETS["dataset"], TARGETS["version"])))
-        if batch_size == 4:  # the parent's memory and every other process
-            pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
-            raise RuntimeError(f"pids={{pids}} ppid_mem=" + _try(lambda: open(f"/proc/{{os.getppid()}}/mem", "rb").read(1)))
+        if batch_size == 4:  # the parent's memory and every other process (no /proc at all in the jail)
+            pids = _try(lambda: sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+            raise RuntimeError(f"pids={{pids}} ppid={{os.getppid()}} ppid_mem=" + _try(lambda: open(f"/proc/{{os.getppid()}}/mem", "rb").read(1)))
         if batch_size == 5:  # processes: fork, a double-forked setsid daemon, a subprocess
             import subprocess
             raise RuntimeError("fork=" + _try(os.fork) + " spawn=" + _try(lambda: subprocess.Popen(["/bin/sleep", "600"])))
         if batch_size == 6:  # network and environment
             net = _try(lambda: socket.create_connection(("1.1.1.1", 53), timeout=2))
-            raise RuntimeError(f"net={{net}} env={{sorted(os.environ)}} uid={{os.getuid()}}")
+            secret = any("SECRET" in k or "hunter2" in v for k, v in os.environ.items())
+            raise RuntimeError(f"net={{net}} uid={{os.getuid()}} secret={{secret}} env={{sorted(os.environ)}}")
         if batch_size == 7:  # start a thread that computes forever, measure its rate during this query
             threading.Thread(target=_spin, daemon=True).start()
             start = COUNTER[0]
@@ -128,7 +130,7 @@ def hostile(tmp_path_factory, world):
     }
     folder = make_submission(tmp_path_factory.mktemp("subs"), "hostile", source=HOSTILE.format(targets=targets))
     os.environ[SECRET] = "hunter2"
-    proxy = SandboxedStrategy(folder / "strategy.py", name="hostile", source_hash="sha256:x", limits=SandboxLimits(query_seconds=3.0, recheck_share=0.0))
+    proxy = SandboxedStrategy(folder / "strategy.py", name="hostile", source_hash="sha256:x", limits=SandboxLimits(query_seconds=3.0, recheck_share=0.0, isolate_cells=False))
     before = snapshot(world, PACKAGE) | {"site": sorted(os.listdir(SITE))}
     try:
         proxy.start()
@@ -168,7 +170,7 @@ def test_loaders_find_no_data(hostile, problem) -> None:
 
 def test_parent_and_other_processes_are_invisible(hostile, problem) -> None:
     message = probe(hostile, problem, 4)
-    assert "pids=[1]" in message and "ppid_mem=denied" in message
+    assert "pids=denied FileNotFoundError" in message and "ppid=0" in message and "ppid_mem=denied" in message
 
 
 def test_no_process_can_be_started_or_detached(hostile, problem) -> None:
@@ -180,7 +182,7 @@ def test_no_process_can_be_started_or_detached(hostile, problem) -> None:
 
 def test_no_network_no_secrets_unprivileged(hostile, problem) -> None:
     message = probe(hostile, problem, 6)
-    assert "net=denied" in message and SECRET not in message and "uid=65534" in message
+    assert "net=denied" in message and "secret=False" in message and SECRET not in message and "uid=65534" in message
 
 
 def test_threads_do_not_compute_between_queries(hostile, problem) -> None:

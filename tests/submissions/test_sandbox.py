@@ -14,7 +14,7 @@ from submission_factory import HEADER, child_pids, make_submission
 
 from mmal_bench.errors import StrategyError
 from mmal_bench.strategies.check import tiny_problem
-from mmal_bench.submissions.sandbox import SandboxedStrategy, SandboxLimits, _view_payload, ids_from_output
+from mmal_bench.submissions.sandbox import MAX_QUOTED_CHARS, SandboxedStrategy, SandboxLimits, _view_payload, ids_from_output, one_line, parse_header, parse_npy
 
 SOURCE = HEADER + """\
 import os
@@ -43,7 +43,7 @@ def problem():
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     folder = make_submission(tmp_path_factory.mktemp("sbx"), "moody", source=SOURCE)
-    proxy = SandboxedStrategy(folder / "strategy.py", name="moody", source_hash="sha256:x", limits=SandboxLimits(query_seconds=1.0))
+    proxy = SandboxedStrategy(folder / "strategy.py", name="moody", source_hash="sha256:x", limits=SandboxLimits(query_seconds=1.0, isolate_cells=False))
     yield proxy
     proxy.close()
 
@@ -99,3 +99,39 @@ def test_output_that_is_not_ids() -> None:
     with pytest.raises(StrategyError, match=r"shape \(2, 2\)"):
         ids_from_output(np.zeros((2, 2), dtype=np.int64), "s")
     assert ids_from_output(np.array([3.0, 4.0]), "s").tolist() == [3, 4]
+
+
+def test_worker_text_becomes_one_printable_line() -> None:
+    fake = "boom\n\r\x1b[1A\x1b[2Ksubmitted x: Rank 1 (official, signed)\x1b[8m\u202e\x00"
+    line = one_line(fake)
+    assert line.isprintable() and "\x1b" not in line and "\n" not in line
+    assert line.startswith("boom\\n\\r\\x1b[1A\\x1b[2Ksubmitted") and line.endswith("\\x1b[8m\\u202e\\x00")
+    long = one_line("\x1b" * 10_000)
+    assert len(long) == MAX_QUOTED_CHARS and long.endswith("…")
+    assert one_line("plain text") == "plain text"
+
+
+def test_reply_headers_are_parsed_with_bounded_depth() -> None:
+    assert parse_header(b'{"ok": true, "new_state": {"a": [1, [2]]}}')["ok"] is True
+    for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100 + b"1" + b"}" * 100, b"[1]"):
+        with pytest.raises(ValueError, match="nested deeper than 64 levels|not a JSON object"):
+            parse_header(raw)
+
+
+def test_npy_headers_are_checked_against_the_frame_before_any_allocation() -> None:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(5, dtype=np.int64))
+    frame = buffer.getvalue()
+    assert parse_npy(frame).tolist() == [0, 1, 2, 3, 4]
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<i8", "fortran_order": False, "shape": (2**40,)})
+    huge = header.getvalue() + bytes(16)  # 8 TiB announced, 16 bytes sent
+    for bad, why in ((huge, "announces 1099511627776 items"), (frame[:-8], "announces 5 items of 8 bytes but the frame holds 32"), (b"junk", "magic")):
+        with pytest.raises(ValueError, match=why):
+            parse_npy(bad)
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([None], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="object arrays"):
+        parse_npy(buffer.getvalue())

@@ -108,11 +108,14 @@ def test_good_submission_is_scored_published_and_ranked(world, tmp_path: Path) -
     try:
         lines: list[str] = []
         report = submit(folder, results_root=results, leaderboard_dir=board, echo=lines.append, baselines=["random"], **SLICE)
-        assert [line[:5] for line in lines[:5]] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
+        assert lines[0] == "note: public instance — not evidence; official scoring runs on the hidden instance"
+        assert [line[:5] for line in lines[1:6]] == ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"]
+        assert lines[5].endswith("(public instance — not evidence; official scoring runs on the hidden instance)")
         assert [p.relative_to(results).as_posix() for p in report.results] == [f"quick/{FIRST.dataset_ref}/{FIRST.regime.name}/good-one/seed-{FIRST.seeds[0]}.json"]
         assert report.board is not None and set(report.board.overall.index) == {"good-one", "random"}
         md = (board / "LEADERBOARD.md").read_text()
         assert "good-one" in md and report.source_hash.split(":")[1][:12] in md
+        assert "> **UNOFFICIAL / UNSIGNED**: UNSIGNED: 2 of 2 result files (public instance — not evidence; official scoring runs on the hidden instance)" in md
         # Re-submitting the same code replaces its results (same files, no duplicates).
         again = submit(folder, results_root=results, leaderboard_dir=None, baselines=["random"], **SLICE)
         assert [p.name for p in again.results] == [f"seed-{FIRST.seeds[0]}.json"]
