@@ -546,12 +546,15 @@ class SandboxedStrategy(Strategy):
         return self.session.seconds_used
 
     def start(self) -> SandboxedStrategy:
-        """Start the worker now (imports ``strategy.py``): load errors surface here, one line each."""
+        """Start the worker now (imports ``strategy.py``): load errors surface here, one line each.
+        The time it takes is the harness's, not the strategy's (`take_untimed_seconds`)."""
         session = self.session
         if session.worker is None or not session.worker.alive():
             require_jail(self.limits)
+            started = time.monotonic()
             session.worker, session.chain = _Worker(self.path, self.limits, self.label), None
             session.worker.pause()
+            session.untimed_seconds += time.monotonic() - started
         self.declared_stateful = session.worker.stateful
         return self
 
@@ -567,13 +570,13 @@ class SandboxedStrategy(Strategy):
         return seconds
 
     def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator, state: dict | None = None):
-        started = time.monotonic()
         session = self.session
         if self.limits.isolate_cells and session.worker is not None and not session.follows(view):
+            started = time.monotonic()
             session.worker.close()  # a new cell: nothing the old worker remembers may reach it
             session.worker, session.chain = None, None
+            session.untimed_seconds += time.monotonic() - started
         worker = self.start()._worker
-        session.untimed_seconds += time.monotonic() - started
         request = {
             "op": "select",
             "view": _view_payload(view),
