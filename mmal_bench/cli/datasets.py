@@ -41,10 +41,11 @@ def register(subparsers) -> None:
     p.add_argument("--all", action="store_true", help="every registered dataset (building missing ones)")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("push", help="maintainers: upload a build to the Hugging Face hub, tagged with its version")
+    p = sub.add_parser("push", help="maintainers: upload a verified build to the Hugging Face hub, tagged with its version")
     p.add_argument("ref", metavar="NAME[@VERSION]")
-    p.add_argument("--repo-id", required=True, help="dataset repository, e.g. org/mmal-bench-redundant")
+    p.add_argument("--repo-id", default=None, help="dataset repository (default: the one its manifest and card name)")
     p.add_argument("--token", default=None, help="hub token (default: the logged-in one)")
+    p.add_argument("--dry-run", action="store_true", help="print what would be uploaded (files, sizes, repository, tag) and upload nothing")
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("calibrate", help="maintainers: calibrate a suite's budget regimes from random sampling's learning curves")
@@ -171,11 +172,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from mmal_bench.data.hub import push_to_hub
+    from mmal_bench.data.hub import push_plan, push_to_hub
 
     (entry,) = _entries(args)
-    revision = push_to_hub(entry.name, entry.version, args.repo_id, token=args.token)
-    print(f"{entry.ref}: pushed to https://huggingface.co/datasets/{args.repo_id} at {revision}, tagged {entry.version}")
+    plan = push_plan(entry.name, entry.version, args.repo_id)
+    print(plan.describe())
+    if args.dry_run:
+        print("dry run: nothing uploaded")
+        return 0
+    revision = push_to_hub(entry.name, entry.version, plan.repo_id, token=args.token)
+    print(f"{entry.ref}: pushed to https://huggingface.co/datasets/{plan.repo_id} at {revision}, tagged {plan.revision}")
     return 0
 
 

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from mmal_bench.version import BENCHMARK_VERSION
 
+#: Where the repository lives, e.g. "https://github.com/ORG/mmal-bench". The maintainers fill this in
+#: once; the BibTeX of `mmal-bench cite` and of the board then carry it as ``url``, and CITATION.cff's
+#: ``repository-code`` must equal it (tests/leaderboard/test_citation.py). Empty: no URL is printed.
+REPOSITORY_URL = ""
+
 #: The paper the benchmark rests on (also printed by `mmal-bench cite`).
 MIND_THE_GAP_BIBTEX = """@article{eisenhardt2026mind,
   title={Mind the Gap: A Framework for Assessing Pitfalls in Multimodal Active Learning},

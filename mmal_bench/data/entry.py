@@ -17,6 +17,9 @@ import numpy as np
 from mmal_bench.data.schema import Split, all_subsets, subset_key
 
 KINDS = ("synthetic", "real")
+#: Hugging Face namespace (organisation) of the published datasets: ``<HUB_NAMESPACE>/<name>``, tagged per
+#: version. Part of no fingerprint: moving the repositories changes where data comes from, never what it is.
+HUB_NAMESPACE = "mmal-bench"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _MODALITY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -51,8 +54,9 @@ class DatasetEntry:
 
     ``build()`` must return the same `BuiltDataset` content on every call and every machine (same
     fingerprint); the committed manifest in ``datasets/<name>/<version>/manifest.json`` records that
-    fingerprint. ``hub_repo_id`` (e.g. ``"org/mmal-bench-redundant"``) is where the published copy
-    lives, tagged with ``version``; ``None`` means "build locally". ``schema_version`` 2 means the
+    fingerprint. ``hub_repo_id`` is the Hugging Face dataset repository of the published copy (default
+    ``HUB_NAMESPACE/<name>``), one repository per dataset with one tag per version (`hub_revision`);
+    loading falls back to a local build whenever the hub cannot serve it. ``schema_version`` 2 means the
     splits carry the metric-only columns ``clean_label`` and ``corrupted`` and the fingerprint also
     covers the manifest's metric fields (ground truth, class names, quality shares); 1 is the 1.0.0 layout.
     """
@@ -72,6 +76,15 @@ class DatasetEntry:
     modality_dims: tuple[int, ...] = ()
     hub_repo_id: str | None = None
     schema_version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.hub_repo_id is None:
+            object.__setattr__(self, "hub_repo_id", f"{HUB_NAMESPACE}/{self.name}")
+
+    @property
+    def hub_revision(self) -> str:
+        """The hub revision (a tag) holding this version: the version itself."""
+        return self.version
 
     @property
     def ref(self) -> str:

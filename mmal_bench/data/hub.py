@@ -10,6 +10,7 @@ import datetime as _dt
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -121,14 +122,16 @@ def export_built(entry: DatasetEntry, built: BuiltDataset, out_dir: Path) -> dic
     dims = {m: int(built.pool.features[m].shape[1]) for m in entry.modalities}
     features = hf_features(dims, entry.class_names, annotated=entry.schema_version >= 2)
     files: dict[str, str] = {}
-    for split_name, split in (("pool", built.pool), ("test", built.test)):
-        table = split_to_arrow(split, features)
-        files.update(_write_shards(table, out_dir, f"data/{entry.name}", split_name))
-    files.update(_write_shards(cold_start_to_arrow(built.cold_start_order), out_dir, f"data/{cold_start_config(entry.name)}", COLD_START_SPLIT))
+    split_bytes: dict[str, int] = {}
+    tables = [(s, split_to_arrow(split, features), f"data/{entry.name}") for s, split in (("pool", built.pool), ("test", built.test))]
+    tables.append((COLD_START_SPLIT, cold_start_to_arrow(built.cold_start_order), f"data/{cold_start_config(entry.name)}"))
+    for split_name, table, folder in tables:
+        files.update(_write_shards(table, out_dir, folder, split_name))
+        split_bytes[split_name] = int(table.nbytes)
     fingerprint = built_fingerprint(entry, built)
     manifest = _manifest(entry, built, dims, fingerprint, files)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-    (out_dir / CARD).write_text(render_card(entry, manifest, built.card_notes))
+    (out_dir / CARD).write_text(render_card(entry, manifest, built.card_notes, split_bytes))
     return manifest
 
 
@@ -197,6 +200,7 @@ def _manifest(entry: DatasetEntry, built: BuiltDataset, dims: Mapping[str, int],
         **({"quality": quality_shares(built.pool)} if entry.schema_version >= 2 else {}),
         "spec": _jsonable(built.spec),
         "hub_repo_id": entry.hub_repo_id,
+        "hub_revision": entry.hub_revision,
         "license": entry.license,
         "citation": entry.citation,
         "built_with": {"mmal_bench": PACKAGE_VERSION, "numpy": np.__version__, "pyarrow": pa.__version__},
@@ -208,8 +212,12 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
 
 
-def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "") -> str:
-    """The dataset card: YAML header (``configs:`` for `datasets.load_dataset`) and Markdown body."""
+def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "", split_bytes: Mapping[str, int] | None = None) -> str:
+    """The dataset card: YAML header (``configs:`` for `datasets.load_dataset`) and Markdown body.
+
+    ``split_bytes`` (the Arrow size of each split, as `datasets` records it) completes the header's
+    ``dataset_info.splits``; without it `datasets.load_dataset` warns that the field is malformed.
+    """
     name = entry.name
     header = {
         "license": entry.license,
@@ -228,7 +236,7 @@ def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "
                 "data_files": [{"split": COLD_START_SPLIT, "path": f"data/{cold_start_config(name)}/{COLD_START_SPLIT}-*.parquet"}],
             },
         ],
-        "dataset_info": card_dataset_info(entry, manifest),
+        "dataset_info": card_dataset_info(entry, manifest, split_bytes),
     }
     dims = manifest["modalities"]
     truth_rows = [
@@ -255,6 +263,7 @@ def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "
 - **modalities**: {', '.join(f'{m} ({d} dims)' for m, d in dims.items())}; **classes**: {len(entry.class_names)}
 - **rows**: pool {manifest['rows']['pool']:,}, test {manifest['rows']['test']:,}
 - **fingerprint** ({manifest['fingerprint_scheme']}): `{manifest['fingerprint']}`
+- **hub**: dataset repository [`{entry.hub_repo_id}`](https://huggingface.co/datasets/{entry.hub_repo_id}), revision `{entry.hub_revision}`
 
 ## Usage
 
@@ -262,8 +271,10 @@ def render_card(entry: DatasetEntry, manifest: Mapping[str, Any], notes: str = "
 import mmal_bench
 data = mmal_bench.load_dataset("{name}", version="{entry.version}")   # DatasetDict: pool, test (fingerprint checked)
 bench = mmal_bench.load_benchmark("{name}", version="{entry.version}")  # numpy splits + cold-start orders + ground truth
-# or with Hugging Face datasets directly, from this folder or its hub repo (revision="{entry.version}"):
-# datasets.load_dataset(PATH_OR_REPO, name="{name}")  /  name="{cold_start_config(name)}"
+# or with Hugging Face datasets directly, from the hub repository or a built folder:
+import datasets
+data = datasets.load_dataset("{entry.hub_repo_id}", name="{name}", revision="{entry.hub_revision}")
+cold = datasets.load_dataset("{entry.hub_repo_id}", name="{cold_start_config(name)}", revision="{entry.hub_revision}")
 ```
 
 ## Configs
@@ -308,18 +319,20 @@ def size_category(rows: int) -> str:
     return next((label for bound, label in _SIZE_CATEGORIES if rows < bound), "n>10M")
 
 
-def card_dataset_info(entry: DatasetEntry, manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+def card_dataset_info(entry: DatasetEntry, manifest: Mapping[str, Any], split_bytes: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """The card's ``dataset_info`` (features and split sizes per config), exactly the parquet features.
 
     A card's ``dataset_info.features`` overrides the parquet's, so it is generated from the same
-    `hf_features` the shards are written with (rendered by `datasets`' own card serialiser).
+    `hf_features` the shards are written with (rendered by `datasets`' own card serialiser). Each
+    split records ``num_examples`` and ``num_bytes`` (from ``split_bytes``; `datasets` ignores a
+    ``splits`` list that lacks either, with a "malformed" warning).
     """
     from huggingface_hub import DatasetCardData
 
     def splits(counts: Mapping[str, int]) -> datasets.SplitDict:
         out = datasets.SplitDict()
         for split, n in counts.items():
-            out.add(datasets.SplitInfo(split, num_examples=int(n)))
+            out.add(datasets.SplitInfo(split, num_bytes=int((split_bytes or {}).get(split, 0)), num_examples=int(n)))
         return out
 
     data_features = hf_features(manifest["modalities"], entry.class_names, annotated=entry.schema_version >= 2)
@@ -337,9 +350,9 @@ def card_dataset_info(entry: DatasetEntry, manifest: Mapping[str, Any]) -> list[
     card = DatasetCardData()
     infos.to_dataset_card_data(card)
     info = card.to_dict()["dataset_info"]
-    for config in info:
-        for split in config.get("splits", []):
-            split.pop("num_bytes", None)  # not measured here; the hub recomputes it
+    if split_bytes is None:  # sizes unknown: leave the splits out rather than write a list `datasets` refuses
+        for config in info:
+            config.pop("splits", None)
     return info
 
 
@@ -385,21 +398,35 @@ def _check_metric_fields(folder: Path, manifest: Mapping[str, Any], published: M
 # --------------------------------------------------------------------------------------------- cache / load
 
 
+#: Where each dataset version in this process's cache came from (`dataset_source`).
+_SOURCES: dict[tuple[str, str], str] = {}
+
+
+def dataset_source(name: str, version: str) -> str | None:
+    """How this process got ``name@version`` into the cache: ``"hub <repo>@<revision>"``, ``"built
+    locally (<why not the hub>)"`` or ``"cache"`` (there already); ``None`` before it was loaded."""
+    return _SOURCES.get((name, version))
+
+
 def ensure_built(name: str, version: str | None = None) -> Path:
-    """The cache folder of ``name@version``, filling it if empty: from the hub at the pinned revision
-    when online and the entry has a hub repo, else by building locally.
+    """The cache folder of ``name@version``, filling it if empty: from the hub repository at the
+    version's revision (online, or from the local Hugging Face cache when offline), fingerprint
+    checked against the committed manifest; else by building locally. `dataset_source` says which.
 
     Safe under concurrency: content is assembled in a private temp folder and renamed into place
     atomically, so other processes see either nothing or a complete folder.
     """
     entry = get_entry(name, version)
     folder = dataset_cache_dir(entry.name, entry.version)
+    key = (entry.name, entry.version)
     if folder.exists():
+        _SOURCES.setdefault(key, "cache")
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.parent / f".{entry.version}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        if not _fetch_from_hub(entry, tmp):
+        why_not = _fetch_from_hub(entry, tmp)
+        if why_not:
             built = build_entry(entry)
             _check_against_committed(entry, built_fingerprint(entry, built))
             export_built(entry, built, tmp)
@@ -410,24 +437,34 @@ def ensure_built(name: str, version: str | None = None) -> Path:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _SOURCES[key] = f"built locally ({why_not})" if why_not else f"hub {entry.hub_repo_id}@{entry.hub_revision}"
     return folder
 
 
-def _fetch_from_hub(entry: DatasetEntry, tmp: Path) -> bool:
-    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no")
-    if offline or not entry.hub_repo_id:
-        return False
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() not in ("", "0", "false", "no")
+
+
+def _fetch_from_hub(entry: DatasetEntry, tmp: Path) -> str:
+    """Download ``entry``'s hub repository at its revision into ``tmp`` and verify it; ``""`` on success,
+    else why not (the caller builds locally). Offline, only the local Hugging Face cache is asked.
+    A download whose fingerprint differs from the committed manifest is an error, never a fallback."""
+    if not entry.hub_repo_id:
+        return "no hub repository"
+    offline = _hub_offline()
     try:
         from huggingface_hub import snapshot_download
 
-        snapshot_download(repo_id=entry.hub_repo_id, repo_type="dataset", revision=entry.version, local_dir=tmp)
-    except Exception:  # noqa: BLE001 - any network/hub failure falls back to a local build
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
-    shutil.rmtree(tmp / ".cache", ignore_errors=True)
+        # Into the Hugging Face cache (where an offline call finds an earlier download), then copied:
+        # the mmal-bench cache holds exactly the repository's files, never hub bookkeeping.
+        snapshot = snapshot_download(repo_id=entry.hub_repo_id, repo_type="dataset", revision=entry.hub_revision, local_files_only=offline)
+    except Exception as exc:  # noqa: BLE001 - any network/hub failure falls back to a local build
+        return f"offline and {entry.hub_repo_id}@{entry.hub_revision} is not in the Hugging Face cache" if offline else f"hub: {type(exc).__name__}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(snapshot, tmp, ignore=shutil.ignore_patterns(".*"))
     published = committed_manifest(entry.name, entry.version)
     read_folder(tmp, expected_fingerprint=published["fingerprint"] if published else None)
-    return True
+    return ""
 
 
 def _check_against_committed(entry: DatasetEntry, fingerprint: str) -> None:
@@ -487,13 +524,17 @@ def load_benchmark(name: str, version: str | None = None) -> BenchmarkData:
     return _load_verified(name, version)[0]
 
 
-def load_dataset(name: str, version: str | None = None) -> datasets.DatasetDict:
+def load_dataset(name: str, version: str | None = None, *, quiet: bool = False) -> datasets.DatasetDict:
     """Load ``name@version`` as a typed `datasets.DatasetDict` with splits ``pool`` and ``test``.
 
-    Same source and checks as `load_benchmark`. The cold-start orders are the separate config
-    ``<name>-cold-start`` of the same folder (see the dataset card).
+    Same source and checks as `load_benchmark`: from the hub repository at the version's revision
+    when it can serve it, else built locally, fingerprint verified either way; one line on stderr
+    says which (unless ``quiet``; `dataset_source` returns it too). The cold-start orders are the
+    separate config ``<name>-cold-start`` of the same folder (see the dataset card).
     """
-    _, content = _load_verified(name, version)
+    bench, content = _load_verified(name, version)
+    if not quiet:
+        print(f"mmal-bench: {bench.name}@{bench.version} from {dataset_source(bench.name, bench.version)}, fingerprint {bench.fingerprint} verified", file=sys.stderr)
     return datasets.DatasetDict(
         {s: datasets.Dataset(datasets.table.InMemoryTable(content.tables[s])) for s in ("pool", "test")}
     )
@@ -545,29 +586,67 @@ def record(name: str, version: str | None = None) -> Path:
     return target
 
 
-def push_to_hub(name: str, version: str | None, repo_id: str, token: str | None = None, api: Any = None) -> str:
-    """Upload the verified build of ``name@version`` to the dataset repo ``repo_id`` and tag it ``version``.
+@dataclass(frozen=True)
+class PushPlan:
+    """What `push_to_hub` uploads: exactly the files of the verified build (card, manifest and the
+    shards its manifest lists), to ``repo_id``, then the tag ``revision``."""
 
-    Uploads exactly the exported folder (card, manifest, shards). ``api`` is an ``HfApi``-like object
-    (tests pass a fake). Returns the revision (commit id) the tag points to.
-    """
+    ref: str
+    folder: Path
+    repo_id: str
+    revision: str
+    fingerprint: str
+    files: tuple[tuple[str, int], ...]  # (path in the folder, bytes)
+
+    def describe(self) -> str:
+        lines = [
+            f"{self.ref}: push {self.folder} to https://huggingface.co/datasets/{self.repo_id}, then tag it {self.revision}",
+            f"  fingerprint {self.fingerprint} (verified)",
+        ]
+        lines += [f"  {rel}  {size:,} bytes" for rel, size in self.files]
+        lines.append(f"  {len(self.files)} files, {sum(size for _, size in self.files):,} bytes")
+        return "\n".join(lines)
+
+
+def push_plan(name: str, version: str | None, repo_id: str | None = None) -> PushPlan:
+    """The plan of pushing ``name@version``: its cache folder, verified (against the committed manifest
+    too), to ``repo_id`` (default: the entry's hub repository) at the version's revision."""
     entry = get_entry(name, version)
     folder = ensure_built(entry.name, entry.version)
-    verify_folder(folder)
+    manifest = verify_folder(folder)
+    files = [CARD, MANIFEST, *sorted(manifest["files"])]
+    return PushPlan(
+        ref=entry.ref,
+        folder=folder,
+        repo_id=repo_id or str(entry.hub_repo_id),
+        revision=entry.hub_revision,
+        fingerprint=manifest["fingerprint"],
+        files=tuple((rel, (folder / rel).stat().st_size) for rel in files),
+    )
+
+
+def push_to_hub(name: str, version: str | None, repo_id: str | None = None, token: str | None = None, api: Any = None) -> str:
+    """Upload the verified build of ``name@version`` (`push_plan`) to its dataset repository and tag it.
+
+    Uploads exactly the planned files (card, manifest, the manifest's shards) through
+    ``huggingface_hub``'s ``HfApi`` (``api``: an ``HfApi``-like object; tests pass a fake). Returns the
+    revision (commit id) the tag points to.
+    """
+    plan = push_plan(name, version, repo_id)
     if api is None:
         from huggingface_hub import HfApi
 
         api = HfApi(token=token)
-    api.create_repo(repo_id=repo_id, repo_type="dataset", exist_ok=True)
+    api.create_repo(repo_id=plan.repo_id, repo_type="dataset", exist_ok=True)
     commit = api.upload_folder(
-        repo_id=repo_id,
+        repo_id=plan.repo_id,
         repo_type="dataset",
-        folder_path=str(folder),
-        allow_patterns=[CARD, MANIFEST, "data/**/*.parquet"],
-        commit_message=f"{entry.ref} ({_dt.date.today().isoformat()})",
+        folder_path=str(plan.folder),
+        allow_patterns=[rel for rel, _ in plan.files],
+        commit_message=f"{plan.ref} ({_dt.date.today().isoformat()})",
     )
     revision = getattr(commit, "oid", None)
-    api.create_tag(repo_id=repo_id, repo_type="dataset", tag=entry.version, revision=revision, tag_message=entry.ref)
+    api.create_tag(repo_id=plan.repo_id, repo_type="dataset", tag=plan.revision, revision=revision, tag_message=plan.ref)
     return str(revision)
 
 
@@ -584,6 +663,9 @@ __all__ = [
     "load_benchmark",
     "load_dataset",
     "metric_fields",
+    "PushPlan",
+    "dataset_source",
+    "push_plan",
     "push_to_hub",
     "read_folder",
     "record",

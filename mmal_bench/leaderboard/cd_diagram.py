@@ -6,12 +6,13 @@ Holm-corrected pairwise test separates. Written as a PNG with no timestamp, so i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from mmal_bench.leaderboard.rank_groups import RankGroups, cliques
 
 
-def plot_cd_diagram(groups: RankGroups, path: Path, title: str = "") -> Path:
+def plot_cd_diagram(groups: RankGroups, path: Path, title: str = "", order: Sequence[str] | None = None) -> Path:
     """Draw ``groups`` as a CD diagram PNG at ``path``.
 
     Parameters
@@ -19,6 +20,8 @@ def plot_cd_diagram(groups: RankGroups, path: Path, title: str = "") -> Path:
     groups: the rank groups (mean ranks and significant pairs).
     path: the PNG to write (its folder is created).
     title: shown above the axis.
+    order: the order the names are listed in (top left first, then bottom right up): the leaderboard
+        table's, so the diagram's first name is the table's first row; default by mean rank.
 
     Returns
     -------
@@ -29,8 +32,9 @@ def plot_cd_diagram(groups: RankGroups, path: Path, title: str = "") -> Path:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    order = list(groups.mean_ranks.sort_values(kind="stable").index)
     ranks = groups.mean_ranks
+    by_rank = list(ranks.sort_values(kind="stable").index)
+    order = [s for s in order if s in ranks.index] + [s for s in by_rank if s not in order] if order is not None else by_rank
     k = len(order)
     half = (k + 1) // 2
     bars = cliques(groups)

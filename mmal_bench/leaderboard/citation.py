@@ -1,17 +1,23 @@
-"""BibTeX for citing leaderboard numbers: the benchmark (version + dataset versions), the Mind the Gap
-paper it rests on, and each strategy's own paper (built-in references or a submission's metadata).
+"""BibTeX for citing leaderboard numbers: the benchmark pinned to a result set (version, suite,
+instance, signing key, the sha256 of the result files), the Mind the Gap paper it rests on, and each
+strategy's own paper (built-in references or a submission's metadata).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
+import hashlib
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mmal_bench.data.citation import MIND_THE_GAP_BIBTEX, MMAL_BENCH_CITATION
+from mmal_bench.data.citation import MIND_THE_GAP_BIBTEX, MMAL_BENCH_CITATION, REPOSITORY_URL
 from mmal_bench.errors import ConfigError
 from mmal_bench.leaderboard.catalog import StrategyInfo
-from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
+from mmal_bench.version import BENCHMARK_VERSION
+
+if TYPE_CHECKING:  # `cite` must start fast: the result schema (pydantic) is needed only by the board
+    from mmal_bench.harness.results import CellResult
 
 
 #: Papers of the built-in strategies (used when a strategy class carries no ``bibtex`` of its own).
@@ -82,39 +88,97 @@ def bibtex_fields(entry: str) -> dict[str, str]:
     return fields
 
 
-def benchmark_bibtex(datasets: Mapping[str, str] | None = None, benchmark_version: str = BENCHMARK_VERSION) -> str:
-    """The benchmark's BibTeX (`base_entry`) with its version pinned; ``datasets`` (``name@version`` →
-    fingerprint) go into the note so a citation pins the exact data the numbers came from."""
-    if datasets is None:
-        datasets = standard_datasets()
-    listed = "; ".join(f"{ref} ({fp.split(':', 1)[-1][:12]})" if fp else ref for ref, fp in sorted(datasets.items()))
-    note = f"Benchmark version {benchmark_version}, package {PACKAGE_VERSION}"
-    if listed:
-        note += f". Datasets (fingerprint prefix): {listed}"
+@dataclass(frozen=True)
+class ResultSet:
+    """What a cited leaderboard number comes from: one benchmark version and suite, the dataset
+    instances scored (0 public, n hidden), the maintainers' keys that signed them, and the sha256 of
+    the whole set of result files (`result_set_hash`). The board's Cite block and ``mmal-bench cite``
+    both print it through `benchmark_bibtex`, so the two entries agree."""
+
+    benchmark_version: str
+    suite: str
+    datasets: tuple[str, ...]
+    instances: tuple[int, ...]
+    signers: tuple[str, ...]
+    results_hash: str
+    n_results: int
+
+    def describe(self) -> str:
+        """One sentence for the BibTeX note: suite, instance, signer, result set."""
+        hidden = [i for i in self.instances if i]
+        if not hidden:
+            instance = "public instance (0) of every dataset"
+        else:
+            instance = f"hidden instance {', '.join(map(str, hidden))} of the synthetic datasets" + (" (public instance of the others)" if 0 in self.instances else "")
+        signed = f"signed by maintainers' key {', '.join(self.signers)}" if self.signers else "unsigned"
+        return (
+            f"Benchmark version {self.benchmark_version}, suite {self.suite}, {instance}, {signed}; "
+            f"result set {self.results_hash} ({self.n_results} result files); datasets {', '.join(self.datasets)}"
+        )
+
+
+def result_set_hash(results: Iterable[CellResult]) -> str:
+    """sha256 over the sorted ``<cell path> <content hash>`` lines of ``results``: one id for a whole
+    release (a changed, added or removed file changes it), computed from verified files alone."""
+    lines = sorted(f"{r.key.relative_path().as_posix()} {r.content_hash}\n" for r in results)
+    return "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def result_set(results: Sequence[CellResult], suite: str, benchmark_version: str, signed: Sequence[bool] = ()) -> ResultSet:
+    """The `ResultSet` of verified ``results`` (``signed[i]``: whether result i's signature verified
+    against a trusted key; a signature that did not verify names no signer)."""
+    verified = signed if signed else [False] * len(results)
+    return ResultSet(
+        benchmark_version=benchmark_version,
+        suite=suite,
+        datasets=tuple(sorted({f"{r.provenance.dataset}@{r.provenance.dataset_version}" for r in results})),
+        instances=tuple(sorted({r.provenance.instance or 0 for r in results})),
+        signers=tuple(sorted({r.provenance.signed_by for r, ok in zip(results, verified, strict=True) if ok and r.provenance.signed_by})),
+        results_hash=result_set_hash(results),
+        n_results=len(results),
+    )
+
+
+#: The published releases' result sets: what ``mmal-bench cite`` pins by default (a wheel carries no
+#: result files). tests/leaderboard/test_citation.py recomputes each from ``leaderboard/results/<version>/``.
+RELEASES: dict[str, ResultSet] = {
+    "2.0.0": ResultSet(
+        benchmark_version="2.0.0",
+        suite="standard",
+        datasets=tuple(
+            f"{name}@2.0.0"
+            for name in (
+                "balanced", "corrupted-modality", "difficulty-gap", "information-gap", "missing-mcar",
+                "missing-mnar", "noisy-labels", "redundant", "synergy", "unique",
+            )
+        ),  # fmt: skip
+        instances=(1,),
+        signers=("01b9218d74799d59",),
+        results_hash="sha256:4ed1798f63d76d1db0717302138a2c9ca325a4d9d5cc92e701b7e570d57962ab",
+        n_results=9860,
+    ),
+}
+
+
+def benchmark_bibtex(results: ResultSet | None = None) -> str:
+    """The benchmark's BibTeX (`base_entry`) pinned to the result set the numbers come from: by default
+    the current release's (`RELEASES`); a board passes its own. The repository's `REPOSITORY_URL`
+    goes into ``url`` once the maintainers have set it."""
+    if results is None:
+        results = RELEASES.get(BENCHMARK_VERSION)
+    version = results.benchmark_version if results is not None else BENCHMARK_VERSION
+    note = results.describe() if results is not None else f"Benchmark version {version} (no published result set)"
     entry = base_entry()
     head, body = entry.split("\n", 1)
     lines = [
         line.rstrip().rstrip(",")
         for line in body.rstrip().removesuffix("}").splitlines()
-        if line.strip() and not re.match(r"\s*(version|note)\s*=", line)
+        if line.strip() and not re.match(r"\s*(version|note|url)\s*=", line)
     ]
-    lines += [f"  version = {{{benchmark_version}}}", f"  note = {{{note}}}"]
+    lines += [f"  version = {{{version}}}", f"  note = {{{note}}}"]
+    if REPOSITORY_URL:
+        lines.append(f"  url = {{{REPOSITORY_URL}}}")
     return head + "\n" + ",\n".join(lines) + "\n}"
-
-
-def standard_datasets() -> dict[str, str]:
-    """``name@version`` → committed manifest fingerprint of every dataset in the standard suite."""
-    import json
-
-    from mmal_bench.harness.suites import get_suite
-    from mmal_bench.paths import MANIFEST, committed_dataset_dir
-
-    out = {}
-    for name, version in get_suite("standard").dataset_refs():
-        # Read the manifest directly: `data.hub` imports `datasets` (~1 s), and `cite` must start fast.
-        path = committed_dataset_dir(name, version) / MANIFEST
-        out[f"{name}@{version}"] = str(json.loads(path.read_text())["fingerprint"]) if path.is_file() else ""
-    return out
 
 
 def strategy_bibtex(name: str, catalog: Mapping[str, StrategyInfo]) -> str:
@@ -126,11 +190,12 @@ def strategy_bibtex(name: str, catalog: Mapping[str, StrategyInfo]) -> str:
     return (info.bibtex or BUILTIN_REFERENCES.get(name, "")).strip()
 
 
-def citation_text(strategies: Sequence[str] = (), catalog: Mapping[str, StrategyInfo] | None = None, datasets: Mapping[str, str] | None = None) -> str:
-    """Everything to cite for numbers of ``strategies``: benchmark, Mind the Gap, then each strategy's paper."""
+def citation_text(strategies: Sequence[str] = (), catalog: Mapping[str, StrategyInfo] | None = None, results: ResultSet | None = None) -> str:
+    """Everything to cite for numbers of ``strategies``: the benchmark pinned to ``results`` (default:
+    the current release's), Mind the Gap, then each strategy's paper."""
     parts = [
-        "% mmal-bench (cite the benchmark version and dataset versions your numbers come from)",
-        benchmark_bibtex(datasets),
+        "% mmal-bench (pinned to the benchmark version, suite, instance, signing key and result set your numbers come from)",
+        benchmark_bibtex(results),
         "",
         "% The framework mmal-bench implements",
         MIND_THE_GAP_BIBTEX,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from mmal_bench.leaderboard.citation import benchmark_bibtex, strategy_bibtex
+from mmal_bench.leaderboard.citation import RELEASES, citation_text
 from mmal_bench.leaderboard.columns import COLUMN_NOTES, note_html
 from mmal_bench.leaderboard.pitfalls import FAMILIES
 from mmal_bench.leaderboard.render import (
@@ -27,6 +27,7 @@ from mmal_bench.leaderboard.render import (
     UNOFFICIAL_MARK,
     _sections,
     cost_rows,
+    flat_curves,
     group_rows,
     missing_lines,
     overall_headers,
@@ -49,13 +50,16 @@ a{color:#0550ae}
 table{border-collapse:collapse;font-size:0.82rem}
 th,td{border-bottom:1px solid #e5e8eb;padding:0.3rem 0.55rem;text-align:left;vertical-align:top}
 td{white-space:nowrap;font-variant-numeric:tabular-nums}
-th{background:#f6f8fa;font-weight:600;min-width:4.5rem;max-width:12rem;position:sticky;top:0}
+th{background:#f6f8fa;font-weight:600;min-width:4.5rem;max-width:12rem;position:sticky;top:0;z-index:1}
+td.pin,th.pin{position:sticky;left:0;z-index:2;box-shadow:inset -1px 0 0 #d0d7de}td.pin{background:#fff}th.pin{z-index:3}
+tbody tr:nth-child(even) td.pin{background:#fbfcfd}tbody tr:hover td.pin{background:#eef4fb}
 tbody tr:nth-child(even){background:#fbfcfd}tbody tr:hover{background:#eef4fb}
 th.sortable{cursor:pointer;user-select:none}th.sortable:hover{background:#e8ecf0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 code,pre{font-size:0.8rem}pre{background:#f6f8fa;padding:0.6rem;white-space:pre-wrap;overflow-wrap:anywhere;border-radius:4px}
 figure{margin:0.8rem 0 1.6rem}figure img{display:block;max-width:100%;height:auto}
 figcaption{font-size:0.85rem;color:#57606a;margin-bottom:0.3rem;font-weight:600}
+figcaption .flat{font-weight:400;color:#9a6700}
 .note{color:#57606a;font-size:0.88rem;max-width:60rem}
 .warn{background:#fff8c5;border:1px solid #d4a72c;padding:0.5rem 0.75rem;border-radius:4px}
 .filters{display:flex;flex-wrap:wrap;gap:0.5rem 1.25rem;align-items:center;background:#f6f8fa;padding:0.5rem 0.75rem;border-radius:4px;position:sticky;top:0;z-index:2}
@@ -125,13 +129,17 @@ def _sort_value(text: str) -> str:
 def _table(headers: list[str], rows: list[list[str]], cell_html: Mapping[tuple[int, int], str] | None = None,
            row_attrs: list[str] | None = None, table_id: str = "", tall: bool = False) -> str:  # fmt: skip
     """A sortable table inside its own scrolling container (wide tables scroll there, not the page;
-    ``tall`` ones also scroll vertically under a sticky header)."""
+    ``tall`` ones also scroll vertically under a sticky header). The strategy column (else the first)
+    stays in place while the rest scrolls sideways, so every row keeps its name."""
     cell_html = cell_html or {}
-    head = "".join(f"<th scope=\"col\">{html.escape(h)}</th>" for h in headers)
+    pin = headers.index("Strategy") if "Strategy" in headers else 0
+    pinned = [' class="pin"' if j == pin else "" for j in range(len(headers))]
+    head = "".join(f"<th scope=\"col\"{pinned[j]}>{html.escape(h)}</th>" for j, h in enumerate(headers))
     body = []
     for i, row in enumerate(rows):
         cells = "".join(
-            f"<td data-v=\"{html.escape(_sort_value(v), quote=True)}\">{cell_html.get((i, j), html.escape(v))}</td>" for j, v in enumerate(row)
+            f"<td{pinned[j]} data-v=\"{html.escape(_sort_value(v), quote=True)}\">{cell_html.get((i, j), html.escape(v))}</td>"
+            for j, v in enumerate(row)
         )
         body.append(f"<tr{row_attrs[i] if row_attrs else ''}>{cells}</tr>")
     ident = f" id=\"{table_id}\"" if table_id else ""
@@ -170,14 +178,27 @@ def _strategy_link(strategy: str, prefix: str = "") -> str:
     return f"<a href=\"{html.escape(prefix + strategy_page(strategy), quote=True)}\">{html.escape(strategy)}</a>"
 
 
+def _flat_note(board: Scoreboard, group) -> str:
+    """A caption sentence for each strategy whose learning curve is flat in ``group`` (`flat_curves`):
+    a flat line beside a rising baseline looks like a plotting error unless the page says it is the data."""
+    flat = flat_curves(board, group)
+    if not flat:
+        return ""
+    parts = "; ".join(f"{html.escape(s)} stays at {low:.2f}–{high:.2f}" for s, (low, high) in flat.items())
+    return (f"<br><span class=\"flat\">Flat curve: {parts} over the whole budget while {html.escape(BASELINE)} rises; "
+            "the labels it buys do not improve the model (see the batch missing/corrupted rates in the tables).</span>")  # fmt: skip
+
+
 def _citation(board: Scoreboard, strategy: str | None = None) -> str:
-    """The benchmark's BibTeX (single source: `citation.benchmark_bibtex`), pinned to this board's
-    version and datasets, then the strategy's own paper."""
-    parts = [benchmark_bibtex(board.datasets, board.benchmark_version)]
-    if strategy is not None:
-        own = strategy_bibtex(strategy, board.catalog) if strategy in board.catalog else ""
-        parts.append(own or f"% {strategy!r} has no paper of its own; cite the benchmark above.")
-    return "<pre>" + html.escape("\n\n".join(parts)) + "</pre>"
+    """What to cite for this board's numbers (of ``strategy``): `citation.citation_text` pinned to the
+    board's result set (version, suite, instance, signer, result-set hash), byte for byte what
+    ``mmal-bench cite [STRATEGY]`` prints (with ``--results`` for a board other than the release),
+    preceded by that command."""
+    command = "mmal-bench cite" + (f" {strategy}" if strategy else "")
+    if board.cited is not None and board.cited != RELEASES.get(board.cited.benchmark_version):
+        command += " --results RESULTS" + (f" --suite {board.suite}" if board.suite != "standard" else "")
+    text = citation_text([strategy] if strategy else [], board.catalog, board.cited)
+    return f"<p class=\"note\"><code>{html.escape(command)}</code> prints the same:</p><pre>{html.escape(text.rstrip())}</pre>"
 
 
 def _long_group_rows(board: Scoreboard, strategy: str | None = None) -> tuple[list[str], list[list[str]], list[str]]:
@@ -249,7 +270,8 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
     body.append(_table(overall_headers(board), rows, cells, table_id="overall-table") if rows else "<p>No strategy has a complete set of results.</p>")
     cd = plot_files.get(("cd", ""))
     if cd:
-        body.append(f"<figure><figcaption>Critical-difference diagram</figcaption><img src=\"{esc(cd, quote=True)}\" alt=\"critical-difference diagram\"></figure>")
+        body.append(f"<figure><figcaption>Critical-difference diagram (names in the table's order; each sits at its mean rank)</figcaption>"
+                    f"<img src=\"{esc(cd, quote=True)}\" alt=\"critical-difference diagram\"></figure>")  # fmt: skip
     if board.missing:
         body.append("<h3>Not ranked (incomplete results)</h3><ul>")
         body += [f"<li>{esc(line)}</li>" for line in missing_lines(board)]
@@ -267,7 +289,7 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
             seeds = ", ".join(map(str, g.seeds))
             body.append(
                 f"<figure{_filter_attrs(board.families.get(g.dataset, NA), g.dataset, g.regime)} id=\"{esc(slug(f'{g.dataset}-{g.regime}'), quote=True)}\">"
-                f"<figcaption>{esc(g.label)} — seeds {esc(seeds)}; protocol <code>{esc(short_hash(g.protocol_hash))}</code></figcaption>"
+                f"<figcaption>{esc(g.label)} — seeds {esc(seeds)}; protocol <code>{esc(short_hash(g.protocol_hash))}</code>{_flat_note(board, g)}</figcaption>"
                 f"<img src=\"{esc(plot, quote=True)}\" alt=\"learning curves and modality shares, {esc(g.label, quote=True)}\"></figure>"
             )
 
@@ -287,8 +309,8 @@ def render_html(board: Scoreboard, plot_files: Mapping[tuple[str, str], str], ou
     body += ["<h2 id=\"columns\">Columns explained</h2>", "<ul class=\"columns\">"]
     body += [f"<li>{note_html(note)}</li>" for note in COLUMN_NOTES]
     body.append("</ul>")
-    body += ["<h2 id=\"cite\">Cite</h2>", "<p class=\"note\">The benchmark, pinned to this version and these datasets "
-             "(<code>mmal-bench cite [STRATEGY]</code> prints the same entry and the strategy's paper):</p>", _citation(board)]  # fmt: skip
+    body += ["<h2 id=\"cite\">Cite</h2>", "<p class=\"note\">The benchmark, pinned to the result set these numbers come "
+             "from; each strategy's page adds the strategy's paper.</p>", _citation(board)]  # fmt: skip
     return _page(f"mmal-bench leaderboard ({board.suite}, benchmark {board.benchmark_version})", body)
 
 

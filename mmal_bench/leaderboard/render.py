@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
@@ -81,7 +82,7 @@ def build_leaderboard(
         if plots and board.rank_groups is not None:
             from mmal_bench.leaderboard.cd_diagram import plot_cd_diagram
 
-            plot_cd_diagram(board.rank_groups, staging / PLOTS_DIR / CD_NAME, f"{board.suite} {board.benchmark_version}")
+            plot_cd_diagram(board.rank_groups, staging / PLOTS_DIR / CD_NAME, f"{board.suite} {board.benchmark_version}", order=board_order(board))
             plot_files[("cd", "")] = f"{PLOTS_DIR}/{CD_NAME}"
         (staging / MARKDOWN_NAME).write_text(render_markdown(board), encoding="utf-8")
         (staging / CSV_NAME).write_text(render_csv(board), encoding="utf-8")
@@ -121,11 +122,18 @@ def fmt(x: float, signed: bool = False) -> str:
     return text
 
 
-def fmt_ci(mean: float, low: float, high: float, signed: bool = False) -> str:
-    """``mean [low, high]``; just ``mean`` when the interval is undefined (one seed)."""
+def fmt_ci(mean: float, low: float, high: float, signed: bool = False, bounds: tuple[float, float] | None = None) -> str:
+    """``mean [low, high]``; just ``mean`` when the interval is undefined (one seed). ``bounds``: the
+    range the quantity cannot leave (an accuracy's [0, 1]); a t interval reaching past it is clipped."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return fmt(mean, signed)
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
     return f"{fmt(mean, signed)} [{fmt(low, signed)}, {fmt(high, signed)}]"
+
+
+#: Accuracies and AUBCs are proportions: their intervals are shown clipped to this range.
+UNIT = (0.0, 1.0)
 
 
 def fmt_rank(x: float) -> str:
@@ -308,8 +316,8 @@ def group_rows(board: Scoreboard, group: GroupScore) -> list[list[str]]:
                 fmt_rank(r["rank"]),
                 str(s),
                 _modality(board, str(s)),
-                fmt_ci(r["aubc"], r["aubc_low"], r["aubc_high"]),
-                fmt_ci(r["final_accuracy"], r["final_accuracy_low"], r["final_accuracy_high"]),
+                fmt_ci(r["aubc"], r["aubc_low"], r["aubc_high"], bounds=UNIT),
+                fmt_ci(r["final_accuracy"], r["final_accuracy_low"], r["final_accuracy_high"], bounds=UNIT),
                 _delta(str(s), r),
                 fmt(r["imbalance"]),
                 fmt(r["utilization_gap"]),
@@ -421,6 +429,9 @@ def render_overview(board: Scoreboard) -> str:
         columns = [0, 1, 2, 3, 4, 5, 6, 7]  # rank ... over-reliance: what fits a terminal
         table = [[row[i] for i in columns] for row in overall_rows(board)]
         lines.append(tabulate(table, headers=[overall_headers(board)[i] for i in columns], tablefmt="simple", disable_numparse=True))
+        if board.headline is not None and not board.headline.normalised:
+            lines += ["", f"† raw: the AUBC difference to {BASELINE} in accuracy units, not divided by {BASELINE}'s gap to "
+                      f"full-pool accuracy ({board.headline.reason}); compare strategies within this table only."]  # fmt: skip
     else:
         lines.append("No strategy has a complete set of results yet.")
     if board.missing:
@@ -477,13 +488,50 @@ def strategy_plot_name(strategy: str) -> str:
     return f"strategy__{slug(strategy)}.png"
 
 
-def _colors(strategies: Iterable[str]) -> dict[str, tuple]:
-    """A fixed colour per strategy (tab20's dark shades first, so legend neighbours stay distinguishable)."""
+#: How many of the board's best strategies the plots draw in colour (the rest muted grey, `BASELINE` black).
+HIGHLIGHTED = 3
+#: A learning curve whose mean accuracy moves less than this over the whole budget is called flat.
+FLAT_RANGE = 0.02
+
+
+def board_order(board: Scoreboard, strategies: Iterable[str] | None = None) -> list[str]:
+    """The one order of strategies everywhere (tables, CD diagram, plot legends): the overall table's
+    (ranked by the headline), then the unranked ones by name."""
+    everyone = set(strategies) if strategies is not None else {s for g in board.groups for s in g.curves} | set(board.overall.index)
+    ranked = [str(s) for s in board.overall.index if s in everyone]
+    return ranked + sorted(everyone - set(ranked))
+
+
+def highlighted(board: Scoreboard) -> list[str]:
+    """The strategies the plots draw in colour: the `HIGHLIGHTED` best of the table (never the baseline)."""
+    return [s for s in board_order(board) if s != BASELINE and s in board.overall.index][:HIGHLIGHTED]
+
+
+def flat_curves(board: Scoreboard, group: GroupScore) -> dict[str, tuple[float, float]]:
+    """Strategies whose mean learning curve in ``group`` stays within `FLAT_RANGE` over the budget while
+    the baseline's rises by more: ``{strategy: (lowest, highest accuracy)}``, in the board's order."""
+    base = group.curves.get(BASELINE)
+    if base is None or float(np.ptp(base.accuracy)) < FLAT_RANGE:
+        return {}
+    out = {}
+    for s in board_order(board, group.curves):
+        c = group.curves[s]
+        if s != BASELINE and len(c.accuracy) > 2 and float(np.ptp(c.accuracy)) < FLAT_RANGE:
+            out[s] = (float(np.min(c.accuracy)), float(np.max(c.accuracy)))
+    return out
+
+
+def _styles(board: Scoreboard) -> dict[str, dict]:
+    """Line style per strategy: the `highlighted` best in distinct colours, the baseline black dashed,
+    every other strategy thin light grey (there, but not competing for the eye)."""
     import matplotlib.pyplot as plt
 
-    cmap = plt.get_cmap("tab20")
-    shades = [2 * i for i in range(10)] + [2 * i + 1 for i in range(10)]
-    return {s: cmap(shades[i % 20]) for i, s in enumerate(sorted(strategies))}
+    cmap = plt.get_cmap("tab10")
+    styles = {s: {"color": "#b8bec4", "lw": 0.8, "zorder": 1} for s in board_order(board)}
+    for i, s in enumerate(highlighted(board)):
+        styles[s] = {"color": cmap(i % 10), "lw": 1.8, "marker": "o", "ms": 3, "zorder": 3}
+    styles[BASELINE] = {"color": "black", "ls": "--", "lw": 1.4, "zorder": 2}
+    return styles
 
 
 def _panels(n: int):
@@ -523,7 +571,8 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
     import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
-    colors = _colors({s for g in board.groups for s in g.curves})
+    styles = _styles(board)
+    shown = set(highlighted(board)) | {BASELINE}
     out: dict[tuple[str, str], str] = {}
     with plt.rc_context({"svg.hashsalt": "mmal-bench", "font.size": 9, "legend.fontsize": 9}):
         for g in board.groups:
@@ -532,22 +581,17 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
             modalities = g.modalities[:1] if len(g.modalities) == 2 else g.modalities
             fig, axes = _panels(1 + len(modalities))
             ax = axes[0]
-            for s, c in sorted(g.curves.items()):
-                if s == BASELINE:  # the reference every strategy is judged against: drawn as one
-                    ax.plot(c.n_labeled, c.accuracy, color="black", ls="--", lw=1.4, label=f"{s} (reference)")
-                else:
-                    ax.plot(c.n_labeled, c.accuracy, marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+            order = board_order(board, g.curves)
+            for s in order:
+                ax.plot(g.curves[s].n_labeled, g.curves[s].accuracy, label=_legend_label(s, shown), **styles[s])
             if g.dataset in board.full_pool:
                 ax.axhline(board.full_pool[g.dataset], color="black", ls=":", lw=1.2, label="full pool (upper bound)")
             ax.set(title=f"{g.label}: learning curves", xlabel="labelled samples", ylabel="test accuracy (mean over seeds)")
             ax.grid(alpha=0.3)
             handles, labels = ax.get_legend_handles_labels()
             for ax, m in zip(axes[1:], modalities, strict=True):
-                for s, c in sorted(g.curves.items()):
-                    if s == BASELINE:
-                        ax.plot(c.n_labeled, c.shares[m], color="black", ls="--", lw=1.4, label=f"{s} (reference)")
-                    else:
-                        ax.plot(c.n_labeled, c.shares[m], marker="o", ms=3, lw=1.2, color=colors[s], label=s)
+                for s in order:
+                    ax.plot(g.curves[s].n_labeled, g.curves[s].shares[m], label=_legend_label(s, shown), **styles[s])
                 if m in g.truth_shares:
                     ax.axhline(g.truth_shares[m], color="black", ls="-.", lw=1.0, label="share the data supports")
                 ax.set(title=f"share of modality '{m}' (Shapley)", xlabel="labelled samples", ylabel="share", ylim=(0, 1))
@@ -555,11 +599,22 @@ def write_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:
                 for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
                     if lab not in labels:
                         handles, labels = handles + [h], labels + [lab]
+            for s, (low, high) in flat_curves(board, g).items():  # say it on the plot, where the eye is
+                ax = axes[0]
+                ax.annotate(f"{s}: flat ({low:.2f}–{high:.2f})", xy=(0.98, 0.04), xycoords="axes fraction", ha="right", va="bottom", fontsize=7)
+            keep = [i for i, lab in enumerate(labels) if labels.index(lab) == i]  # the muted strategies share one entry
+            handles, labels = [handles[i] for i in keep], [labels[i] for i in keep]
             name = f"{slug(g.dataset)}__{slug(g.regime)}.png"
             _save(fig, folder / name, handles, labels)
             out[(g.dataset, g.regime)] = f"{PLOTS_DIR}/{name}"
         out.update(_strategy_plots(board, folder))
     return out
+
+
+def _legend_label(strategy: str, shown: set[str]) -> str:
+    if strategy == BASELINE:
+        return f"{strategy} (reference)"
+    return strategy if strategy in shown else "other strategies"
 
 
 def _strategy_plots(board: Scoreboard, folder: Path) -> dict[tuple[str, str], str]:

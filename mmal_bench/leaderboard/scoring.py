@@ -17,6 +17,7 @@ from mmal_bench.harness.metrics import shapley_shares, shapley_values
 from mmal_bench.harness.results import CellResult
 from mmal_bench.leaderboard.bootstrap import BASELINE, Deltas, Headline, deltas, headline
 from mmal_bench.leaderboard.catalog import StrategyInfo
+from mmal_bench.leaderboard.citation import ResultSet, result_set
 from mmal_bench.leaderboard.cell_metrics import cell_metrics_frame, energy_method, strategy_costs
 from mmal_bench.leaderboard.loading import LoadedResults
 from mmal_bench.leaderboard.penalty import penalty_matrix
@@ -100,6 +101,8 @@ class Scoreboard:
     #: Full-pool accuracy per dataset (reference line on the learning curves).
     full_pool: dict[str, float] = field(default_factory=dict)
     reference_reason: str = ""
+    #: What the board's numbers come from (version, suite, instances, signers, result-set hash): its Cite block.
+    cited: ResultSet | None = None
 
 
 def cells_frame(results: Iterable[CellResult]) -> pd.DataFrame:
@@ -252,6 +255,7 @@ def score(
         unofficial=loaded.unofficial,
         full_pool=full_pool,
         reference_reason=reference.reason,
+        cited=result_set(loaded.results, loaded.suite, loaded.benchmark_version, loaded.signed),
         **fields,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mmal_bench.cli import main
 from mmal_bench.data import hub
 
@@ -66,6 +68,21 @@ def test_push_uses_the_hub_api(toy, monkeypatch, capsys):
     assert main(["datasets", "push", "toy-test", "--repo-id", "org/toy"]) == 0
     assert seen == {"name": "toy-test", "version": "0.1.0", "repo_id": "org/toy"}
     assert "tagged 0.1.0" in capsys.readouterr().out
+
+
+def test_push_dry_run_prints_the_plan_and_uploads_nothing(toy, monkeypatch, capsys):
+    import json
+
+    monkeypatch.setattr(hub, "push_to_hub", lambda *a, **k: pytest.fail("a dry run uploads nothing"))
+    assert main(["datasets", "push", "toy-test", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    folder = hub.dataset_cache_dir("toy-test", "0.1.0")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert out.startswith(f"toy-test@0.1.0: push {folder} to https://huggingface.co/datasets/mmal-bench/toy-test, then tag it 0.1.0\n")
+    assert f"fingerprint {manifest['fingerprint']} (verified)" in out and out.endswith("dry run: nothing uploaded\n")
+    for rel in ["README.md", "manifest.json", *manifest["files"]]:
+        assert f"  {rel}  {(folder / rel).stat().st_size:,} bytes\n" in out
+    assert f"  {len(manifest['files']) + 2} files, " in out
 
 
 def test_learnability_prints_the_gate_table_of_the_committed_calibration(capsys):

@@ -206,23 +206,106 @@ def test_concurrent_cold_cache_loads_agree(toy, home):
     assert sorted(p.name for p in (home / "datasets/toy-test").iterdir()) == ["0.1.0"]  # no temp folders left
 
 
-def test_fetch_from_hub_at_pinned_revision(toy, tmp_path, monkeypatch):
+def test_fetch_from_hub_at_pinned_revision(toy, tmp_path, monkeypatch, capsys):
     published = hub.export("toy-test", "0.1.0", tmp_path / "published")
     calls = []
 
-    def fake_snapshot_download(repo_id, repo_type, revision, local_dir):
-        calls.append((repo_id, repo_type, revision))
-        shutil.copytree(published, local_dir)
-        return str(local_dir)
+    def fake_snapshot_download(repo_id, repo_type, revision, local_files_only):
+        calls.append((repo_id, repo_type, revision, local_files_only))
+        return str(published)
 
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     register(dataclasses.replace(toy, hub_repo_id="org/toy", build=lambda: pytest.fail("should come from the hub")), replace=True)
-    bench = hub.load_benchmark("toy-test")
-    assert calls == [("org/toy", "dataset", "0.1.0")]
-    assert bench.fingerprint == json.loads((published / "manifest.json").read_text())["fingerprint"]
+    data = hub.load_dataset("toy-test", "0.1.0")
+    assert calls == [("org/toy", "dataset", "0.1.0", False)]
+    fingerprint = json.loads((published / "manifest.json").read_text())["fingerprint"]
+    assert hub.load_benchmark("toy-test").fingerprint == fingerprint and data["pool"].num_rows == 300
+    assert capsys.readouterr().err == f"mmal-bench: toy-test@0.1.0 from hub org/toy@0.1.0, fingerprint {fingerprint} verified\n"
+
+
+def _hub_cache(cache: Path, repo_id: str, revision: str, folder: Path) -> Path:
+    """``folder`` laid out as a dataset repository downloaded into a Hugging Face cache at ``cache``:
+    the revision's ref names a commit whose snapshot holds the files (the cache an offline hub reads)."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / ("datasets--" + repo_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / revision).write_text(commit)
+    shutil.copytree(folder, repo / "snapshots" / commit)
+    return repo / "snapshots" / commit
+
+
+def test_load_dataset_reads_the_hub_repository_at_its_revision_from_the_hub_cache_offline(toy, tmp_path, monkeypatch, capsys):
+    """Loopback: a built folder served as the hub repository ``org/toy`` (tag 0.1.0) from the local
+    Hugging Face cache, loaded by name with the hub offline; a tampered download is refused."""
+    import huggingface_hub.constants
+
+    published = hub.export("toy-test", "0.1.0", tmp_path / "published")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    register(dataclasses.replace(toy, hub_repo_id="org/toy", build=lambda: pytest.fail("should come from the hub")), replace=True)
+    snapshot = _hub_cache(tmp_path / "hf", "org/toy", "0.1.0", published)
+    data = hub.load_dataset("toy-test", "0.1.0")
+    assert "from hub org/toy@0.1.0" in capsys.readouterr().err and hub.dataset_source("toy-test", "0.1.0") == "hub org/toy@0.1.0"
+    assert np.array_equal(np.asarray(data["pool"]["id"]), toy.build().pool.ids)
+    cached = hub.dataset_cache_dir("toy-test", "0.1.0")
+    assert sorted(p.relative_to(cached).as_posix() for p in cached.rglob("*") if p.is_file()) == sorted(
+        p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()
+    )
+    # the same repository with a shard edited: refused, not loaded and not silently rebuilt
+    shutil.rmtree(cached)
+    hub._MEMO.clear()
+    shard = snapshot / POOL_SHARD
+    shard.write_bytes(shard.read_bytes()[:-20] + b"\0" * 20)
+    with pytest.raises(DatasetIntegrityError, match="corrupted or edited"):
+        hub.load_benchmark("toy-test")
+
+
+def test_without_the_hub_load_dataset_builds_locally_and_says_so(toy, capsys):
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    data = hub.load_dataset("toy-test", "0.1.0")
+    err = capsys.readouterr().err
+    assert err.startswith("mmal-bench: toy-test@0.1.0 from built locally (offline and mmal-bench/toy-test@0.1.0 is not in the Hugging Face cache)")
+    assert err.endswith(f"fingerprint {hub.load_benchmark('toy-test').fingerprint} verified\n") and data["test"].num_rows == 120
+    hub.load_dataset("toy-test", "0.1.0", quiet=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_every_manifest_and_card_names_its_hub_repository_and_revision():
+    from mmal_bench.data.entry import HUB_NAMESPACE
+    from mmal_bench.data.registry import list_entries
+    from mmal_bench.paths import REPO_ROOT
+
+    manifests = sorted((REPO_ROOT / "datasets").glob("*/*/manifest.json"))
+    assert len(manifests) >= 19  # 2.0.0, the 1.0.0 archive and the real datasets
+    for path in manifests:
+        manifest = json.loads(path.read_text())
+        repo, revision = f"{HUB_NAMESPACE}/{manifest['name']}", manifest["version"]
+        assert (manifest["hub_repo_id"], manifest["hub_revision"]) == (repo, revision), path
+        card = (path.parent / "README.md").read_text()
+        assert f"dataset repository [`{repo}`](https://huggingface.co/datasets/{repo}), revision `{revision}`" in card, path
+        assert f'datasets.load_dataset("{repo}", name="{manifest["name"]}", revision="{revision}")' in card, path
+    committed = {(p.parent.parent.name, p.parent.name) for p in manifests}
+    assert all(e.hub_repo_id == f"{HUB_NAMESPACE}/{e.name}" for e in list_entries() if (e.name, e.version) in committed)
+
+
+def test_the_hub_repository_is_part_of_no_fingerprint(toy):
+    built = toy.build()
+    moved = dataclasses.replace(toy, hub_repo_id="elsewhere/toy")
+    assert hub.built_fingerprint(moved, built) == hub.built_fingerprint(toy, built)
+
+
+def test_a_built_folder_loads_with_plain_datasets_without_a_malformed_card_warning(toy, tmp_path, capfd):
+    out = hub.export("toy-test", "0.1.0", tmp_path / "out")
+    capfd.readouterr()
+    ds = datasets.load_dataset(str(out))
+    assert ds["pool"].num_rows == 300 and ds["test"].num_rows == 120
+    captured = capfd.readouterr()
+    assert "malformed" not in captured.err + captured.out and "Ignoring part of dataset_info" not in captured.err + captured.out
+    header = yaml.safe_load((out / "README.md").read_text().split("---\n")[1])
+    splits = {s["name"]: s for c in header["dataset_info"] for s in c["splits"]}
+    assert set(splits) == {"pool", "test", "cold_start"} and all(s["num_bytes"] > 0 for s in splits.values())
 
 
 def test_push_to_hub_uploads_the_export_and_tags_the_version(toy):
@@ -244,9 +327,21 @@ def test_push_to_hub_uploads_the_export_and_tags_the_version(toy):
     assert hub.push_to_hub("toy-test", "0.1.0", "org/toy", api=api) == "abc123"
     (_, repo), (_, upload), (_, tag) = api.calls
     assert repo == {"repo_id": "org/toy", "repo_type": "dataset", "exist_ok": True}
-    assert Path(upload["folder_path"]) == hub.dataset_cache_dir("toy-test", "0.1.0")
-    assert set(upload["allow_patterns"]) == {"README.md", "manifest.json", "data/**/*.parquet"}
+    folder = hub.dataset_cache_dir("toy-test", "0.1.0")
+    assert Path(upload["folder_path"]) == folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert upload["allow_patterns"] == ["README.md", "manifest.json", *sorted(manifest["files"])]  # exactly the verified build
     assert tag["tag"] == "0.1.0" and tag["revision"] == "abc123" and tag["repo_type"] == "dataset"
+    (folder / "notes.txt").write_text("left in the cache folder by hand")
+    assert "notes.txt" not in [rel for rel, _ in hub.push_plan("toy-test", "0.1.0").files]
+
+
+def test_push_plan_refuses_an_edited_build(toy):
+    folder = hub.ensure_built("toy-test", "0.1.0")
+    shard = folder / POOL_SHARD
+    shard.write_bytes(shard.read_bytes()[:-20] + b"\0" * 20)
+    with pytest.raises(DatasetIntegrityError, match="corrupted or edited"):
+        hub.push_plan("toy-test", "0.1.0")
 
 
 def test_fast_arrow_conversion_equals_hf_to_split(toy):

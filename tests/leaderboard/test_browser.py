@@ -121,6 +121,69 @@ def test_every_page_loads_cleanly_fits_1280px_and_is_screenshotted(board_dir: Pa
         print("\nleaderboard screenshots:\n" + "\n".join(f"  {s}" for s in shots))
 
 
+#: For every table: [container's overflow-x, container's right edge, table width, container width,
+#: whether the table is wider than the page's content column]. A table wider than its container must
+#: scroll inside it, never widen the page.
+_TABLE_FIT = (
+    "return Array.from(document.querySelectorAll('table')).map(function (t) {"
+    " var w = t.parentElement; return [getComputedStyle(w).overflowX, w.getBoundingClientRect().right, t.scrollWidth, w.clientWidth]; });"
+)
+
+
+def _tables_fit(driver, page: str) -> int:
+    """Assert that nothing overflows a 1280 px window and every table wider than its box scrolls in a
+    container of its own; return how many tables do scroll."""
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= WIDTH, page
+    scrolling = 0
+    for overflow, right, table_width, box_width in driver.execute_script(_TABLE_FIT):
+        assert right <= WIDTH, page
+        if table_width > box_width:
+            assert overflow in ("auto", "scroll"), f"{page}: a table {table_width}px wide overflows a {box_width}px box that does not scroll"
+            scrolling += 1
+    return scrolling
+
+
+def test_the_committed_board_fits_1280px_with_the_strategy_column_pinned(driver, artifacts: Path, capsys) -> None:
+    """The real board (16+ strategies, wide tables): the index and one strategy page at 1280 px, each
+    screenshotted; wide tables scroll in their own container and keep the strategy column in view."""
+    from mmal_bench.paths import REPO_ROOT
+
+    board = REPO_ROOT / "leaderboard"
+    shots = []
+    for page in (board / "index.html", board / "strategies" / "evidential-fusion.html"):
+        _open(driver, page)
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+        scrolling = _tables_fit(driver, page.name)
+        if page.name == "index.html":
+            assert scrolling >= 1  # the overall table is wider than the page: it must be one that scrolls
+            left, pinned, name = driver.execute_script(
+                "var t = document.getElementById('overall-table'), w = t.parentElement; w.scrollLeft = w.scrollWidth;"
+                "var cell = t.tBodies[0].rows[0].querySelector('td.pin');"
+                "return [w.getBoundingClientRect().left, cell.getBoundingClientRect().left, cell.innerText];"
+            )
+            assert abs(pinned - left) <= 2 and name  # scrolled to the far right, the strategy name is still there
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(WIDTH, min(height + 100, 12000))
+        shot = artifacts / f"committed__{page.stem}.png"
+        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        shots.append(shot)
+    with capsys.disabled():
+        print("\ncommitted leaderboard screenshots:\n" + "\n".join(f"  {s}" for s in shots))
+
+
+def test_a_table_that_overflows_without_a_scroll_container_fails_the_check(driver, tmp_path: Path) -> None:
+    """The check above can fail: a wide table outside any scroll container is caught."""
+    page = tmp_path / "wide.html"
+    cells = "".join(f"<td>column {i} with some text</td>" for i in range(40))
+    page.write_text(f"<!DOCTYPE html><html><body style='max-width:1200px'><div><table><tr>{cells}</tr></table></div></body></html>")
+    _open(driver, page)
+    with pytest.raises(AssertionError):
+        _tables_fit(driver, page.name)
+    page.write_text(f"<!DOCTYPE html><html><body style='max-width:1200px;margin:0'><div style='overflow-x:auto'><table><tr>{cells}</tr></table></div></body></html>")
+    _open(driver, page)
+    assert _tables_fit(driver, page.name) == 1
+
+
 def test_sorting_a_column_reorders_the_rows(board_dir: Path, driver) -> None:
     _open(driver, board_dir / "index.html")
     before = _visible_rows(driver, "overall-table")

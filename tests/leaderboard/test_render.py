@@ -139,7 +139,7 @@ def test_html_shows_integer_ranks_column_notes_and_the_one_citation(built) -> No
     _, out, board, _ = built
     index = (out / "index.html").read_text()
     assert all(note_html(note) in index for note in COLUMN_NOTES)
-    assert html.escape(benchmark_bibtex(board.datasets, board.benchmark_version)) in index
+    assert html.escape(benchmark_bibtex(board.cited)) in index and board.cited.results_hash in index
     ranks = re.findall(r'<table class="sortable" id="overall-table">.*?</table>', index, flags=re.S)[0]
     first_cells = re.findall(r"<tr><td data-v=\"([^\"]*)\">([^<]*)</td>", ranks)
     assert [label for _, label in first_cells] == ["=1", "=1", "=1"] and all(v == "1" for v, _ in first_cells)
@@ -192,3 +192,47 @@ def test_sort_keys() -> None:
     assert _sort_value("0.7100 [0.6900, 0.7300]") == "0.7100"
     assert _sort_value("3/9/0") == "3" and _sort_value("baseline") == "0" and _sort_value("=2") == "2" and _sort_value("1–3") == "1"
     assert _sort_value("49b282c93a17") == "49b282c93a17" and _sort_value("-0.0200") == "-0.0200"
+
+
+def test_intervals_of_accuracies_are_clipped_to_the_unit_range() -> None:
+    from mmal_bench.leaderboard.render import UNIT
+
+    assert fmt_ci(0.888, 0.723, 1.053, bounds=UNIT) == "0.8880 [0.7230, 1.0000]"
+    assert fmt_ci(0.05, -0.02, 0.12, bounds=UNIT) == "0.0500 [0.0000, 0.1200]"
+    assert fmt_ci(0.05, -0.02, 0.12, signed=True) == "+0.0500 [-0.0200, +0.1200]"  # differences are not proportions
+
+
+def test_one_order_for_tables_cd_diagram_and_plots_and_a_caption_for_flat_curves(built, monkeypatch, tmp_path: Path) -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from mmal_bench.leaderboard import cd_diagram, html_page
+    from mmal_bench.leaderboard.render import board_order, flat_curves, highlighted
+
+    results, _, board, catalog = built
+    order = board_order(board)
+    assert order[: len(board.overall)] == [str(s) for s in board.overall.index]
+    assert highlighted(board) == [s for s in board.overall.index if s != "random"][:3]  # ranked ones only
+    seen = {}
+    real = cd_diagram.plot_cd_diagram
+    monkeypatch.setattr(cd_diagram, "plot_cd_diagram", lambda groups, path, title="", order=None: seen.setdefault("order", order) and real(groups, path, title, order))
+    _build(results, tmp_path / "board", catalog)
+    assert seen["order"] == order  # the CD diagram lists names in the table's order
+    group = next(g for g in board.groups if "mm-best" in g.curves and "random" in g.curves)
+    flat = dataclasses.replace(group.curves["mm-best"], accuracy=np.full_like(group.curves["mm-best"].accuracy, 0.41))
+    flat.accuracy[-1] = 0.415
+    group = dataclasses.replace(group, curves={**group.curves, "mm-best": flat})
+    assert flat_curves(board, group) == {"mm-best": (0.41, 0.415)}
+    assert "Flat curve: mm-best stays at 0.41–0.41" in html_page._flat_note(board, group)
+    assert flat_curves(board, dataclasses.replace(group, curves={"mm-best": flat})) == {}  # no baseline to compare with
+
+
+def test_the_terminal_table_explains_raw_dagger(built) -> None:
+    from mmal_bench.leaderboard.render import render_overview
+
+    _, _, board, _ = built
+    text = render_overview(board)
+    assert board.headline is not None and not board.headline.normalised  # the factory's datasets have no calibration
+    assert "(raw†)" in text and "† raw: the AUBC difference to random in accuracy units, not divided by random's gap" in text
+    assert board.headline.reason in text
