@@ -1,5 +1,6 @@
 """Tests of mmal_bench.data.hub: hub-layout export, offline `datasets.load_dataset`, verified loading,
-corruption detection, concurrent cold-cache loads, hub fetch and push (with fakes, no network)."""
+corruption detection, concurrent cold-cache loads, hub fetch and push (with fakes, no network), and a
+loopback hub (tests/data/fake_hub.py) serving a built folder by repository name and revision."""
 
 from __future__ import annotations
 
@@ -371,3 +372,47 @@ def test_record_builds_from_code_not_from_a_stale_cache(toy, home, tmp_path, mon
     assert recorded["rows"] != old["rows"] and recorded["fingerprint"] != old["fingerprint"]
     assert json.loads((home / "datasets/toy-test/0.1.0/manifest.json").read_text()) == recorded  # the cache follows
     assert not [p for p in (home / "datasets/toy-test").iterdir() if p.name.startswith(".")]  # no staging left
+
+
+LOOPBACK_CLIENT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import datasets, numpy as np
+from conftest import TOY_SPEC
+from mmal_bench.data import hub
+from mmal_bench.data.registry import register
+from mmal_bench.data.suite import synthetic_entry
+
+register(synthetic_entry("toy-test", TOY_SPEC, pitfall="test", description="Tiny test dataset.", version="0.1.0", ground_truth_rows=4000))
+plain = datasets.load_dataset("mmal-bench/toy-test", name="toy-test", revision="0.1.0")
+cold = datasets.load_dataset("mmal-bench/toy-test", name="toy-test-cold-start", revision="0.1.0")
+ours = hub.load_dataset("toy-test", "0.1.0")
+print(json.dumps({{
+    "plain_ids": np.asarray(plain["pool"]["id"]).tolist(), "plain_test": plain["test"].num_rows, "cold": cold["cold_start"].num_rows,
+    "ours_ids": np.asarray(ours["pool"]["id"]).tolist(), "fingerprint": hub.load_benchmark("toy-test").fingerprint,
+    "source": hub.dataset_source("toy-test", "0.1.0"),
+}}))
+"""
+
+
+def test_loopback_a_built_folder_served_as_a_hub_repository_loads_by_name_and_revision(toy, tmp_path):
+    """A built folder served as the hub repository ``mmal-bench/toy-test`` (tag 0.1.0) over HTTP on
+    127.0.0.1: plain ``datasets.load_dataset("mmal-bench/toy-test", revision="0.1.0")`` and
+    `mmal_bench.load_dataset` (downloading, then verifying the fingerprint) give the same rows."""
+    from fake_hub import serve
+
+    published = hub.export("toy-test", "0.1.0", tmp_path / "published")
+    fingerprint = json.loads((published / "manifest.json").read_text())["fingerprint"]
+    code = LOOPBACK_CLIENT.format(tests=str(Path(__file__).parent))
+    with serve(published, "mmal-bench/toy-test", "0.1.0") as endpoint:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MMAL_BENCH_"))}
+        env |= {"HF_ENDPOINT": endpoint, "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf"),
+                "HF_HUB_DISABLE_TELEMETRY": "1", "MMAL_BENCH_HOME": str(tmp_path / "home"), "PYTHONPATH": os.pathsep.join(sys.path)}  # fmt: skip
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    built = toy.build()
+    assert got["plain_ids"] == got["ours_ids"] == built.pool.ids.tolist() and got["plain_test"] == 120 and got["cold"] == 6000
+    assert got["fingerprint"] == fingerprint and got["source"] == "hub mmal-bench/toy-test@0.1.0"
+    assert f"mmal-bench: toy-test@0.1.0 from hub mmal-bench/toy-test@0.1.0, fingerprint {fingerprint} verified" in proc.stderr
+    assert "malformed" not in proc.stderr
