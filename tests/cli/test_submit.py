@@ -116,3 +116,17 @@ def test_reuse_of_a_missing_folder_is_one_error_line(tmp_path: Path, capsys) -> 
     assert main(["submit", str(folder), "--out", str(tmp_path / "o"), "--reuse", str(tmp_path / "nope"), "--quiet", *SLICE]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--reuse" in err and "no such results folder" in err
+
+
+def test_by_default_submit_reuses_what_the_last_run_wrote(quickstart_run: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """The README's path: `mmal-bench run` (results in ./results/<version>), then `submit --out`, no --reuse."""
+    import shutil
+
+    from mmal_bench.harness.runner import default_out_dir
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(quickstart_run, default_out_dir())
+    code = main(["submit", str(REPO_ROOT / "submissions" / "information-density"), "--out", "my-run", "--baselines", "random", *SLICE])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "(1 cells reused, not recomputed)" in captured.out
