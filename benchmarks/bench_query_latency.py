@@ -8,6 +8,13 @@ bench_vs_skactiveml.py); the table gives min and median seconds, min / BADGE's m
 get the state of a previous round (so their reward path is timed too). The load average is printed
 before and after: on a shared machine the median moves with it, the min much less.
 Run: python benchmarks/bench_query_latency.py [--sizes 10000 100000] [--repeats 3] [--strategies ...]
+
+``--baseline CHECKOUT`` (issue 25) instead times the query code of this tree against another checkout's
+(e.g. ``git worktree add /tmp/base main``) at the standard suite's shapes: 2.0.0 datasets' pools, the
+benchmark model trained on a random labelled set, each regime's batch size (`SUITE_CASES`). Each repeat
+runs one child process per checkout (interleaved, each timing every strategy's `select` once, 1 thread),
+and the picks of the two must be identical; it prints the baseline / this tree ratio of the mins.
+Run: python benchmarks/bench_query_latency.py --baseline /tmp/base [--strategies coreset badge bmmal]
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import ctypes
 import gc
 import os
 import pickle
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -33,6 +43,9 @@ from mmal_bench.strategies.state import select_with_state
 
 DIM, N_CLASSES, BATCH, N_LABELED = 64, 10, 100, 500
 FRONTIER = ["evidential-fusion", "rl-mba-style", "conformal-disagreement", "missing-aware", "noise-aware"]
+#: (2.0.0 dataset, labelled rows, batch size): the high regimes' batches (the largest queries) at a
+#: labelled set from the middle of their runs.
+SUITE_CASES = (("noisy-labels", 1500, 254), ("synergy", 1000, 180), ("information-gap", 600, 113), ("balanced", 400, 75))
 
 
 def make_pool(n: int, seed: int = 0) -> Split:
@@ -101,12 +114,79 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def child(path: str) -> None:
+    """In a child process (PYTHONPATH = the checkout under test): time every strategy of the pickled
+    cases once and print ``{case: {strategy: [seconds, picks]}}`` as a pickle on stdout."""
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    with open(path, "rb") as f:
+        cases, strategies = pickle.load(f)
+    out = {}
+    for key, (pool, labelled, n_classes, model, batch) in cases.items():
+        view = make_view(pool, labelled, n_classes)
+        out[key] = {}
+        for name in strategies:
+            strategy = get_strategy(name)
+            start = time.perf_counter()
+            picks = strategy.select(view, model, batch, np.random.default_rng(1))
+            out[key][name] = (time.perf_counter() - start, np.asarray(picks))
+    sys.stdout.buffer.write(pickle.dumps(out))
+
+
+def compare_with(baseline: str, strategies: list[str], repeats: int) -> None:
+    """Time ``strategies`` at `SUITE_CASES` in this tree and in ``baseline``, interleaved (see the module
+    docstring); picks must agree."""
+    from mmal_bench.data.hub import load_benchmark
+    from mmal_bench.harness.suites import BENCHMARK_MODEL
+
+    cases = {}
+    for name, labelled, batch in SUITE_CASES:
+        data = load_benchmark(name, "2.0.0")
+        rows = np.sort(np.random.default_rng(0).choice(len(data.pool.labels), labelled, replace=False))
+        train = data.pool.take(rows)
+        model = train_model(train, train.labels, data.n_classes, BENCHMARK_MODEL, 0)
+        cases[f"{name} n={len(data.pool.labels)} labelled={labelled} batch={batch}"] = (data.pool, data.pool.ids[rows], data.n_classes, model, batch)
+    trees = {"baseline": os.path.abspath(baseline), "this tree": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    times: dict[tuple[str, str, str], list[float]] = {}
+    picks: dict[tuple[str, str, str], np.ndarray] = {}
+    print(f"load average before: {load()}")
+    with tempfile.NamedTemporaryFile(suffix=".pkl") as f:
+        pickle.dump((cases, strategies), f)
+        f.flush()
+        for _ in range(repeats):
+            for label, tree in trees.items():
+                env = {**os.environ, "PYTHONPATH": tree, "OMP_NUM_THREADS": "1"}
+                done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", f.name], env=env, check=True, capture_output=True)
+                for case, by_strategy in pickle.loads(done.stdout).items():
+                    for name, (seconds, chosen) in by_strategy.items():
+                        times.setdefault((case, name, label), []).append(seconds)
+                        picks.setdefault((case, name, label), chosen)
+    print(f"load average after: {load()}")
+    rows = []
+    for case in cases:
+        for name in strategies:
+            old, new = min(times[(case, name, "baseline")]), min(times[(case, name, "this tree")])
+            same = np.array_equal(picks[(case, name, "baseline")], picks[(case, name, "this tree")])
+            rows.append([case, name, f"{old:.4f}", f"{new:.4f}", f"{old / new:.2f}", "yes" if same else "NO"])
+    print(f"query seconds (min of {repeats} interleaved repeats, 1 thread), baseline {baseline}")
+    print(tabulate(rows, headers=["case (2.0.0 pool, benchmark model)", "strategy", "baseline s", "this tree s", "baseline / this", "same picks"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--strategies", nargs="+", default=["badge", *FRONTIER])
+    parser.add_argument("--strategies", nargs="+", default=None)
+    parser.add_argument("--baseline", metavar="CHECKOUT", help="compare this tree's queries with CHECKOUT's at the suite's shapes")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    if args.baseline:
+        compare_with(args.baseline, args.strategies or ["coreset", "badge", "bmmal"], args.repeats)
+        return
+    args.strategies = args.strategies or ["badge", *FRONTIER]
     if "badge" not in args.strategies:
         args.strategies = ["badge", *args.strategies]
     unknown = [s for s in args.strategies if s not in BUILTIN_STRATEGIES]

@@ -1,22 +1,25 @@
-"""Training speed at the standard suite's shapes (issue 13): the batched trainer vs a plain per-model
-torch loop and vs the batched-matmul limit, as ratios measured in one run.
+"""Training speed at the standard suite's shapes (issues 13, 25): the 2.0.0 trainer against the fused trainer
+(3.0.0), each beside the matmuls of its own formulation and the batched-matmul limit, as ratios measured in
+one run.
 
-For each labelled-set size n, E members (the strategies of one round) with 2 modalities x 16 dims,
-4 classes, the benchmark model and its step count are trained by
-- ``trainer``: `train_models`, all members in one call (the 2.0.0 trainer);
-- ``grouped``: the same trainer called on groups of at most 4,096 stacked rows (1.0.0's ``GROUP_ROWS``
-  cap, issue 15), to show whether the cap still pays;
-- ``per-model``: a plain ``torch.nn.Module`` of the same architecture per member and
+For each labelled-set size n, E members (the strategies of one round: one shared seed) with 2 modalities x
+16 dims, 4 classes, the benchmark model and its step count are trained by
+- ``2.0.0``: `train_models` with ``trainer="autograd"`` (`BENCHMARK_MODEL`, the 2.0.0 trainer);
+- ``fused``: `train_models` with ``trainer="fused"`` (same model, loss, optimiser and steps);
+- ``per-model`` (``--per-model``): a plain ``torch.nn.Module`` of the same architecture per member and
   ``torch.optim.AdamW``, trained one member after another (what a user would write);
 - ``limit``: per step one ``torch.bmm`` ``(E, n, K) @ (E, K, K)`` with K chosen so that it does the
   step's matmul FLOPs (forward + backward = 3x the forward matmuls): dense-matmul speed at the same
   FLOPs, the practical limit for this much work;
-- ``matmuls``: per step only the model's own batched matmuls at their real shapes and layouts (the
-  forward's five, the backward's weight and input gradients: what the trainer's profile shows as
-  ``bmm`` / ``baddbmm``), on random data: the floor of any trainer of this model built on torch's
-  kernels, since it leaves out every element-wise op, the loss, the optimiser and Python.
-Variants are interleaved, repeated (min and median reported), at 1 and 2 torch threads.
-Usage: python benchmarks/bench_training.py [--sizes 40 220 1100 2200] [--members 12] [--repeats 3]
+- ``matmuls 2.0.0``: per step only the 2.0.0 formulation's 14 batched matmuls at their real shapes and
+  layouts (row-major activations, every linear layer its own bmm: forward five, weight and input
+  gradients), on random data: the floor of any trainer built that way on torch's kernels;
+- ``matmuls fused``: the same for the fused formulation's 11 (feature-major activations; fusion layer,
+  fused head part and both auxiliary heads as one matmul): the floor of the fused trainer.
+With ``--seeds-per-call S`` it also trains S seeds' members (S x E, shapes matching) in one call
+against S calls of E members (``S seeds: 1 call`` / ``S calls``): what training a whole setting at once
+does on the CPU. Variants are interleaved, repeated (min and median reported), at 1 and 2 torch threads.
+Usage: python benchmarks/bench_training.py [--sizes 88 1243] [--members 16] [--repeats 3] [--seeds-per-call 4]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import torch.nn.functional as F
 from tabulate import tabulate
 
 from mmal_bench.data.schema import ModalBatch
-from mmal_bench.harness.suites import BENCHMARK_MODEL
+from mmal_bench.harness.suites import BENCHMARK_MODEL, BENCHMARK_MODEL_3
 from mmal_bench.models import ModelConfig, train_models
 from mmal_bench.models.trainer import torch_threads
 
@@ -140,6 +143,29 @@ def matmuls(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
     return run
 
 
+def fused_matmuls(n: int, members: int, config: ModelConfig) -> Callable[[], None]:
+    """The fused formulation's matmuls alone, feature-major (activations ``(batch, width, n)``): each
+    encoder layer one bmm over members x modalities, then one ``(R, M*D) @ (M*D, n)`` for the fusion
+    layer, the fused head part and the auxiliary heads (R = F + C + M*C) and the head's interaction part;
+    backward: weight gradients of all, input gradients of all but the first layer."""
+    d, f, n_mod = config.embed_dim, config.fusion_hidden, len(MODALITIES)
+    widths = [DIM, *config.hidden_sizes, d]
+    rows = f + N_CLASSES + n_mod * N_CLASSES
+    layers = [(members * n_mod, widths[i], widths[i + 1]) for i in range(len(widths) - 1)]
+    layers += [(members, d * n_mod, rows), (members, f, N_CLASSES)]
+    tensors = [(torch.rand(b, m, k), torch.rand(b, k, n), torch.rand(b, m, n)) for b, k, m in layers]
+
+    def run() -> None:
+        for _ in range(config.steps):
+            for i, (w, a, grad) in enumerate(tensors):
+                torch.bmm(w, a)  # forward
+                torch.bmm(grad, a.transpose(1, 2))  # weight gradient
+                if i > 0:  # input gradient (the first layer's input is data)
+                    torch.bmm(w.transpose(1, 2), grad)
+
+    return run
+
+
 def timed(fn: Callable[[], object], threads: int) -> float:
     with torch_threads(threads):
         t0 = time.perf_counter()
@@ -149,55 +175,55 @@ def timed(fn: Callable[[], object], threads: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[40, 220, 1100, 2200])
-    parser.add_argument("--members", type=int, default=12)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[88, 1243])
+    parser.add_argument("--members", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--per-model", action="store_true", help="also time a plain per-model torch loop (slow)")
+    parser.add_argument("--seeds-per-call", type=int, default=0, metavar="S", help="also time S seeds' members in one call vs S calls")
     args = parser.parse_args()
-    config = BENCHMARK_MODEL
+    old, new = BENCHMARK_MODEL, BENCHMARK_MODEL_3
     rows = []
     for n in args.sizes:
         batches, labels = make_members(n, args.members)
-        seeds = list(range(args.members))
-        group = max(1, 4096 // n)
-
-        def grouped(batches=batches, labels=labels, seeds=seeds, group=group, config=config) -> None:
-            for s in range(0, len(seeds), group):
-                train_models(batches[s : s + group], labels[s : s + group], N_CLASSES, config, seeds[s : s + group])
-
+        seeds = [0] * args.members  # one round: every member has the round's seed
         for threads in args.threads:
-            cfg = ModelConfig.from_dict({**config.to_dict(), "threads": threads})
-            variants = {
-                "trainer": lambda cfg=cfg, batches=batches, labels=labels, seeds=seeds: train_models(batches, labels, N_CLASSES, cfg, seeds),
-                "grouped": lambda cfg=cfg, grouped=grouped: grouped(config=cfg),
-                "per-model": lambda batches=batches, labels=labels: per_model_loop(batches, labels, config),
-                "matmuls": matmuls(n, args.members, config),
-                "limit": limit(n, args.members, config),
+            cfg_old, cfg_new = (ModelConfig.from_dict({**c.to_dict(), "threads": threads}) for c in (old, new))
+            variants: dict[str, Callable[[], object]] = {
+                "2.0.0": lambda c=cfg_old, b=batches, y=labels: train_models(b, y, N_CLASSES, c, seeds),
+                "fused": lambda c=cfg_new, b=batches, y=labels: train_models(b, y, N_CLASSES, c, seeds),
             }
+            if args.per_model:
+                variants["per-model"] = lambda b=batches, y=labels: per_model_loop(b, y, old)
+            variants.update({"matmuls 2.0.0": matmuls(n, args.members, old), "matmuls fused": fused_matmuls(n, args.members, new), "limit": limit(n, args.members, old)})
+            s = args.seeds_per_call
+            if s:
+                many_b, many_y = make_members(n, args.members * s)
+                many_seeds = [i // args.members for i in range(args.members * s)]
+                variants[f"{s} seeds: 1 call"] = lambda c=cfg_new, b=many_b, y=many_y, z=many_seeds: train_models(b, y, N_CLASSES, c, z)
+                variants[f"{s} calls"] = lambda c=cfg_new, b=many_b, y=many_y, e=args.members, k=s: [
+                    train_models(b[i * e : (i + 1) * e], y[i * e : (i + 1) * e], N_CLASSES, c, [i] * e) for i in range(k)
+                ]
+            for fn in variants.values():  # warm-up: first calls pay for allocations and kernel selection
+                timed(fn, threads)
             times: dict[str, list[float]] = {k: [] for k in variants}
             for _ in range(args.repeats):
                 for name, fn in variants.items():  # interleaved
                     times[name].append(timed(fn, threads))
             best = {k: min(v) for k, v in times.items()}
             med = {k: statistics.median(v) for k, v in times.items()}
-            rows.append(
-                [n, args.members, threads]
-                + [f"{best[k]:.3f} / {med[k]:.3f}" for k in variants]
-                + [f"{best['trainer'] / best['limit']:.1f}", f"{best['matmuls'] / best['limit']:.1f}"]
-                + [f"{best['per-model'] / best['trainer']:.1f}", f"{best['grouped'] / best['trainer']:.2f}"]
-            )
-            print(rows[-1], flush=True)
-    print(f"\n{config.steps} steps, model {config.to_dict()}")
+            row = [n, args.members, threads] + [f"{best[k]:.3f} / {med[k]:.3f}" for k in variants]
+            row += [f"{best['2.0.0'] / best['fused']:.2f}", f"{best['fused'] / best['matmuls fused']:.2f}"]
+            row += [f"{best['matmuls 2.0.0'] / best['limit']:.2f}", f"{best['matmuls fused'] / best['limit']:.2f}"]
+            if s:
+                row.append(f"{best[f'{s} calls'] / best[f'{s} seeds: 1 call']:.2f}")
+            rows.append(row)
+            print(rows[-1], f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"\n{old.steps} steps, model {old.to_dict()}")
     print(f"load average at the end: {os.getloadavg()}")
-    print(
-        tabulate(
-            rows,
-            headers=[
-                "n", "E", "threads", "trainer s (min/med)", "grouped 4096", "per-model loop", "its matmuls alone", "matmul limit",
-                "trainer/limit", "matmuls/limit", "loop/trainer", "grouped/trainer",
-            ],  # fmt: skip
-        )
-    )
+    headers = ["n", "E", "threads", *(f"{k} s (min/med)" for k in variants), "2.0.0/fused", "fused/its matmuls"]
+    headers += ["matmuls 2.0.0/limit", "matmuls fused/limit"] + (["S calls / 1 call"] if args.seeds_per_call else [])
+    print(tabulate(rows, headers=headers))
 
 
 if __name__ == "__main__":

@@ -61,14 +61,26 @@ def kmeanspp_factorised(a: np.ndarray, h: np.ndarray, k: int, rng: np.random.Gen
     chosen = np.zeros(n, dtype=bool)
     chosen[picks[0]] = True
     min_d2 = np.full(n, np.inf)
+    # Buffers reused by every pick (issue 25): the operations below are those of the expression
+    # ``norms + norms[c] - 2.0 * (a @ a[c]).astype(np.float64) * (h @ h[c]).astype(np.float64)``, in
+    # its order and precision, written into place, so every distance is the same float64 number.
+    ad, hd = np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32)
+    d2, prod, cum = np.empty(n), np.empty(n), np.empty(n)
     for _ in range(k - 1):
         c = picks[-1]
-        d2 = norms + norms[c] - 2.0 * (a @ a[c]).astype(np.float64) * (h @ h[c]).astype(np.float64)
-        np.minimum(min_d2, np.maximum(d2, 0.0), out=min_d2)
-        min_d2[chosen] = 0.0
+        np.matmul(a, a[c], out=ad)
+        np.matmul(h, h[c], out=hd)
+        np.add(norms, norms[c], out=d2)
+        np.multiply(ad, 2.0, out=prod, dtype=np.float64)
+        np.multiply(prod, hd, out=prod, dtype=np.float64)
+        np.subtract(d2, prod, out=d2)
+        np.maximum(d2, 0.0, out=d2)
+        np.minimum(min_d2, d2, out=min_d2)
+        # earlier picks are 0 already (min with a distance >= 0 keeps them 0): only the last needs it
+        min_d2[c] = 0.0
         total = min_d2.sum()
         if total > 0 and np.isfinite(total):
-            cum = np.cumsum(min_d2)
+            np.cumsum(min_d2, out=cum)
             nxt = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
             nxt = min(nxt, n - 1)
             if chosen[nxt]:  # only reachable through rounding at the very end of cum
