@@ -5,8 +5,8 @@ For each dataset, regime (the 2.0.0 calibrated budgets), strategy and seed, ever
 cell; per (dataset, regime, strategy) the paired mean difference of AUBC to the 100-step fused reference
 is divided by the reference's SD over seeds, then averaged over regimes and strategies per dataset. The
 ``autograd 100`` row (2.0.0's trainer, same steps) differs from the reference only by float rounding and
-dropout masks, so its |Δ|/SD is the noise floor of this comparison at this many seeds. Training seconds
-per cell come from the harness's own timings (noisy on a shared machine; the ratios are what count).
+dropout masks, so its |Δ|/SD is the noise floor of this comparison at this many seeds. (Variants run one
+after another, so their times are not compared here: benchmarks/bench_training.py does that, interleaved.)
 
 Usage: python benchmarks/bench_schedule.py [--steps 75 50 35] [--seeds 0-5] [--datasets balanced ...] [--jobs 1]
 """
@@ -33,7 +33,7 @@ DEFAULT_DATASETS = ("balanced", "information-gap", "missing-mnar", "synergy")
 
 
 def run_variant(model: ModelConfig, datasets: list[str], strategies: list[str], seeds: list[int], jobs: int) -> dict:
-    """``{(dataset, regime, strategy, seed): (aubc, train seconds of the cell)}`` for one model config."""
+    """``{(dataset, regime, strategy, seed): aubc}`` for one model config."""
     protocols = [dataclasses.replace(p, model=model) for p in STANDARD.protocols(datasets=datasets)]
     with tempfile.TemporaryDirectory(prefix="bench-schedule-") as out, make_executor(jobs, None) as executor:
         report = run_protocols(protocols, resolve_strategies(strategies), prepare_out_dir(Path(out)), seeds=seeds, executor=executor, progress=False)
@@ -42,8 +42,7 @@ def run_variant(model: ModelConfig, datasets: list[str], strategies: list[str], 
         cells = {}
         for r in report.results():
             p = r.provenance
-            train = sum(x.train_seconds or 0.0 for x in r.rounds)
-            cells[(p.dataset, p.regime, p.strategy, p.seed)] = (r.summary.aubc, train)
+            cells[(p.dataset, p.regime, p.strategy, p.seed)] = r.summary.aubc
     return cells
 
 
@@ -56,7 +55,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
     seeds = list(range(args.seeds[0], args.seeds[1] + 1))
-    variants = {"fused 100 (reference)": BENCHMARK_MODEL_3, "autograd 100 (2.0.0 trainer)": BENCHMARK_MODEL}
+    reference = dataclasses.replace(BENCHMARK_MODEL_3, steps=BENCHMARK_MODEL.steps)  # 100, 2.0.0's
+    variants = {"fused 100 (reference)": reference, "autograd 100 (2.0.0 trainer)": BENCHMARK_MODEL}
     variants.update({f"fused {s}": dataclasses.replace(BENCHMARK_MODEL_3, steps=s) for s in args.steps})
     cells = {}
     for name, model in variants.items():
@@ -71,11 +71,10 @@ def main() -> None:
     for name, variant in cells.items():
         per_dataset: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for group, keys in groups.items():
-            reference = np.array([ref[k][0] for k in keys])
-            delta = np.mean([variant[k][0] - ref[k][0] for k in keys])
+            reference = np.array([ref[k] for k in keys])
+            delta = np.mean([variant[k] - ref[k] for k in keys])
             per_dataset[group[0]].append((delta, reference.std(ddof=1)))
-        train = np.mean([v[1] for v in variant.values()]) / np.mean([v[1] for v in ref.values()])
-        row = [name, f"{train:.2f}"]
+        row = [name]
         ratios = []
         for d in args.datasets:
             deltas, sds = zip(*per_dataset[d], strict=True)
@@ -88,7 +87,7 @@ def main() -> None:
         rows.append(row)
     print(f"\nseeds {seeds}, strategies {args.strategies}, regimes low/mid/high (2.0.0 calibration), jobs {args.jobs}, load {os.getloadavg()}")
     print("cells: ΔAUBC vs fused 100 steps, mean over regimes x strategies of the paired seed means (in reference seed SDs)")
-    print(tabulate(rows, headers=["variant", "train time / ref", *args.datasets, "all datasets", "max |Δ|/SD"]))
+    print(tabulate(rows, headers=["variant", *args.datasets, "all datasets", "max |Δ|/SD"]))
 
 
 if __name__ == "__main__":
