@@ -110,6 +110,17 @@ class SubmissionMetadata(BaseModel):
     license: str = Field(min_length=2, max_length=64, description="SPDX identifier of strategy.py's license")
     modality: Literal["unimodal", "multimodal"]
 
+    @field_validator("name", "authors", "description", "paper_url", "bibtex", "license", mode="after")
+    @classmethod
+    def _printable(cls, value: str | list[str]) -> str | list[str]:
+        """No control or format characters (terminal escape codes, bidirectional overrides): `cite`,
+        `submit` and the leaderboard print these fields. Line breaks and tabs only where text runs long."""
+        for text in [value] if isinstance(value, str) else value:
+            bad = next((ch for ch in text if not (ch.isprintable() or ch in "\n\t")), None)
+            if bad is not None:
+                raise ValueError(f"contains the control character {bad!r}; use plain text")
+        return value
+
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str) -> str:

@@ -2,7 +2,7 @@
 
 `SandboxedStrategy` is a `Strategy` proxy: its `select` sends only what the view holds (never unbought
 labels), the fitted model, the batch size, the RNG state (and the run state of a stateful strategy) to
-a persistent jailed worker (`mmal_bench.submissions.worker` inside `mmal_bench.submissions.jail`), and
+a jailed worker (`mmal_bench.submissions.worker` inside `mmal_bench.submissions.jail`), and
 turns crashes, hangs, floods and malformed output into one-line `StrategyError`s. The parent bounds
 every frame it reads, puts a deadline on every read and write, stops the worker (SIGSTOP) between
 queries so nothing computes off the clock, and counts the worker's CPU time per query and in total.
@@ -126,10 +126,14 @@ def _json_depth(value: Any) -> int:
 
 
 def parse_header(raw: bytes) -> dict[str, Any]:
-    """The reply header: a JSON object nested at most `MAX_HEADER_DEPTH` deep (``ValueError`` otherwise,
-    a ``RecursionError`` of the parser included)."""
+    """The reply header: a JSON object nested at most `MAX_HEADER_DEPTH` deep, without ``NaN`` or
+    ``Infinity`` (``ValueError`` otherwise, a ``RecursionError`` of the parser included)."""
+
+    def no_constants(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
     try:
-        header = json.loads(raw)
+        header = json.loads(raw, parse_constant=no_constants)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_HEADER_DEPTH} levels") from None
     if not isinstance(header, dict):
@@ -441,7 +445,7 @@ class _Session:
     """The live workers of one submission in this process, shared by every copy of its proxy.
 
     The harness unpickles a fresh proxy for every group of cells it sends to a pool process; sharing
-    the session keeps one jailed worker per process (the jail and torch import cost seconds), one
+    the session keeps one live jailed worker per process (a fresh one per cell, `follows`), one
     total query-time budget, and one determinism re-check schedule.
     """
 
@@ -594,7 +598,7 @@ class SandboxedStrategy(Strategy):
             session.untimed_seconds += time.monotonic() - started
         try:
             rng.bit_generator.state = header["rng_state"]
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise StrategyError(f"{self.label}: the strategy process returned a malformed RNG state") from None
         if self.declared_stateful:
             return ids, _checked_state(header.get("new_state"), self.label)

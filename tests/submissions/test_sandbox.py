@@ -113,8 +113,8 @@ def test_worker_text_becomes_one_printable_line() -> None:
 
 def test_reply_headers_are_parsed_with_bounded_depth() -> None:
     assert parse_header(b'{"ok": true, "new_state": {"a": [1, [2]]}}')["ok"] is True
-    for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100 + b"1" + b"}" * 100, b"[1]"):
-        with pytest.raises(ValueError, match="nested deeper than 64 levels|not a JSON object"):
+    for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100 + b"1" + b"}" * 100, b"[1]", b'{"x": NaN}', b'{"x": ' + b"9" * 5000 + b"}"):
+        with pytest.raises(ValueError, match="nested deeper than 64 levels|not a JSON object|NaN is not JSON|integer string conversion"):
             parse_header(raw)
 
 
