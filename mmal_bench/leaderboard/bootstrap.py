@@ -35,9 +35,17 @@ class Deltas:
     normalised: bool
     #: Why the deltas are not normalised ("" when they are).
     reason: str = ""
+    #: What a cell's delta is divided by: its own (dataset, regime)'s gap, or its dataset's mean gap.
+    gap_per: str = "regime"
 
 
-def deltas(cells: pd.DataFrame, full_pool: Mapping[str, float] | None = None, *, baseline: str = BASELINE, min_gap: float = MIN_GAP) -> Deltas:
+#: How the headline divides a cell's ΔAUBC (see `deltas`); 3.0.0 on, every regime weighs by its raw ΔAUBC.
+GAP_PER = ("regime", "dataset")
+
+
+def deltas(
+    cells: pd.DataFrame, full_pool: Mapping[str, float] | None = None, *, baseline: str = BASELINE, min_gap: float = MIN_GAP, gap_per: str = "regime"
+) -> Deltas:
     """ΔAUBC of every strategy vs ``baseline`` on the same (dataset, regime, seed), per cell.
 
     Parameters
@@ -51,11 +59,19 @@ def deltas(cells: pd.DataFrame, full_pool: Mapping[str, float] | None = None, *,
         1.0 means "closed the whole gap to training on the full pool" and datasets weigh equally.
         Normalisation is all or nothing: if a dataset lacks it, or its gap is below ``min_gap``,
         every delta stays raw and `Deltas.reason` says why (a mean over mixed units means nothing).
+    gap_per:
+        ``"regime"`` (2.0.0): each (dataset, regime) is divided by its own gap. The high regime's gap
+        is the smallest, so a point of ΔAUBC there counts 3–5× a point in the low regime.
+        ``"dataset"`` (3.0.0 on): every regime of a dataset is divided by the dataset's mean gap over
+        its regimes, so datasets stay on one scale and, within one, every regime weighs by its raw
+        ΔAUBC (regimes treated equally).
 
     Returns
     -------
     `Deltas` with one row per non-baseline cell.
     """
+    if gap_per not in GAP_PER:
+        raise ValueError(f"gap_per must be one of {GAP_PER}, got {gap_per!r}")
     need = {"strategy", "dataset", "regime", "seed", "aubc"}
     if missing := need - set(cells.columns):
         raise ValueError(f"cell table lacks column(s) {sorted(missing)}")
@@ -78,10 +94,13 @@ def deltas(cells: pd.DataFrame, full_pool: Mapping[str, float] | None = None, *,
         elif small:
             reason = f"random already within {min_gap} of the full-pool accuracy on {', '.join(small)}"
         else:
+            if gap_per == "dataset":
+                per_dataset = gap.groupby(level=0).mean()
+                gap = pd.Series({(d, r): per_dataset[d] for d, r in gap.index})
             delta = delta / np.array([gap[(d, r)] for d, r in zip(joined["dataset"], joined["regime"], strict=True)])
     table = joined[["strategy", "dataset", "regime", "seed"]].assign(delta=delta.to_numpy())
     table = table.sort_values(["strategy", "dataset", "regime", "seed"], kind="stable").reset_index(drop=True)
-    return Deltas(table=table, normalised=not reason, reason=reason)
+    return Deltas(table=table, normalised=not reason, reason=reason, gap_per=gap_per)
 
 
 def seed_array(table: pd.DataFrame, value: str = "delta") -> tuple[np.ndarray, list[str], list[str]]:
@@ -144,6 +163,8 @@ class Headline:
     reason: str
     n_datasets: int
     n_boot: int
+    #: The normalisation of the deltas behind it (`Deltas.gap_per`).
+    gap_per: str = "regime"
 
 
 def headline(d: Deltas, baseline: str = BASELINE, n_boot: int = N_BOOT, seed: int = BOOT_SEED, confidence: float = CONFIDENCE) -> Headline:
@@ -179,4 +200,4 @@ def headline(d: Deltas, baseline: str = BASELINE, n_boot: int = N_BOOT, seed: in
         index=pd.Index(names, name="strategy"),
     )
     table = table.sort_index(kind="stable").sort_values("mean", ascending=False, kind="stable")
-    return Headline(table=table, normalised=d.normalised, reason=d.reason, n_datasets=len(datasets), n_boot=n_boot)
+    return Headline(table=table, normalised=d.normalised, reason=d.reason, n_datasets=len(datasets), n_boot=n_boot, gap_per=d.gap_per)

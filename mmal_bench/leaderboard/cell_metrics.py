@@ -1,6 +1,7 @@
 """Per-cell figures beyond AUBC: modality reliance against the finite-sample reference, what the
 strategy bought (noise, missingness, class mix) and what its queries cost (CPU, memory, energy).
 
+Over-reliance of 3.0.0 results is measured in one game (`one_game`), 2.0.0's as published.
 Reads the optional per-round fields of contract 3 where a result has them; a figure whose inputs
 are absent is NaN ("n/a"), never a default that looks like a measurement.
 """
@@ -8,12 +9,22 @@ are absent is NaN ("n/a"), never a default that looks like a measurement.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from mmal_bench.harness.metrics import RELIANCE_THRESHOLD, reliance_shares, shapley_shares, shapley_values, supported_shares
+from mmal_bench.harness.metrics import (
+    RELIANCE_THRESHOLD,
+    accuracy_noise_floor,
+    over_reliance_in_one_game,
+    reliance_shares,
+    shapley_shares,
+    shapley_values,
+    supported_shares,
+)
 from mmal_bench.harness.results import CellResult
+from mmal_bench.leaderboard.measures import reads_3
 from mmal_bench.leaderboard.reference import Reference
 
 #: The CPU-TDP energy estimate (CodeCarbon's fallback: average draw = 50 % of TDP), with an assumed
@@ -25,6 +36,7 @@ TDP_SHARE = 0.5
 
 CELL_METRIC_COLUMNS = [
     "strategy", "dataset", "regime", "seed", "shares_na_rounds", "n_rounds", "over_reliance", "over_reliance_by_modality",
+    "over_reliance_game", "over_reliance_game_by_modality", "shares_na_se_rounds",
     "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "query_cpu_seconds",
     "query_cpu_seconds_median", "query_peak_bytes", "query_energy_joules",
 ]  # fmt: skip
@@ -41,6 +53,41 @@ def _truth_shares(result: CellResult, modalities: Sequence[str]) -> np.ndarray:
     empty = first.subset_accuracy["+".join(modalities)] - sum(first.shapley.values())
     phi = shapley_values(result.ground_truth, modalities, empty)
     return shapley_shares([phi[m] for m in modalities])
+
+
+@lru_cache(maxsize=None)
+def test_size(dataset_ref: str) -> int | None:
+    """Test rows of a registered dataset ``name@version`` (None when the package does not register it)."""
+    from mmal_bench.data.registry import get_entry
+    from mmal_bench.errors import MMALBenchError
+
+    try:
+        return int(get_entry(dataset_ref).test_size)
+    except MMALBenchError:
+        return None
+
+
+def one_game(result: CellResult, reference: Reference, modalities: Sequence[str], dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per round: signed over-reliance in one game (`harness.metrics.over_reliance_in_one_game`) and
+    whether the model's shares are defined under the 3-SE noise floor. ``(R, M)`` and ``(R,)``.
+
+    The reference game takes the calibration's unimodal and fused reference accuracies at the round's
+    number of labels; v(∅) is the model's own (recovered by Shapley efficiency), so both games share it.
+    NaN for datasets of more than two modalities, or where the calibration has no point at that n.
+    """
+    n_test = test_size(dataset)
+    signed = np.full((len(result.rounds), len(modalities)), np.nan)
+    defined = np.zeros(len(result.rounds), dtype=bool)
+    full = "+".join(modalities)
+    for i, rd in enumerate(result.rounds):
+        floor = accuracy_noise_floor(rd.accuracy, n_test) if n_test else RELIANCE_THRESHOLD
+        defined[i] = sum(abs(v) for v in rd.shapley.values()) >= floor
+        accs, fused = reference.supported(dataset, result.provenance.regime, rd.n_labeled), reference.fused_at(dataset, result.provenance.regime, rd.n_labeled)
+        if len(modalities) != 2 or accs is None or fused is None or not set(accs) >= set(modalities):
+            continue
+        empty = rd.subset_accuracy[full] - sum(rd.shapley.values())
+        signed[i] = over_reliance_in_one_game(rd.subset_accuracy, modalities, [accs[m] for m in modalities], fused, empty, floor)
+    return signed, defined
 
 
 def _rate(bought: list[float], pool: float | None) -> float:
@@ -73,6 +120,10 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
                 supported[i] = supported_shares([accs[m] for m in modalities], chance, threshold)
     signed = model - supported
     by_round = 0.5 * np.abs(signed).sum(axis=1)  # NaN where either side is undefined
+    game, defined = one_game(result, reference, modalities, dataset)
+    game_by_round = 0.5 * np.abs(game).sum(axis=1)
+    if reads_3(p.benchmark_version):  # 3.0.0 on: over-reliance is the one-game measure under the 3-SE floor
+        signed, by_round, model = game, game_by_round, np.where(defined[:, None], model, np.nan)
     truth_by_round = 0.5 * np.abs(model - truth[None, :]).sum(axis=1)
 
     rounds = [rd for rd in result.rounds if rd.batch_class_counts is not None]
@@ -99,6 +150,9 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
         "n_rounds": len(result.rounds),
         "over_reliance": float(np.nanmean(by_round)) if np.isfinite(by_round).any() else float("nan"),
         "over_reliance_by_modality": {m: (float(np.nanmean(signed[:, j])) if np.isfinite(signed[:, j]).any() else float("nan")) for j, m in enumerate(modalities)},
+        "over_reliance_game": float(np.nanmean(game_by_round)) if np.isfinite(game_by_round).any() else float("nan"),
+        "over_reliance_game_by_modality": {m: (float(np.nanmean(game[:, j])) if np.isfinite(game[:, j]).any() else float("nan")) for j, m in enumerate(modalities)},
+        "shares_na_se_rounds": int((~defined).sum()),
         "truth_gap": float(np.nanmean(truth_by_round)) if np.isfinite(truth_by_round).any() else float("nan"),
         "missing_rate": _rate(bought_missing, float(np.mean(list(missing_pool.values()))) if missing_pool else None),
         "corrupted_rate": _rate([v for rd in rounds if (v := getattr(rd, "batch_corrupted_share", None)) is not None], pool.get("corrupted")),

@@ -10,9 +10,13 @@ import re
 
 #: One Markdown bullet (without the leading ``- ``) per column or table of the leaderboard.
 COLUMN_NOTES: tuple[str, ...] = (
-    "**Per pitfall** (first table): headline ΔAUBC [CI] and over-reliance per strategy over the datasets of each pitfall family.",
-    "**Rank**: 1 + the number of strategies with a higher headline that a Holm-corrected Wilcoxon test over datasets "
-    "(after a Friedman test) separates; \"=k\" = shared rank.",
+    "**Per pitfall** (first table): headline ΔAUBC [CI], the verdict vs random with that family's datasets as the units, and "
+    "over-reliance per strategy over the datasets of each pitfall family.",
+    "**Rank**: follows the verdict vs random: 1 + the number of strategies in a better tier (better than random, then not "
+    "shown to differ, then worse); \"=k\" = shared rank (the test does not order strategies inside a tier).",
+    "**Verdict vs random**, **P(better / equiv. / worse)**: Benavoli et al.'s Bayesian signed-rank test over datasets with a "
+    "region of practical equivalence of ±0.01: better, worse or equivalent at posterior probability ≥ 0.95, else undecided "
+    "(\"undecided\" is not \"equivalent\"). **Holm p vs random**: Wilcoxon signed-rank over datasets, Holm over the strategies.",
     "**ΔAUBC vs random / gap [95 % CI]** (headline, sort order): mean over datasets of the paired AUBC difference to random "
     "divided by random's gap to full-pool accuracy, hierarchical bootstrap CI (datasets, then seeds); \"raw†\" when there "
     "is no calibration data.",

@@ -17,10 +17,17 @@ from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, Deltas, deltas, h
 from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
 from mmal_bench.leaderboard.rank_groups import ALPHA, dataset_scores, holm, rank_groups
 from mmal_bench.leaderboard.scoring import Scoreboard, regime_key
+from mmal_bench.leaderboard.signed_rank import ROPE, bayesian_signed_rank
 from mmal_bench.leaderboard.stats import paired_difference, t_interval
 
 #: The pseudo-strategy whose per-cell ΔAUBC is (mean over multimodal) − (mean over unimodal strategies).
 MM_MINUS_UM = "multimodal − unimodal"
+#: ROPE of the Bayesian tests on reliance (Δ over-reliance, in share units: one point of share).
+RELIANCE_ROPE = 0.01
+#: Claim 2's verdict words (better = reduces over-reliance).
+RELIANCE_WORDS = ("reduces", "equivalent", "increases", "undecided")
+#: Claim 3's verdict words (better = the multimodal strategies ahead).
+MM_WORDS = ("multimodal ahead", "equivalent", "unimodal ahead", "undecided")
 
 #: Where an interval lies relative to its reference value (the words come from `findings_report`).
 ABOVE, BELOW, INCLUDES, NA = "above", "below", "includes", "n/a"
@@ -74,9 +81,9 @@ def ranked_deltas(frame: pd.DataFrame, board: Scoreboard, *, raw: bool = False) 
         return None
     ranked = frame[frame["strategy"].isin(board.overall.index)]
     full_pool = board.full_pool if len(board.full_pool) == len(board.datasets) and not raw else None
-    d = deltas(ranked, full_pool)
+    d = deltas(ranked, full_pool, gap_per=board.headline.gap_per)
     if not raw and not d.normalised and board.reference_reason:
-        d = Deltas(d.table, False, board.reference_reason)
+        d = Deltas(d.table, False, board.reference_reason, d.gap_per)
     return d
 
 
@@ -84,20 +91,20 @@ def headline_table(board: Scoreboard) -> pd.DataFrame:
     """The leaderboard's headline per ranked strategy: rank label, modality, ΔAUBC and CI, the CI's side
     of 0, and the Wilcoxon p-value against random, Holm-adjusted over the comparisons with random
     (`RankGroups.vs_baseline`), with its verdict at the board's alpha."""
-    columns = ["rank_label", "modality", "mean", "low", "high", "side", "holm_p", "differs"]
+    columns = ["rank_label", "modality", "mean", "low", "high", "side", "holm_p", "differs", "verdict", "p_better", "p_equivalent", "p_worse"]
     if board.headline is None or board.rank_groups is None:
         return pd.DataFrame(columns=columns)
     groups = board.rank_groups
     vs_random = groups.vs_baseline(BASELINE)
     can_vary = len(board.datasets) > 1 or any(len(g.seeds) > 1 for g in board.groups)  # see `informative`
     rows = {}
-    for s in groups.ranks.index:
+    for s in board.overall.index:
         h = board.headline.table.loc[s].copy()
         if not can_vary:
             h[["low", "high"]] = np.nan
         base = s == BASELINE
         rows[s] = {
-            "rank_label": groups.label(s),
+            "rank_label": board.overall.loc[s, "rank_label"],
             "modality": board.overall.loc[s, "modality"],
             "mean": float(h["mean"]),
             "low": float(h["low"]),
@@ -105,8 +112,27 @@ def headline_table(board: Scoreboard) -> pd.DataFrame:
             "side": NA if base else side(h["low"], h["high"]),
             "holm_p": np.nan if base else float(vs_random[s]),
             "differs": False if base else bool(vs_random[s] < groups.alpha),
+            **board.overall.loc[s, ["verdict", "p_better", "p_equivalent", "p_worse"]].to_dict(),
         }
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def bayes_verdicts(d: Deltas, rope: float, words: tuple[str, str, str, str], *, lower_is_better: bool = False) -> pd.DataFrame:
+    """Bayesian signed-rank verdict of every strategy of ``d`` vs zero over its datasets (mean per dataset).
+
+    ``words`` names (better, equivalent, worse, undecided) for this question; ``lower_is_better``
+    flips the sign first (less over-reliance is the improvement). Columns: verdict, p_better,
+    p_equivalent, p_worse, n_datasets; a strategy with a single dataset still gets its posterior.
+    """
+    per_dataset = d.table.groupby(["strategy", "dataset"])["delta"].mean().unstack("dataset")
+    rows = {}
+    for s, values in per_dataset.iterrows():
+        x = values.dropna().to_numpy(dtype=np.float64)
+        post = bayesian_signed_rank(-x if lower_is_better else x, rope)
+        v = post.verdict()
+        word = {"better": words[0], "equivalent": words[1], "worse": words[2], "undecided": words[3]}[v]
+        rows[s] = {"verdict": word, "p_better": post.p_better, "p_equivalent": post.p_equivalent, "p_worse": post.p_worse, "n_datasets": x.size}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["verdict", "p_better", "p_equivalent", "p_worse", "n_datasets"])
 
 
 def model_over_reliance(metrics: pd.DataFrame, strategy: str = BASELINE) -> pd.DataFrame:
@@ -222,7 +248,10 @@ def reliance_vs_random(
                 increases[s].append(family)
     table = paired.table.assign(reduces_in=[", ".join(reduces[s]) for s in paired.table.index],
                                 increases_in=[", ".join(increases[s]) for s in paired.table.index])  # fmt: skip
+    bayes = bayes_verdicts(d, RELIANCE_ROPE, RELIANCE_WORDS, lower_is_better=True)
+    table = table.join(bayes[["verdict", "p_better", "p_equivalent", "p_worse"]])
     return PairedVsRandom(table, paired.n_datasets)
+
 
 
 def _paired_table(d: Deltas, n_boot: int, alpha: float, *, lower_is_better: bool = False) -> PairedVsRandom:
@@ -250,7 +279,7 @@ def multimodal_vs_unimodal(d: Deltas | None, board: Scoreboard, n_boot: int = N_
     their ΔAUBC and CI) and a reason when there is nothing to compare ("" otherwise).
     """
     columns = ["family", "n_datasets", "mean", "low", "high", "side", "best_mm", "best_mm_delta", "best_mm_low", "best_mm_high",
-               "best_um", "best_um_delta", "best_um_low", "best_um_high"]  # fmt: skip
+               "best_um", "best_um_delta", "best_um_low", "best_um_high", "verdict", "p_better", "p_equivalent", "p_worse"]  # fmt: skip
     if d is None:
         return pd.DataFrame(columns=columns), "no ranked strategies beside random in these results"
     kinds = board.overall["modality"].to_dict()
@@ -277,7 +306,10 @@ def multimodal_vs_unimodal(d: Deltas | None, board: Scoreboard, n_boot: int = N_
                 continue
             r = mine.iloc[0]
             best[kind] = [r["strategy"], r["delta"], r["low"] if can_vary else np.nan, r["high"] if can_vary else np.nan]
-        rows.append([family, len(members), mean, low, high, side(low, high), *best["multimodal"], *best["unimodal"]])
+        cells = Deltas(part[["strategy", "dataset", "regime", "seed", "delta"]], d.normalised, d.reason)
+        b = bayes_verdicts(cells, ROPE, MM_WORDS).loc[MM_MINUS_UM]
+        rows.append([family, len(members), mean, low, high, side(low, high), *best["multimodal"], *best["unimodal"],
+                     b["verdict"], b["p_better"], b["p_equivalent"], b["p_worse"]])  # fmt: skip
     return pd.DataFrame(rows, columns=columns), ""
 
 

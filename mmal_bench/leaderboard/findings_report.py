@@ -31,6 +31,7 @@ from mmal_bench.leaderboard.findings import (
     suite_facts,
 )
 from mmal_bench.leaderboard.findings_archive import ArchiveComparison, archive_comparison
+from mmal_bench.leaderboard.findings_measures import MeasuresComparison, compare_measures
 from mmal_bench.leaderboard.findings_sections import NOT_MEASURED, section_lines
 from mmal_bench.leaderboard.loading import LoadedResults
 from mmal_bench.leaderboard.rank_groups import ALPHA
@@ -60,6 +61,8 @@ class FindingsData:
     facts: SuiteFacts
     #: The dataset instances the results were scored on (0 = public; official results use hidden ones).
     instances: tuple[int, ...] = (0,)
+    #: The same cells read with 2.0.0's and 3.0.0's measures (`findings_measures`).
+    measures: MeasuresComparison | None = None
 
 
 def compute_findings(
@@ -113,6 +116,7 @@ def compute_findings(
         archive=archive_comparison(archive, loaded.suite, board, frame, metrics, raw_head, reliance, n_boot),
         facts=suite_facts(loaded.suite),
         instances=tuple(sorted({r.provenance.instance or 0 for r in loaded.results})),
+        measures=compare_measures(board, frame, metrics, loaded.results, reference, n_boot),
     )
 
 

@@ -21,6 +21,9 @@ class Reference:
     chance: dict[str, float] = field(default_factory=dict)
     #: (dataset, regime, n_labeled) -> {modality: unimodal reference accuracy at that n}
     unimodal: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
+    #: (dataset, regime, n_labeled) -> accuracy of the fused reference model at that n (random labels):
+    #: v(all) of the reference game (`harness.metrics.reference_game_shares`).
+    fused: dict[tuple[str, str, int], float] = field(default_factory=dict)
     #: Why there is no calibration data ("" when there is).
     reason: str = ""
 
@@ -33,6 +36,11 @@ class Reference:
     def supported(self, dataset: str, regime: str, n_labeled: int) -> dict[str, float] | None:
         found = self.unimodal.get((dataset, regime, n_labeled))
         return found if found is not None else self.unimodal.get((dataset.partition("@")[0], regime, n_labeled))
+
+    def fused_at(self, dataset: str, regime: str, n_labeled: int) -> float | None:
+        """The fused reference model's accuracy at ``n_labeled`` labels (None if not calibrated)."""
+        found = self.fused.get((dataset, regime, n_labeled))
+        return found if found is not None else self.fused.get((dataset.partition("@")[0], regime, n_labeled))
 
 
 def reference_from_calibration(calibration: Mapping[str, Any]) -> Reference:
@@ -58,9 +66,12 @@ def reference_from_calibration(calibration: Mapping[str, Any]) -> Reference:
             ref.chance[name] = float(entry["chance"])
             for regime in entry.get("regimes", []):
                 for point in regime.get("budgets", regime.get("points", [])):
+                    key = (name, str(regime["name"]), int(point["n_labeled"]))
                     accs = point.get("unimodal_accuracy")
                     if accs:
-                        ref.unimodal[(name, str(regime["name"]), int(point["n_labeled"]))] = {m: float(v) for m, v in accs.items()}
+                        ref.unimodal[key] = {m: float(v) for m, v in accs.items()}
+                    if point.get("random_accuracy") is not None:
+                        ref.fused[key] = float(point["random_accuracy"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"calibration entry for {name!r} is malformed ({exc!r}); regenerate the calibration file") from None
     return ref

@@ -24,6 +24,7 @@ from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import FingerprintLookup, load_results, manifest_fingerprint
 from mmal_bench.leaderboard.scoring import BASELINE, GridCell, GroupScore, Scoreboard, regime_key, score
 from mmal_bench.leaderboard.stats import CONFIDENCE
+from mmal_bench.leaderboard.verdicts import power_sentence
 
 MARKDOWN_NAME = "LEADERBOARD.md"
 CSV_NAME = "leaderboard.csv"
@@ -141,6 +142,13 @@ def fmt_rank(x: float) -> str:
     return str(int(x)) if math.isfinite(x) else NA
 
 
+def fmt_probs(p_better: float, p_equivalent: float, p_worse: float) -> str:
+    """The Bayesian verdict's three posterior probabilities, ``0.97 / 0.02 / 0.01``; ``—`` for the baseline."""
+    if not all(math.isfinite(x) for x in (p_better, p_equivalent, p_worse)):
+        return "—"
+    return f"{p_better:.2f} / {p_equivalent:.2f} / {p_worse:.2f}"
+
+
 def fmt_bytes(x: float) -> str:
     return f"{x / 2**20:.1f} MiB" if math.isfinite(x) else NA
 
@@ -184,7 +192,8 @@ def headline_name(board: Scoreboard) -> str:
 
 def overall_headers(board: Scoreboard) -> list[str]:
     return [
-        "Rank", "Strategy", "Type", headline_name(board), "P(rank 1)", "Rank 95% interval", "AUBC",
+        "Rank", "Strategy", "Type", headline_name(board), "P(rank 1)", "Rank 95% interval", "Verdict vs random",
+        "P(better / equiv. / worse)", "Holm p vs random", "AUBC",
         "Over-reliance", "Truth gap", "Shares n/a", "Missing rate", "Corrupted rate", "Noisy-label rate", "Class TV",
         "Query s (median)", "Source hash",
     ]  # fmt: skip
@@ -202,6 +211,9 @@ def overall_rows(board: Scoreboard) -> list[list[str]]:
                 delta,
                 f"{r['p_rank1']:.2f}" if math.isfinite(r["p_rank1"]) else NA,
                 f"{int(r['rank_low'])}–{int(r['rank_high'])}" if math.isfinite(r["rank_low"]) else NA,
+                str(r["verdict"]) or NA,
+                fmt_probs(r["p_better"], r["p_equivalent"], r["p_worse"]),
+                f"{r['holm_p']:.3g}" if math.isfinite(r["holm_p"]) else ("—" if s == BASELINE else NA),
                 fmt(r["aubc"]),
                 fmt(r["over_reliance"]),
                 fmt(r["truth_gap"]),
@@ -235,9 +247,21 @@ def pitfall_rows(board: Scoreboard) -> tuple[list[str], list[list[str]]]:
                 continue
             r = hit.iloc[0]
             cell = "baseline" if s == BASELINE else fmt_ci(r["delta"], r["low"], r["high"], signed=True)
+            c = board.family_contrasts.get(f)
+            if c is not None and s in c.table.index:
+                cell += f"; {c.table.loc[s, 'verdict']} (P {c.table.loc[s, 'p_better']:.2f})"
             row.append(f"{cell}; over-rel. {fmt(r['over_reliance'])}")
         rows.append(row)
     return headers, rows
+
+
+def family_power_sentence(board: Scoreboard) -> str:
+    """Per family, the effect its Bayesian test calls "better" with probability 0.8 (few datasets: large or none)."""
+    parts = []
+    for f, c in board.family_contrasts.items():
+        e = c.detectable_bayes
+        parts.append(f"{f} ({len(c.datasets)} ds): {'none up to 0.5' if not math.isfinite(e) else f'{e:.3f}'}")
+    return ("Effect detectable at power 0.8 per family: " + "; ".join(parts) + ".") if parts else ""
 
 
 def penalty_rows(board: Scoreboard) -> tuple[list[str], list[list[str]]]:
@@ -279,26 +303,37 @@ def statistics_lines(board: Scoreboard) -> list[str]:
     h, g = board.headline, board.rank_groups
     if h is None or g is None:
         return ["No ranking: it needs the baseline and at least one other strategy with every cell."]
-    norm = (
-        "normalised per dataset × regime by the random→full-pool gap (1 = closes the whole gap)"
-        if h.normalised
-        else f"†raw, not normalised: {h.reason}"
-    )
+    if not h.normalised:
+        norm = f"†raw, not normalised: {h.reason}"
+    elif h.gap_per == "dataset":
+        norm = "normalised per dataset by its random→full-pool gap averaged over its regimes (1 = closes the whole gap; every regime weighs by its raw ΔAUBC)"
+    else:
+        norm = "normalised per dataset × regime by the random→full-pool gap (1 = closes the whole gap)"
     lines = [
         f"Headline: mean over {h.n_datasets} datasets of ΔAUBC vs `{BASELINE}` (paired on the same dataset, regime and seed), {norm}. "
         f"{CONFIDENCE:.0%} CI: hierarchical bootstrap ({h.n_boot} replicates, datasets then seeds within each; regimes stay with their dataset; "
         "expanded percentile for few datasets). P(rank 1) and the rank interval come from the same replicates.",
-        f"Rank: 1 + the number of strategies with a higher headline that differ significantly: Friedman test over datasets "
-        f"(χ² = {fmt(g.friedman_statistic)}, p = {g.friedman_p:.2g}), then pairwise Wilcoxon signed-rank over datasets with Holm "
-        f"correction (family-wise α = {g.alpha}). \"=k\" marks strategies sharing rank k. Rank and sort order use the headline.",
     ]
+    c = board.contrasts
+    if c is not None:
+        lines += [
+            f"Verdict vs `{BASELINE}` (pre-registered; the rank follows it): Benavoli et al.'s Bayesian signed-rank test over the "
+            f"{len(c.datasets)} datasets (per dataset the mean over regimes and seeds of the headline's ΔAUBC), region of practical "
+            f"equivalence ±{c.rope}: better, worse or equivalent when that posterior probability is ≥ {c.decide}, else undecided. "
+            f"Rank: 1 + the number of strategies in a better tier (better than random, then not shown to differ, then worse); "
+            f"\"=k\" marks strategies sharing rank k, ordered by the headline inside a tier. Holm p: Wilcoxon signed-rank vs "
+            f"`{BASELINE}` over datasets, Holm-corrected over the {len(c.table)} strategies.",
+            power_sentence(c),
+            f"All pairs (not the ranking): Friedman χ² = {fmt(g.friedman_statistic)}, p = {g.friedman_p:.2g}, then pairwise Wilcoxon–Holm "
+            f"(family-wise α = {g.alpha}); the critical-difference diagram shows them.",
+        ]
     if len(board.lodo):
         changed = board.lodo[board.lodo["changed"]]
         if changed.empty:
-            lines.append(f"Leave-one-dataset-out: the top rank group ({', '.join(g.top_group)}) is the same whichever dataset is left out.")
+            lines.append(f"Leave-one-dataset-out: the all-pairs top rank group ({', '.join(g.top_group)}) is the same whichever dataset is left out.")
         else:
             moves = "; ".join(f"without {r.left_out}: {r.top_group}" for r in changed.itertuples())
-            lines.append(f"Leave-one-dataset-out: the top rank group ({', '.join(g.top_group)}) changes — {moves}.")
+            lines.append(f"Leave-one-dataset-out: the all-pairs top rank group ({', '.join(g.top_group)}) changes — {moves}.")
     return lines
 
 
@@ -345,8 +380,9 @@ def _sections(board: Scoreboard) -> list[tuple[str, str, list[str], list[list[st
     out = []
     headers, rows = pitfall_rows(board)
     if rows:
-        out.append(("Per pitfall", f"{headline_name(board)} over the datasets of each pitfall family (bootstrap over those datasets), and "
-                    "mean over-reliance (n/a without calibration data).", headers, rows))  # fmt: skip
+        out.append(("Per pitfall", f"{headline_name(board)} over the datasets of each pitfall family (bootstrap over those datasets); "
+                    "the verdict vs random of the same Bayesian signed-rank test with that family's datasets as the units, with its "
+                    "P(better); mean over-reliance (n/a without calibration data). " + family_power_sentence(board), headers, rows))  # fmt: skip
     if len(board.penalty):
         headers, rows = penalty_rows(board)
         out.append(("Pairwise penalty matrix", f"Lüth et al. (2023): at every budget of every dataset × regime a paired t-test over seeds "
@@ -426,7 +462,7 @@ def render_overview(board: Scoreboard) -> str:
     if board.indicative:
         lines += [f"INDICATIVE ONLY: {board.indicative}.", ""]
     if len(board.overall):
-        columns = [0, 1, 2, 3, 4, 5, 6, 7]  # rank ... over-reliance: what fits a terminal
+        columns = [0, 1, 2, 3, 6, 7, 8]  # rank, strategy, type, headline, verdict: what fits a terminal
         table = [[row[i] for i in columns] for row in overall_rows(board)]
         lines.append(tabulate(table, headers=[overall_headers(board)[i] for i in columns], tablefmt="simple", disable_numparse=True))
         if board.headline is not None and not board.headline.normalised:
@@ -445,7 +481,7 @@ def render_csv(board: Scoreboard) -> str:
     cols = [
         "scope", "dataset", "regime", "family", "strategy", "modality", "rank", "rank_label", "n_seeds",
         "delta", "delta_low", "delta_high", "p_rank1", "rank_low", "rank_high",
-        "aubc", "aubc_low", "aubc_high", "final_accuracy", "final_accuracy_low", "final_accuracy_high",
+        "verdict", "p_better", "p_equivalent", "p_worse", "holm_p", "aubc", "aubc_low", "aubc_high", "final_accuracy", "final_accuracy_low", "final_accuracy_high",
         "delta_aubc", "delta_aubc_low", "delta_aubc_high", "gap_closed", "over_reliance", "truth_gap", "shares_na",
         "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "query_seconds",
         "query_cpu_seconds_median", "query_cpu_seconds_total", "query_peak_bytes", "energy_joules", "source_hash",
@@ -455,8 +491,10 @@ def render_csv(board: Scoreboard) -> str:
         cost = board.costs.loc[s].to_dict() if s in board.costs.index else {}
         records.append({**r.to_dict(), **cost, "scope": "overall", "strategy": s, "modality": _modality(board, str(s))})
     for r in board.pitfalls.itertuples(index=False):
+        c = board.family_contrasts.get(r.family)
+        v = c.table.loc[r.strategy, ["verdict", "p_better", "p_equivalent", "p_worse", "holm_p"]].to_dict() if c is not None and r.strategy in c.table.index else {}
         records.append({"scope": f"pitfall/{r.family}", "family": r.family, "strategy": r.strategy, "modality": _modality(board, r.strategy),
-                        "delta": r.delta, "delta_low": r.low, "delta_high": r.high, "over_reliance": r.over_reliance})  # fmt: skip
+                        "delta": r.delta, "delta_low": r.low, "delta_high": r.high, "over_reliance": r.over_reliance, **v})  # fmt: skip
     for r in board.per_dataset.drop(columns="over_reliance_by_modality", errors="ignore").to_dict("records"):
         records.append({**r, "scope": f"dataset/{r['dataset']}", "family": board.families.get(r["dataset"], ""), "modality": _modality(board, r["strategy"])})
     for g in board.groups:

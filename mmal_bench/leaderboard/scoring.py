@@ -20,11 +20,13 @@ from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.citation import ResultSet, result_set
 from mmal_bench.leaderboard.cell_metrics import cell_metrics_frame, energy_method, strategy_costs
 from mmal_bench.leaderboard.loading import LoadedResults
+from mmal_bench.leaderboard.measures import reads_3
 from mmal_bench.leaderboard.penalty import penalty_matrix
 from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
 from mmal_bench.leaderboard.rank_groups import ALPHA, RankGroups, dataset_scores, leave_one_dataset_out, rank_groups
 from mmal_bench.leaderboard.reference import Reference, load_reference
 from mmal_bench.leaderboard.stats import paired_difference, ranks_descending, t_interval
+from mmal_bench.leaderboard.verdicts import Contrasts, contrasts, family_contrasts, verdict_ranks
 
 #: Regimes in budget order (tables and plots list them low → mid → high, not alphabetically).
 REGIME_ORDER = ("low", "mid", "high")
@@ -103,6 +105,10 @@ class Scoreboard:
     reference_reason: str = ""
     #: What the board's numbers come from (version, suite, instances, signers, result-set hash): its Cite block.
     cited: ResultSet | None = None
+    #: The pre-registered contrasts: each strategy vs random over all datasets (the rank follows them).
+    contrasts: Contrasts | None = None
+    #: The same contrasts within each pitfall family, that family's datasets as the units.
+    family_contrasts: dict[str, Contrasts] = field(default_factory=dict)
 
 
 def cells_frame(results: Iterable[CellResult]) -> pd.DataFrame:
@@ -221,17 +227,20 @@ def score(
     ranked = frame[frame["strategy"].isin(complete)]
     fields: dict = {}
     if BASELINE in complete and len(complete) > 1:
-        d = deltas(ranked, full_pool if len(full_pool) == len(datasets) else None)
+        d = deltas(ranked, full_pool if len(full_pool) == len(datasets) else None, gap_per=gap_per(loaded.benchmark_version))
         if not d.normalised and reference.reason:  # say why there is no calibration, not just that
-            d = Deltas(d.table, False, reference.reason)
+            d = Deltas(d.table, False, reference.reason, d.gap_per)
         boot = {"n_boot": n_boot or bootstrap.N_BOOT}
         head = headline(d, **boot)
         with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
         scores = dataset_scores(with_base)
         groups_ = rank_groups(scores, head.table["mean"], alpha)
+        order = [x for x in head.table.index if x != BASELINE]
         fields = {
             "headline": head,
             "rank_groups": groups_,
+            "contrasts": contrasts(scores, BASELINE, families=families, alpha=alpha, order=order),
+            "family_contrasts": family_contrasts(scores, {d: families[d] for d in _family_order(families)}, BASELINE, alpha=alpha, order=order),
             "lodo": leave_one_dataset_out(scores, alpha),
             "penalty": penalty_matrix(_curve_frame(loaded.results, complete), complete, alpha),
             "pitfalls": _pitfall_table(d, metrics[metrics["strategy"].isin(complete)], families, boot),
@@ -242,7 +251,7 @@ def score(
         benchmark_version=loaded.benchmark_version,
         datasets=dict(sorted(datasets.items())),
         groups=tuple(groups),
-        overall=_overall(frame, metrics, complete, catalog, fields.get("headline"), fields.get("rank_groups")),
+        overall=_overall(frame, metrics, complete, catalog, fields.get("headline"), fields.get("rank_groups"), fields.get("contrasts")),
         missing={s: cells for s, cells in missing.items() if cells},
         n_results=len(loaded.results),
         catalog=catalog,
@@ -258,6 +267,12 @@ def score(
         cited=result_set(loaded.results, loaded.suite, loaded.benchmark_version, loaded.signed),
         **fields,
     )
+
+
+def gap_per(benchmark_version: str) -> str:
+    """The headline's normalisation for results of ``benchmark_version`` (`bootstrap.deltas`): per
+    (dataset, regime) up to 2.0.0, as published; per dataset from 3.0.0, so regimes weigh equally."""
+    return "dataset" if reads_3(benchmark_version) else "regime"
 
 
 def _indicative(suite: str, groups: list[GroupScore], missing: Mapping[str, tuple]) -> str:
@@ -289,10 +304,16 @@ def _curve_frame(results: Iterable[CellResult], strategies: list[str]) -> pd.Dat
     return pd.DataFrame(rows, columns=["strategy", "dataset", "regime", "seed", "round", "accuracy"])
 
 
+def _family_order(families: Mapping[str, str]) -> list[str]:
+    """Datasets ordered by their family's place in `FAMILIES` (unknown families after, by name), then by name."""
+    present = [f for f in FAMILIES if f in families.values()] + sorted({f for f in families.values()} - set(FAMILIES))
+    return sorted(families, key=lambda ds: (present.index(families[ds]), ds))
+
+
 def _pitfall_table(d: Deltas, metrics: pd.DataFrame, families: Mapping[str, str], boot: Mapping) -> pd.DataFrame:
     """Strategy × pitfall family: headline ΔAUBC (bootstrap over that family's datasets) and over-reliance."""
     rows = []
-    present = [f for f in FAMILIES if f in families.values()] + sorted({f for f in families.values()} - set(FAMILIES))
+    present = list(dict.fromkeys(families[ds] for ds in _family_order(families)))
     for family in present:
         members = [ds for ds, f in families.items() if f == family]
         part = Deltas(d.table[d.table["dataset"].isin(members)], d.normalised, d.reason)
@@ -418,18 +439,25 @@ def _overall(
     catalog: Mapping[str, StrategyInfo],
     head: Headline | None,
     groups: RankGroups | None,
+    verdicts: Contrasts | None = None,
 ) -> pd.DataFrame:
-    """Ranked strategies in headline order: rank (from the rank groups), headline ΔAUBC with its
-    hierarchical CI, P(rank 1), rank interval, mean AUBC, reliance and data-quality means (every
-    dataset weighs the same), query seconds, source hash."""
+    """Ranked strategies: rank (from the verdicts vs random: better, then not shown to differ, then
+    worse; headline order inside a tier), headline ΔAUBC with its hierarchical CI, P(rank 1), rank
+    interval, the verdict with its posterior probabilities and Holm p, mean AUBC, reliance and
+    data-quality means (every dataset weighs the same), query seconds, source hash."""
     columns = [
-        "rank", "rank_label", "modality", "delta", "delta_low", "delta_high", "p_rank1", "rank_low", "rank_high", "aubc",
+        "rank", "rank_label", "modality", "delta", "delta_low", "delta_high", "p_rank1", "rank_low", "rank_high",
+        "verdict", "p_better", "p_equivalent", "p_worse", "holm_p", "aubc",
         "over_reliance", "truth_gap", "shares_na", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv",
         "query_seconds", "source_hash",
     ]  # fmt: skip
     if not complete:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="strategy"))
     order = list(groups.ranks.index) if groups is not None else complete  # no ranking without baseline + another
+    if verdicts is not None:
+        rank, label = verdict_ranks(verdicts.table["verdict"].to_dict(), order)
+        order = sorted(order, key=lambda s: (int(rank[s]), order.index(s)))
+    v = verdicts.table if verdicts is not None else pd.DataFrame(columns=["verdict", "p_better", "p_equivalent", "p_worse", "holm_p"])
     rows = {}
     for s in order:
         part = frame[frame["strategy"] == s]
@@ -439,8 +467,8 @@ def _overall(
         h = head.table.loc[s] if head is not None else pd.Series(np.nan, index=["mean", "low", "high", "p_rank1", "rank_low", "rank_high"])
         info = catalog.get(s)
         rows[s] = {
-            "rank": int(groups.ranks[s]) if groups is not None else 1,
-            "rank_label": groups.label(s) if groups is not None else ("=1" if len(order) > 1 else "1"),
+            "rank": int(rank[s]) if verdicts is not None else 1,
+            "rank_label": str(label[s]) if verdicts is not None else ("=1" if len(order) > 1 else "1"),
             "modality": info.modality if info else "",
             "delta": h["mean"],
             "delta_low": h["low"],
@@ -448,6 +476,8 @@ def _overall(
             "p_rank1": h["p_rank1"],
             "rank_low": h["rank_low"],
             "rank_high": h["rank_high"],
+            "verdict": str(v.loc[s, "verdict"]) if s in v.index else ("baseline" if s == BASELINE else ""),
+            **{c: float(v.loc[s, c]) if s in v.index else np.nan for c in ("p_better", "p_equivalent", "p_worse", "holm_p")},
             "aubc": float(part.groupby("dataset")["aubc"].mean().mean()),
             **{c: float(per_ds[c].mean()) if per_ds[c].notna().any() else np.nan for c in per_ds.columns},
             "shares_na": float(m["shares_na_rounds"].sum() / max(1, m["n_rounds"].sum())),

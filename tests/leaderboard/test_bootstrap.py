@@ -82,3 +82,17 @@ def test_incomplete_strategies_are_refused() -> None:
     cells = cells.drop(index=cells.index[(cells["strategy"] == "good")][:3])
     with pytest.raises(ValueError, match="complete"):
         seed_array(deltas(cells).table)
+
+
+def test_per_dataset_gap_weighs_every_regime_by_its_raw_delta() -> None:
+    # random's gap to the full pool: 0.4 in the low regime, 0.1 in the high one; the strategy gains 0.02 in both.
+    cells = pd.DataFrame(
+        [("random", "d", "low", 0, 0.5), ("random", "d", "high", 0, 0.8), ("x", "d", "low", 0, 0.52), ("x", "d", "high", 0, 0.82)],
+        columns=["strategy", "dataset", "regime", "seed", "aubc"],
+    )
+    per_regime = deltas(cells, {"d": 0.9}).table.set_index("regime")["delta"]
+    per_dataset = deltas(cells, {"d": 0.9}, gap_per="dataset").table.set_index("regime")["delta"]
+    assert per_regime["high"] == pytest.approx(4 * per_regime["low"])  # the same gain counts 4x in the high regime
+    assert per_dataset["high"] == pytest.approx(per_dataset["low"]) == pytest.approx(0.02 / 0.25)
+    with pytest.raises(ValueError, match="gap_per"):
+        deltas(cells, {"d": 0.9}, gap_per="seed")

@@ -91,3 +91,22 @@ def test_energy_is_measured_when_every_query_has_a_rapl_reading() -> None:
     mixed = pd.DataFrame([measured, unmeasured])
     assert "estimate" in energy_method(mixed)
     assert strategy_costs(mixed).loc["entropy", "energy_joules"] == pytest.approx(energy_joules(mixed["query_cpu_seconds"].sum()))
+
+
+def test_one_game_over_reliance_against_the_reference_game_and_3_0_0_reads_it() -> None:
+    from mmal_bench.harness.metrics import reference_game_shares, shapley_values
+
+    result = make_result("entropy")
+    ref = reference_from_calibration(CALIBRATION)
+    row = cell_metrics(result, ref)
+    expected = []  # v(∅) is recovered from the model's round (efficiency), the same in both games
+    for rd in result.rounds:
+        empty = rd.subset_accuracy["a+b"] - sum(rd.shapley.values())
+        phi = shapley_values(rd.subset_accuracy, ["a", "b"], empty)
+        expected.append(phi["a"] / (abs(phi["a"]) + abs(phi["b"])) - reference_game_shares([0.8, 0.6], 0.7, empty)[0])
+    assert row["over_reliance_game_by_modality"]["a"] == pytest.approx(np.mean(expected))
+    assert row["over_reliance"] != pytest.approx(row["over_reliance_game"])  # 2.0.0 results keep 2.0.0's measure
+    three = result.model_copy(update={"provenance": result.provenance.model_copy(update={"benchmark_version": "3.0.0"})})
+    row3 = cell_metrics(three, ref)
+    assert row3["over_reliance"] == pytest.approx(row["over_reliance_game"])
+    assert row3["over_reliance_by_modality"] == pytest.approx(row["over_reliance_game_by_modality"])

@@ -141,12 +141,15 @@ def test_headline_verdicts_come_from_the_intervals(over, tmp_path: Path) -> None
     assert h.loc["mm-best", "side"] == ABOVE and h.loc["entropy", "side"] == INCLUDES
     assert h.loc["mm-best", "low"] > 0 and h.loc["entropy", "low"] <= 0 <= h.loc["entropy", "high"]
     text = text_of(data)
-    assert "1 of 3 strategies are better than random by the bootstrap CI (`mm-best`)" in text
+    assert "By the Bayesian test, 1 of 3 strategies are better than random (`mm-best`)" in text
+    assert "The bootstrap CI puts 1 above random (`mm-best`) and 0 below (none)" in text
+    assert h.loc["mm-best", "verdict"] == "better" and h.loc["mm-best", "rank_label"] == "1"
     # The same grid with mm-best planted *below* random: the verdict sentence flips with the numbers.
     write(tmp_path, {**LEVELS, "mm-best": 0.48}, balanced={"mm-other": True})
     flipped = findings(tmp_path, LEVELS, reference(DATASETS, 0.5))
     assert flipped.headline.loc["mm-best", "side"] == BELOW
-    assert "0 of 3 strategies are better than random by the bootstrap CI (none), 1 worse (`mm-best`)" in text_of(flipped)
+    assert "The bootstrap CI puts 0 above random (none) and 1 below (`mm-best`)" in text_of(flipped)
+    assert flipped.headline.loc["mm-best", "verdict"] == "worse" and "1 worse (`mm-best`)" in text_of(flipped)
 
 
 def test_claim1_follows_the_planted_over_reliance(over, matched) -> None:
@@ -173,14 +176,18 @@ def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None
     t = data.reliance_vs_random.table
     assert t.loc["mm-other", "side"] == BELOW and t.loc["mm-other", "mean"] < -0.2  # balanced shares, random's are ~0.8
     assert t.loc["entropy", "side"] == INCLUDES
-    # Three datasets: a Wilcoxon test over them cannot reach p < 0.05, so the interval alone decides nothing.
+    # Three datasets: a Wilcoxon test over them cannot reach p < 0.05; the Bayesian test with its ROPE decides, and
+    # the others' Δ within ±0.01 is called equivalent (a confirmation the interval alone could not give).
     assert not t["differs"].any()
-    assert ("**Claim 2 holds:** 0 of 3 strategies reduce over-reliance relative to random by both the interval and the "
-            "Holm-corrected test (none), 0 increase it (none). 1 more have an interval below 0 that the corrected test does "
-            "not confirm (`mm-other`)") in text_of(data)  # fmt: skip
+    assert t.loc["mm-other", "verdict"] == "reduces" and t.loc["entropy", "verdict"] == "equivalent"
+    assert ("**Claim 2 does not hold:** by the Bayesian signed-rank test over 3 datasets (Δ over-reliance per dataset, ROPE ±0.01 "
+            "of share), 1 of 3 strategies reduce over-reliance relative to random (`mm-other`)") in text_of(data)  # fmt: skip
+    assert ("By the interval and the Holm-corrected Wilcoxon test together, 0 reduce it (none); 1 more have an interval below 0 "
+            "that the corrected test does not confirm (`mm-other`") in text_of(data)  # fmt: skip
     # When the labels support the model's lean, the balanced strategy is the one that departs from it.
     assert matched.reliance_vs_random.table.loc["mm-other", "side"] == ABOVE
-    assert "**Claim 2 holds:** 0 of 3 strategies reduce over-reliance" in text_of(matched)
+    assert "**Claim 2 holds:** by the Bayesian signed-rank test" in text_of(matched)
+    assert "0 of 3 strategies reduce over-reliance relative to random (none), 2 are equivalent to random (`entropy`, `mm-best`)" in text_of(matched)
     # Per pitfall family, over that family's datasets only: the same direction in both families.
     assert t.loc["mm-other", "reduces_in"] == "difficulty, interaction" and t.loc["entropy", "reduces_in"] == ""
     assert matched.reliance_vs_random.table.loc["mm-other", "increases_in"] == "difficulty, interaction"
@@ -195,7 +202,8 @@ def test_claim2_does_not_hold_when_the_corrected_test_confirms_the_interval(tmp_
     data = findings(tmp_path, levels, reference(datasets, 0.5))
     t = data.reliance_vs_random.table
     assert t.loc["mm-other", "side"] == BELOW and t.loc["mm-other", "differs"] and not t.loc["entropy", "differs"]
-    assert "**Claim 2 does not hold:** 1 of 2 strategies reduce over-reliance relative to random by both the interval and the Holm-corrected test (`mm-other`)" in text_of(data)
+    assert "**Claim 2 does not hold:**" in text_of(data) and "1 of 2 strategies reduce over-reliance relative to random (`mm-other`)" in text_of(data)
+    assert "By the interval and the Holm-corrected Wilcoxon test together, 1 reduce it (`mm-other`)" in text_of(data)
 
 
 def test_claim1_corrects_for_the_number_of_settings(tmp_path: Path) -> None:
@@ -218,11 +226,14 @@ def test_claim3_per_family_follows_the_levels(over, tmp_path: Path) -> None:
     t = data.mm_vs_um.set_index("family")
     assert list(t.index) == ["difficulty", "interaction"] and t.loc["interaction", "n_datasets"] == 2
     assert set(t["side"]) == {ABOVE} and set(t["best_mm"]) == {"mm-best"} and set(t["best_um"]) == {"entropy"}
-    assert "**Claim 3 does not hold:** multimodal strategies are ahead of unimodal ones in 2 of 2 pitfall families" in text_of(data)
+    # ahead by every interval, but the difficulty family has one dataset: its test cannot decide, so the claim is not refuted
+    assert t.loc["interaction", "verdict"] == "multimodal ahead" and t.loc["difficulty", "verdict"] == "undecided"
+    assert ("**Claim 3 is neither confirmed nor refuted:** by the Bayesian signed-rank test with each family's datasets as units, the "
+            "multimodal strategies are ahead of the unimodal ones in 1 of 2 pitfall families (interaction)") in text_of(data)  # fmt: skip
     write(tmp_path, {"random": 0.6, "entropy": 0.72, "mm-best": 0.6})
     reverse = findings(tmp_path, ["random", "entropy", "mm-best"], reference(DATASETS, 0.5))
     assert set(reverse.mm_vs_um["side"]) == {BELOW}
-    assert "**Claim 3 holds:** multimodal strategies are ahead of unimodal ones in 0 of 2 pitfall families (none), behind in 2" in text_of(reverse)
+    assert "**Claim 3 holds:**" in text_of(reverse) and "ahead of the unimodal ones in 0 of 2 pitfall families (none), behind in 1 (interaction)" in text_of(reverse)
 
 
 def test_noisy_and_missing_purchases(tmp_path: Path) -> None:
@@ -288,7 +299,7 @@ def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:
     text = text_of(data)
     # One dataset, one seed: the bootstrap cannot vary, so even mm-best's +0.1 gets no verdict.
     assert data.headline.loc["mm-best", "mean"] > 0.1 and set(data.headline.drop(index="random")["side"]) == {NA}
-    assert "0 of 2 strategies are better than random by the bootstrap CI (none)" in text
+    assert "The bootstrap CI puts 0 above random (none)" in text
     assert data.cost["gain_side"].tolist() == [NA, NA]
     assert f"Claim 1 is {NOT_MEASURED}: no setting has an interval" in text
     assert f"Claim 3 is {NOT_MEASURED}: no pitfall family has an interval" in text
@@ -334,14 +345,18 @@ def test_hidden_instances_are_named_as_a_threat(over) -> None:
     assert "scored on hidden instance 1 of the synthetic datasets" in official and "calibration on the public instance" in official
 
 
-def test_power_says_what_the_rank_test_can_resolve(over) -> None:
-    """Three datasets: the smallest Wilcoxon p-value (0.25) is out of reach of Holm over 6 pairs or 3 comparisons."""
+def test_power_says_what_each_test_can_resolve(over) -> None:
+    """Three datasets: Wilcoxon–Holm can detect nothing (p >= 0.25), the Bayesian test a simulated effect."""
     text = text_of(over)
-    assert ("*Power.* With 3 datasets the smallest two-sided Wilcoxon p-value is 0.25. Holm's first threshold over the 6 pairs "
-            "of 4 strategies is 0.0083 (out of reach whatever the results); over the 3 comparisons with random it is 0.017 "
-            "(out of reach whatever the results). No pair of strategies can be separated by this design") in text  # fmt: skip
-    from mmal_bench.leaderboard.findings_sections import _power
+    c = over.board.contrasts
+    assert c.detectable_wilcoxon == float("inf") and 0 < c.detectable_bayes < 0.5
+    assert (f"the Bayesian test says \"better\" with probability 80% for a true mean effect of {c.detectable_bayes:.3f}; "
+            "Wilcoxon–Holm over 3 comparisons for no effect up to 0.5") in text  # fmt: skip
+    assert ("With 3 datasets the smallest two-sided Wilcoxon p-value is 0.25; Holm's first threshold over the 3 comparisons with "
+            "random is 0.017 (out of reach whatever the results), over all 6 pairs of 4 strategies 0.0083 (out of reach whatever "
+            "the results).") in text  # fmt: skip
+    from mmal_bench.leaderboard.findings_sections import wilcoxon_reach
 
-    ten = " ".join(_power(10, 17, 0.05))  # the standard suite: all pairs out of reach, random comparisons reachable
-    assert "over the 136 pairs of 17 strategies is 0.00037 (out of reach whatever the results)" in ten
-    assert "over the 16 comparisons with random it is 0.0031 (reachable only when every dataset agrees)" in ten
+    ten = wilcoxon_reach(10, 17, 0.05)  # the standard suite: all pairs out of reach, random comparisons reachable
+    assert "over all 136 pairs of 17 strategies 0.00037 (out of reach whatever the results)" in ten
+    assert "over the 16 comparisons with random is 0.0031 (reachable only when every dataset agrees)" in ten

@@ -142,7 +142,8 @@ def test_html_shows_integer_ranks_column_notes_and_the_one_citation(built) -> No
     assert html.escape(benchmark_bibtex(board.cited)) in index and board.cited.results_hash in index
     ranks = re.findall(r'<table class="sortable" id="overall-table">.*?</table>', index, flags=re.S)[0]
     first_cells = re.findall(r"<tr><td data-v=\"([^\"]*)\">([^<]*)</td>", ranks)
-    assert [label for _, label in first_cells] == ["=1", "=1", "=1"] and all(v == "1" for v, _ in first_cells)
+    # mm-best and entropy are planted above random on every dataset: better, so they share rank 1 above it
+    assert [label for _, label in first_cells] == ["=1", "=1", "3"] and [v for v, _ in first_cells] == ["1", "1", "3"]
     assert "1.0<" not in ranks
     page = (out / "strategies" / "mm-best.html").read_text()
     assert "@article{x, title={MM best}}" in page and board.source_hashes["mm-best"] in page and "Query cost" in page
