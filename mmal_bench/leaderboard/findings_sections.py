@@ -159,7 +159,7 @@ def _power(data: FindingsData) -> list[str]:
     if not reach:
         return []
     return [
-        f"*Power.* {power_sentence(c)} Datasets of one pitfall family count as correlated units (ICC {FAMILY_ICC}, the pilot's "
+        f"{power_sentence(c, lead='*Power*')} Datasets of one pitfall family count as correlated units (ICC {FAMILY_ICC}, the pilot's "
         f"estimate). {reach}",
         "",
     ]

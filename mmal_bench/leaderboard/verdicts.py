@@ -169,17 +169,17 @@ def verdict_ranks(verdicts: Mapping[str, str], order: list[str]) -> tuple[pd.Ser
     return rank, label
 
 
-def power_sentence(c: Contrasts, n_strategies: int | None = None) -> str:
-    """What effect each test can detect, in one sentence (shared by the board and FINDINGS)."""
+def power_sentence(c: Contrasts, n_strategies: int | None = None, lead: str = "Power") -> str:
+    """What effect each test can detect, in one sentence starting with ``lead`` (shared by the board and FINDINGS)."""
 
     def effect(x: float) -> str:
         return "no effect up to 0.5" if not np.isfinite(x) else f"{x:.3f}"
 
     if not np.isfinite(c.sd):
-        return "Power: not computable (fewer than two datasets)."
+        return f"{lead}: not computable (fewer than two datasets)."
     k = n_strategies if n_strategies is not None else len(c.table)
     return (
-        f"Power (simulated at the observed between-dataset SD {c.sd:.3f} of the differences, {len(c.datasets)} datasets): "
+        f"{lead} (simulated at the observed between-dataset SD {c.sd:.3f} of the differences, {len(c.datasets)} datasets): "
         f"the Bayesian test says \"better\" with probability {TARGET_POWER:.0%} for a true mean effect of {effect(c.detectable_bayes)}; "
         f"Wilcoxon–Holm over {k} comparisons for {effect(c.detectable_wilcoxon)}."
     )
