@@ -30,12 +30,17 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
+from mmal_bench.data.schema import ModalBatch
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.network import Params, init_params
 
-# Dropout masks come from a generator seeded from the member seed with this offset (as in 2.0.0), drawn
-# for a block of steps at once; the block length depends on the row count only.
+# Dropout masks come from a second generator per member, seeded from the member seed with this offset,
+# so the initial weights do not depend on the device or on whether dropout is on (both trainers).
 _DROPOUT_SEED_OFFSET = 0x9E3779B9
+
+# Dropout masks are drawn for several steps at once, at most this many values per member (or seed) per
+# draw; the number of steps per draw depends on the row count only (never on the member count), so a
+# member's masks are the same alone and batched (both trainers).
 _MASK_VALUES = 1 << 20
 
 
@@ -258,7 +263,7 @@ class SharedMasks:
             self.present = u[:, :, :, -1:] >= q
 
 
-def stack_feature_major(batches: Sequence, dims: dict[str, int], device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def stack_feature_major(batches: Sequence[ModalBatch], dims: dict[str, int], device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Features ``(E, M, d_max, n)`` (zero-padded) and bool presence ``(E, M, 1, n)`` of `ModalBatch`es."""
     width, n = max(dims.values()), len(batches[0])
     x = np.zeros((len(batches), len(dims), width, n), dtype=np.float32)

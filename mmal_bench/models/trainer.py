@@ -10,6 +10,9 @@ whole buffer; dropout masks are drawn for many steps at once. No per-step Python
 member count. This path (2.0.0) is the reference: its float rounding differs from the 1.0.0 trainer
 (padded stacked encoders, one fused loss, a buffer-wide AdamW), so 2.0.0 weights are not bitwise those
 of 1.0.0; ``benchmarks/bench_training.py`` measures it against a per-model loop and the matmul limit.
+
+``ModelConfig.trainer = "fused"`` (3.0.0's benchmark model) runs `_train_fused` instead: the same model,
+loss and AdamW with the hand-written backward of `mmal_bench.models.fused` (issue 25: 1.8-2.1x faster).
 """
 
 from __future__ import annotations
@@ -25,17 +28,16 @@ import torch.nn.functional as F
 from mmal_bench.data.schema import ModalBatch
 from mmal_bench.models.config import ModelConfig
 from mmal_bench.models.fitted import FittedMLP
-from mmal_bench.models.fused import FusedLayout, FusedNet, SharedMasks, initial_fused, stack_feature_major
+from mmal_bench.models.fused import (
+    _DROPOUT_SEED_OFFSET,
+    _MASK_VALUES,
+    FusedLayout,
+    FusedNet,
+    SharedMasks,
+    initial_fused,
+    stack_feature_major,
+)
 from mmal_bench.models.network import Params, forward, init_params
-
-# Dropout masks come from a second generator per member, seeded from the member seed with this offset,
-# so the initial weights do not depend on the device or on whether dropout is on.
-_DROPOUT_SEED_OFFSET = 0x9E3779B9
-
-# Dropout masks are drawn for several steps at once, at most this many values per member per draw; the
-# number of steps per draw depends on the row count only (never on the member count), so a member's
-# masks are the same alone and batched.
-_MASK_VALUES = 1 << 20
 
 _ADAM_EPS = 1e-8
 
