@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from mmal_bench.cli.arguments import check_shared
 from mmal_bench.errors import MMALBenchError
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(GETTING_STARTED.format(package=PACKAGE_VERSION, benchmark=BENCHMARK_VERSION))
         return 0
     try:
+        check_shared(args)  # before the command's imports: a bad --jobs / --seeds fails at once
         return int(args.func(args) or 0)
     except MMALBenchError as exc:
         print(f"error: {exc}", file=sys.stderr)

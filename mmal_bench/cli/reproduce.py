@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mmal_bench.cli.arguments import add_seeds_argument, parse_seeds
+
 #: How many differing cells are printed one by one (the count is always printed).
 SHOWN = 20
 
@@ -27,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--strategies", nargs="+", metavar="NAME", help="built-in strategies to recompute (default: all published)")
     p.add_argument("--datasets", nargs="+", metavar="NAME[@VERSION]", help="datasets to recompute (default: all published)")
     p.add_argument("--regimes", nargs="+", metavar="NAME", help="budget regimes to recompute (default: all published)")
-    p.add_argument("--seeds", nargs="+", metavar="SEED", help="seeds to recompute, e.g. 7 or 0-4 (default: all published)")
+    add_seeds_argument(p, "seeds to recompute, e.g. 7 or 0-4 (default: all published)")
     p.add_argument("--key", type=Path, metavar="FILE", help="maintainers' private key: rebuilds the hidden instances")
     p.add_argument("--revealed", type=Path, metavar="FILE", help="the JSON `mmal-bench keys reveal` printed: rebuilds the hidden instances")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
@@ -36,7 +38,6 @@ def register(subparsers) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from mmal_bench.cli.run import parse_seeds
     from mmal_bench.harness.reproduce import reproduce
 
     report = reproduce(

@@ -7,37 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
+from mmal_bench.cli.arguments import add_seeds_argument, parse_seeds
 from mmal_bench.errors import ConfigError
-
-
-def parse_seeds(values: list[str] | None, allowed: Sequence[int] | None = None) -> list[int] | None:
-    """``["0", "3-5"]`` → ``[0, 3, 4, 5]`` (ranges inclusive); a bad token is a `ConfigError`.
-
-    A range must go upwards (``5-2`` is an error, not an empty selection). With ``allowed`` (the
-    suite's published seeds), a range reaching outside them is refused before it is expanded, so
-    ``0-100000000`` fails at once with a short message.
-    """
-    if values is None:
-        return None
-    seeds: list[int] = []
-    for token in (t for v in values for t in v.split(",") if t):
-        try:
-            low, high = (int(x) for x in token.split("-", 1)) if "-" in token.lstrip("-") else (int(token), int(token))
-        except ValueError:
-            raise ConfigError(f"--seeds takes integers or ranges like 0-4, got {token!r}") from None
-        if low > high:
-            raise ConfigError(f"--seeds {token} is an empty range; write the smaller seed first ({high}-{low})")
-        if allowed is not None and (low < min(allowed) or high > max(allowed)):
-            raise ConfigError(
-                f"--seeds {token}: seeds must be within the suite's published seeds ({min(allowed)}-{max(allowed)})"
-            )
-        seeds.extend(range(low, high + 1))
-    if not seeds:
-        raise ConfigError("--seeds needs at least one seed, e.g. --seeds 0 1")
-    return list(dict.fromkeys(seeds))
 
 
 def register(subparsers) -> None:
@@ -52,7 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--strategies", nargs="+", metavar="NAME", help="built-in strategies to run (default: all)")
     parser.add_argument("--datasets", nargs="+", metavar="NAME[@VERSION]", help="datasets of the suite to run (default: all)")
     parser.add_argument("--regimes", nargs="+", metavar="NAME", help="budget regimes to run (default: all of the suite)")
-    parser.add_argument("--seeds", nargs="+", metavar="SEED", help="seeds to run, e.g. 0 1 or 0-4 (default: all of the suite)")
+    add_seeds_argument(parser, "seeds to run, e.g. 0 1 or 0-4 (default: all of the suite)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster at ADDR (tcp://host:8786), or 'local' for a LocalCluster of --jobs workers")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="results directory (default: ./results/<benchmark version>)")
@@ -100,10 +73,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=not args.quiet,
         official=official,
+        notify=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(summary_table(report.results()))
+    replaced = f" ({len(report.replaced)} of them replaced a damaged or outdated file, named above)" if report.replaced else ""
     print(
-        f"\n{len(report.written)} cells run, {len(report.skipped)} already done, {len(report.failures)} failed "
+        f"\n{len(report.written)} cells run{replaced}, {len(report.skipped)} already done, {len(report.failures)} failed "
         f"({report.executor}); results in {out}"
     )
     for reason in report.failures.values():
@@ -122,3 +97,6 @@ def _leaderboard_grid(args: argparse.Namespace) -> str:
     """Rank against the whole suite only when the whole suite was asked for; else against what ran."""
     partial = any(getattr(args, name) is not None for name in ("strategies", "datasets", "regimes", "seeds"))
     return "observed" if partial else "suite"
+
+
+__all__ = ["cmd_run", "parse_seeds", "register"]

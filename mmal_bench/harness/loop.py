@@ -24,7 +24,7 @@ from mmal_bench.data.schema import BenchmarkData, ModalBatch, Split, subset_key
 from mmal_bench.errors import ConfigError, StrategyError
 from mmal_bench.harness import energy, metrics
 from mmal_bench.harness.protocol import Protocol, model_seed, query_seed
-from mmal_bench.harness.results import CellResult, PoolShares, Provenance, RoundRecord, Summary
+from mmal_bench.harness.results import CellResult, PoolShares, Provenance, RoundRecord, summarize
 from mmal_bench.models.base import FittedModel
 from mmal_bench.models.trainer import train_models
 from mmal_bench.strategies import PoolView, Strategy, validate_selection
@@ -377,13 +377,3 @@ def run_group(
             pool_shares=shares,
         )
     return GroupOutcome(results, failures, timings)
-
-
-def summarize(rounds: Sequence[RoundRecord]) -> Summary:
-    """Per-run figures from the round records (AUBC over the labels axis, means over rounds)."""
-    return Summary(
-        aubc=metrics.aubc([r.n_labeled for r in rounds], [r.accuracy for r in rounds]),
-        final_accuracy=rounds[-1].accuracy,
-        mean_imbalance=float(np.mean([r.imbalance for r in rounds])),
-        mean_utilization_gap=float(np.mean([r.utilization_gap for r in rounds])),
-    )

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,40 @@ def storage_error(exc: OSError, path: Path | str, doing: str) -> StorageError:
     }
     reason = reasons.get(exc.errno or -1, exc.strerror or str(exc))
     return StorageError(f"cannot {doing} {path}: {reason} (finished cells are kept; run the same command again to resume)")
+
+
+def fsync_dir(folder: Path | str) -> None:
+    """Flush ``folder``'s entries to disk, so a rename into it survives a power cut (POSIX: the rename
+    is durable only once the directory is synced). A no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> Path:
+    """Write ``text`` to ``path`` all or nothing: a fsynced temp file renamed into place, then the folder
+    synced. A failure leaves no temp file and the old ``path`` (if any) untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    try:
+        os.fchmod(fd, mode)  # mkstemp creates 0600; these files are shared, read-only data
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+    return path
 
 
 def prepare_out_dir(out: Path | str) -> Path:

@@ -23,6 +23,7 @@ from pathlib import Path
 from mmal_bench.data.schema import BenchmarkData
 from mmal_bench.errors import ConfigError
 from mmal_bench.harness.results import TIMING_FIELDS, CellResult, iter_result_files, read_result, result_path
+from mmal_bench.harness.verify import ResultChecker, suite_definition
 
 #: Provenance fields that describe the code or the signing, not the cell: never compared.
 NOT_COMPARED = ("harness_hash", "package_version", "packages", "signed_by", "instance", "jailed", "submission_hash")
@@ -191,12 +192,14 @@ def _select(
     regimes: Sequence[str] | None,
     seeds: Sequence[int] | None,
 ) -> dict[Path, CellResult]:
-    """The published cells of ``suite`` under ``root`` that match every given filter (read and hash-checked)."""
+    """The published cells of ``suite`` under ``root`` that match every given filter, each read and checked
+    against its sources (`verify.ResultChecker`: a forged file is named before hours of recomputation)."""
     if not (root / suite).is_dir():
         raise ConfigError(f"{root} holds no results of suite {suite!r} (no folder {root / suite}); pass the folder a run wrote, e.g. leaderboard/results/2.0.0")
     wanted_datasets = None if datasets is None else set(datasets)
     wanted_seeds = None if seeds is None else {str(s) for s in seeds}  # as they appear in file names
     chosen: dict[Path, CellResult] = {}
+    checker = ResultChecker(suite, suite_definition(suite))
     for path in iter_result_files(root / suite):
         # filter on the path (<dataset@version>/<regime>/<strategy>/seed-<k>.json) before reading: a
         # release holds thousands of files; `read_result` then checks that the path matches the content
@@ -208,6 +211,7 @@ def _select(
         if (regimes is not None and regime not in regimes) or (wanted_seeds is not None and seed not in wanted_seeds):
             continue
         chosen[path] = read_result(path)
+        checker.check(path, chosen[path])
     if not chosen:
         raise ConfigError(f"no published cell of suite {suite!r} under {root} matches the selection; widen --strategies/--datasets/--regimes/--seeds")
     return chosen

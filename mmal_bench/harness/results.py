@@ -1,7 +1,7 @@
 """Result files: one JSON per cell (strategy × dataset × regime × seed), versioned and tamper-evident.
 
 The schema is validated on write and on read; files are written atomically (temp file, fsync,
-rename), so a killed run never leaves a half-written result. ``content_hash`` is a sha256 over the
+rename, folder fsync), so a killed run or a power cut never leaves a half-written result. ``content_hash`` is a sha256 over the
 canonical JSON of everything else, so an edited number is detected by `read_result`.
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mmal_bench.errors import ResultIntegrityError
-from mmal_bench.harness.outdir import TEMP_PREFIX, storage_error
+from mmal_bench.harness import metrics
+from mmal_bench.harness.outdir import TEMP_PREFIX, atomic_write_text, storage_error
 from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 #: 2: rounds record corrupted / noisy-label batch shares and query CPU time and peak memory; cells
@@ -130,6 +130,17 @@ class Summary(_Strict):
     mean_utilization_gap: float
 
 
+def summarize(rounds: Sequence[RoundRecord]) -> Summary:
+    """Per-run figures from the round records (AUBC over the labels axis, means over rounds): what the
+    loop writes and what `mmal_bench.harness.verify` recomputes to check a file."""
+    return Summary(
+        aubc=metrics.aubc([r.n_labeled for r in rounds], [r.accuracy for r in rounds]),
+        final_accuracy=rounds[-1].accuracy,
+        mean_imbalance=float(np.mean([r.imbalance for r in rounds])),
+        mean_utilization_gap=float(np.mean([r.utilization_gap for r in rounds])),
+    )
+
+
 class CellResult(_Strict):
     """One cell's result file."""
 
@@ -197,24 +208,10 @@ def write_result(root: Path, result: CellResult) -> Path:
     sealed = result.sealed()
     path = result_path(root, sealed.key)
     text = json.dumps(_without_unset(sealed), indent=1, sort_keys=True, allow_nan=False) + "\n"
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".json", dir=path.parent)
-        os.fchmod(fd, 0o644)  # mkstemp creates 0600; results are shared, read-only data
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write_text(path, text)
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise storage_error(exc, path, "write result file") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mmal_bench.data.hub import load_benchmark
 from mmal_bench.data.schema import BenchmarkData
@@ -22,6 +22,7 @@ from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, b
 from mmal_bench.harness.protocol import Protocol
 from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult, read_result, result_path, scored_as, write_result
 from mmal_bench.harness.suites import get_suite
+from mmal_bench.harness.verify import DatasetTruth, content_difference, manifest_truth
 from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
 from mmal_bench.version import BENCHMARK_VERSION
 
@@ -43,8 +44,11 @@ class PlannedCell:
     protocol: Protocol
     strategy: StrategyEntry
     #: ``"done"`` (valid, same protocol and strategy source: skipped), ``"missing"``, ``"invalid"``
-    #: (unreadable or tampered: re-run and replaced) or ``"stale"`` (the strategy's source changed).
+    #: (unreadable, tampered or not what the harness writes: re-run and replaced) or ``"stale"`` (the
+    #: strategy's source changed).
     status: str
+    #: Why an existing file is replaced (``"invalid"`` / ``"stale"``); empty otherwise.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class RunReport:
     paths: list[Path] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
+    #: Existing files the run recomputed and replaced, with the reason (`PlannedCell.reason`).
+    replaced: dict[Path, str] = field(default_factory=dict)
     #: Failed cells and the one-line reason (a strategy broke the contract).
     failures: dict[CellKey, str] = field(default_factory=dict)
     timings: list[tuple[GroupTask, GroupTimings]] = field(default_factory=list)
@@ -118,14 +124,23 @@ def plan_cells(
     out: Path,
     seeds: Sequence[int] | None = None,
     check: Callable[[CellResult, Path], None] | None = None,
+    truths: Mapping[str, DatasetTruth] | None = None,
+    keys: Mapping[str, Any] | None = None,
 ) -> list[PlannedCell]:
     """Every cell of ``protocols`` × ``seeds`` (default: each protocol's seeds) × ``strategies``, with
     the status of its result file under ``out``.
+
+    An existing file counts as done only if it is what the harness writes for its cell: readable and
+    sealed (`read_result`), its signature (if any) valid for ``keys`` (default: the trusted keys), and
+    its content what its sources give (`verify.content_difference`: the summary recomputed from the
+    rounds, the protocol's budgets, the dataset's fingerprint and ground truth from ``truths`` by
+    ``name@version``, else the committed manifest). Any other file is ``"invalid"``, with the reason.
 
     A valid result written under a *different protocol* raises `ResultIntegrityError`: mixing it with
     new cells would silently compare numbers made under different rules; use another ``out``. ``check``
     sees every valid existing result and may refuse it the same way (an official run refuses public ones).
     """
+    sources = _Sources(truths or {}, keys)
     cells = []
     for protocol in protocols:
         run_seeds = protocol.seeds if seeds is None else list(dict.fromkeys(int(s) for s in seeds))
@@ -137,7 +152,7 @@ def plan_cells(
             for entry in strategies:
                 key = cell_key(protocol, seed, entry.name)
                 path = result_path(Path(out), key)
-                cells.append(PlannedCell(key, path, protocol, entry, _status(path, protocol, entry, check)))
+                cells.append(PlannedCell(key, path, protocol, entry, *_status(path, protocol, entry, sources, check)))
     return cells
 
 
@@ -149,25 +164,71 @@ def _span(seeds: Sequence[int]) -> str:
     return ", ".join(map(str, ordered))
 
 
-def _status(path: Path, protocol: Protocol, entry: StrategyEntry, check: Callable[[CellResult, Path], None] | None = None) -> str:
+class _Sources:
+    """What existing files are checked against, each looked up once: dataset truths and signing keys."""
+
+    def __init__(self, truths: Mapping[str, DatasetTruth], keys: Mapping[str, Any] | None) -> None:
+        self.truths = dict(truths)
+        self._keys = keys
+
+    def truth(self, protocol: Protocol) -> DatasetTruth:
+        if protocol.dataset_ref not in self.truths:
+            try:
+                self.truths[protocol.dataset_ref] = manifest_truth(protocol.dataset, protocol.dataset_version)
+            except LookupError as exc:
+                raise ConfigError(f"cannot check the results of {protocol.dataset_ref}: {exc}") from None
+        return self.truths[protocol.dataset_ref]
+
+    def keys(self) -> Mapping[str, Any]:
+        if self._keys is None:
+            from mmal_bench.harness.signing import public_keys
+
+            self._keys = public_keys()  # as the leaderboard verifies: a signature intact for a key in leaderboard/keys
+        return self._keys
+
+
+def _status(
+    path: Path, protocol: Protocol, entry: StrategyEntry, sources: _Sources, check: Callable[[CellResult, Path], None] | None = None
+) -> tuple[str, str]:
+    """``(status, reason)`` of the cell's existing file (see `PlannedCell`)."""
     if not path.exists():
-        return "missing"
+        return "missing", ""
     try:
         existing = read_result(path)
     except ArchivedResultError:
         raise  # another benchmark version's file: refuse, never overwrite it
-    except ResultIntegrityError:
-        return "invalid"
+    except ResultIntegrityError as exc:
+        return "invalid", _reason(path, exc)
     if check is not None:
-        check(existing, path)
+        check(existing, path)  # a result of another kind (public / hidden, another key): refuse the folder
+    if existing.signature is not None or existing.provenance.signed_by is not None:
+        from mmal_bench.harness.signing import verify_signature
+
+        try:
+            verify_signature(existing, dict(sources.keys()), path)
+        except ResultIntegrityError as exc:
+            return "invalid", _reason(path, exc)
     if existing.provenance.protocol_hash != protocol.protocol_hash:
         raise ResultIntegrityError(
             f"{path} was produced under another protocol ({existing.provenance.protocol_hash[:19]}…, now "
             f"{protocol.protocol_hash[:19]}…); write this run to another --out directory"
         )
+    found = content_difference(existing, protocol, sources.truth(protocol))
+    if found:
+        return "invalid", found
     if existing.provenance.strategy_source_hash != entry.source_hash:
-        return "stale"
-    return "done"
+        return "stale", f"the source of strategy {entry.name!r} changed since it was written"
+    return "done", ""
+
+
+def _reason(path: Path, exc: ResultIntegrityError) -> str:
+    """The reason of an integrity error without the path it starts with (the report names the file) and
+    without the advice to delete it (the run is replacing it)."""
+    text = str(exc).split("; delete it and", 1)[0]
+    for prefix in (f"{path}: ", f"{path} "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def group_tasks(cells: Sequence[PlannedCell], data: Mapping[str, BenchmarkData] | None = None) -> list[GroupTask]:
@@ -219,6 +280,7 @@ def run_protocols(
     progress: bool = True,
     official: OfficialScoring | None = None,
     label: str = "mmal-bench run",
+    notify: Callable[[str], None] = lambda line: None,
 ) -> RunReport:
     """Run every pending cell of ``protocols`` × seeds × ``strategies`` and write it under ``out``.
 
@@ -231,6 +293,8 @@ def run_protocols(
     official:
         Score on the hidden instances of the synthetic datasets and sign each cell as it is written
         (a re-run resumes; a folder with other results is refused, see `OfficialScoring`).
+    notify:
+        Called with one line per existing file the run replaces, naming it and why (before any work).
     executor:
         Where groups run (default: `make_executor()`, a local pool over all cores). Not closed here
         when given.
@@ -245,7 +309,9 @@ def run_protocols(
     out = prepare_out_dir(out)
     with locked_out_dir(out):
         clean_stale_temp_files(out)
-        return _run_locked(protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress, official=official, label=label)
+        return _run_locked(
+            protocols, strategies, out, seeds=seeds, executor=executor, data=data, progress=progress, official=official, label=label, notify=notify
+        )
 
 
 def _run_locked(
@@ -259,18 +325,26 @@ def _run_locked(
     progress: bool,
     official: OfficialScoring | None = None,
     label: str = "mmal-bench run",
+    notify: Callable[[str], None] = lambda line: None,
 ) -> RunReport:
     finalize: Callable[[CellResult], CellResult] = lambda result: result  # noqa: E731
     check: Callable[[CellResult, Path], None] = _refuse_hidden_instances
+    instances: dict[str, int] = {}
+    keys = None
     if official is not None:
         data = {**official.datasets(protocols), **(data or {})}
         instances = {ref: official.instance for ref in data}
         finalize = functools.partial(official.finalize, instances=instances)
         check = functools.partial(official.check_existing, instances=instances)
-    cells = plan_cells(protocols, strategies, out, seeds, check)
+        keys = {official.signer: official.key.public_key()}
+    truths = {ref: DatasetTruth.of(d, instances.get(ref, 0)) for ref, d in (data or {}).items()}
+    cells = plan_cells(protocols, strategies, out, seeds, check, truths, keys)
     tasks = group_tasks(cells, data)
     report = RunReport(out=out, cells=cells)
     report.skipped = [c.path for c in cells if c.status == "done"]
+    report.replaced = {c.path: c.reason for c in cells if c.status in ("invalid", "stale")}
+    for path, reason in report.replaced.items():
+        notify(f"replacing {path}: {reason}")
     # Build or verify every needed dataset once, here, before any worker starts: a missing cache is
     # built by one process (not raced by all workers) and a fingerprint mismatch fails the run early.
     for ref in dict.fromkeys(t.protocol.dataset_ref for t in tasks if t.data is None):
@@ -323,6 +397,7 @@ def run_suite(
     data: Mapping[str, BenchmarkData] | None = None,
     progress: bool = True,
     official: OfficialScoring | None = None,
+    notify: Callable[[str], None] = lambda line: None,
 ) -> RunReport:
     """Run (or resume) ``suite`` restricted to the given strategies, datasets, regimes and seeds.
 
@@ -330,7 +405,8 @@ def run_suite(
     ``extra_strategies`` adds strategy instances (e.g. a submission) filed under their own names.
     Results go to ``out`` (default `default_out_dir`); ``jobs`` / ``scheduler`` choose the executor
     as on the command line (ignored when ``executor`` is given); ``official`` scores on hidden
-    instances and signs (`run_protocols`). Unknown names raise `ConfigError`.
+    instances and signs (`run_protocols`); ``notify`` hears of every file replaced. Unknown names raise
+    `ConfigError`.
     """
     chosen = get_suite(suite)
     entries = resolve_strategies(strategies, extra_strategies)
@@ -339,9 +415,13 @@ def run_suite(
         raise ConfigError(f"suite {suite!r} has no (dataset, regime) left after the selection")
     out_dir = prepare_out_dir(out if out is not None else default_out_dir())
     if executor is not None:
-        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress, official=official)
+        return run_protocols(
+            protocols, entries, out_dir, seeds=seeds, executor=executor, data=data, progress=progress, official=official, notify=notify
+        )
     with make_executor(jobs, scheduler) as own:
-        return run_protocols(protocols, entries, out_dir, seeds=seeds, executor=own, data=data, progress=progress, official=official)
+        return run_protocols(
+            protocols, entries, out_dir, seeds=seeds, executor=own, data=data, progress=progress, official=official, notify=notify
+        )
 
 
 __all__ = [

@@ -8,8 +8,8 @@ committed calibration (`mmal_bench/harness/calibration/standard-2.0.0.json`, wri
 fixed fraction of the gap between chance and the benchmark model's full-pool accuracy (low 0.5,
 mid 0.75, high 0.9). Following Lüth et al. (NeurIPS 2023), the cold start equals the query size and
 every regime runs 10 query rounds, so the budget curve has 11 points. Saturated or unlearnable
-regimes therefore cannot arise. Until a calibration exists, `STANDARD_REGIMES` (the 1.0.0 budgets)
-stand in.
+regimes therefore cannot arise. The calibration is read (and its fingerprint verified) when the suite
+is first expanded: without a valid one, `standard` is a one-line error, never the 1.0.0 budgets.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from mmal_bench.data.registry import get_entry, list_entries
 from mmal_bench.errors import ConfigError
-from mmal_bench.harness.calibration.store import calibration_path, load_calibration, regimes_from
+from mmal_bench.harness.calibration.store import CalibratedRegimes
 from mmal_bench.harness.protocol import Protocol, Regime
 from mmal_bench.models.config import ModelConfig
 
@@ -155,11 +155,10 @@ STANDARD_DATASETS = (
 )
 
 
-def calibrated_regimes(suite: str, version: str) -> dict[str, tuple[Regime, ...]]:
-    """Per-dataset regimes from the committed calibration of ``suite@version`` (empty if none yet)."""
-    if not calibration_path(suite, version).is_file():
-        return {}
-    return regimes_from(load_calibration(suite, version))
+def calibrated_regimes(suite: str, version: str) -> CalibratedRegimes:
+    """Per-dataset regimes from the committed calibration of ``suite@version``, read and verified on first
+    use (`CalibratedRegimes`): a missing or damaged calibration fails this suite only."""
+    return CalibratedRegimes(suite, version)
 
 
 STANDARD = Suite(

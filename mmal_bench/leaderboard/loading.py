@@ -2,9 +2,10 @@
 
 Every file is schema- and hash-checked (`read_result`), its signature verified against the keys in
 ``leaderboard/keys`` (official files are those signed by their release's pinned key,
-`signing.PINNED_SIGNERS`), its strategy source hash compared with the current source,
-its dataset fingerprint with the dataset manifest, and its protocol hash, benchmark version, round
-count and seed with the *current* suite definition; mixed versions are refused.
+`signing.PINNED_SIGNERS`), its strategy source hash compared with the current source, and its content
+checked against its sources (`mmal_bench.harness.verify`: the summary recomputed from the rounds, the
+dataset fingerprint and ground truth against the manifest, the protocol against the *current* suite
+definition); mixed versions are refused.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmal_bench.errors import ResultIntegrityError
+from mmal_bench.harness import verify
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import CellResult, iter_result_files, read_result, tree_hash
+from mmal_bench.harness.results import CellResult, canonical_json, iter_result_files, read_result, tree_hash
+from mmal_bench.harness.verify import manifest_truth, suite_definition
 from mmal_bench.leaderboard.catalog import StrategyInfo, builtin_catalog
 
 #: ``fingerprint_of(name, version)`` -> the fingerprint recorded in the dataset's manifest.
@@ -67,53 +70,25 @@ class LoadedResults:
 
 
 def manifest_fingerprint(name: str, version: str) -> str:
-    """The fingerprint a result's dataset must have.
-
-    For a published dataset, what its committed manifest ``datasets/<name>/<version>/manifest.json``
-    records. A dataset that is registered but not published (converted by the user, or registered by
-    a test) has no committed manifest: its verified local build is then the reference.
-    """
-    from mmal_bench.data.hub import committed_manifest, load_benchmark
-    from mmal_bench.errors import MMALBenchError
-
-    manifest = committed_manifest(name, version)
-    if manifest is not None:
-        return str(manifest["fingerprint"])
-    try:
-        return load_benchmark(name, version).fingerprint
-    except MMALBenchError as exc:
-        raise LookupError(f"datasets/{name}/{version}/manifest.json is not in the repository and no verified local build: {exc}") from None
+    """The fingerprint a result's dataset must have: its committed manifest's (`verify.manifest_truth`)."""
+    return manifest_truth(name, version).fingerprint
 
 
-def suite_definition(suite: str) -> dict[tuple[str, str, str], Protocol]:
-    """The current definition of ``suite``: its protocols by (dataset, dataset version, regime)."""
-    from mmal_bench.harness.suites import get_suite
+def result_checker(suite: str, fingerprint_of: FingerprintLookup | None, definition_of: DefinitionLookup | None) -> verify.ResultChecker:
+    """The check every loaded file passes (`verify.ResultChecker`): with the default ``fingerprint_of``
+    against the committed manifests (fingerprint and ground truth), with another against its
+    fingerprints only (tests of the maths), with ``None`` against the rounds and the suite alone."""
+    if fingerprint_of is manifest_fingerprint:
+        truth_of: verify.TruthLookup | None = manifest_truth
+    elif fingerprint_of is not None:
+        lookup = fingerprint_of
 
-    return {(p.dataset, p.dataset_version, p.regime.name): p for p in get_suite(suite).protocols()}
+        def truth_of(name: str, version: str) -> verify.DatasetTruth:
+            return verify.DatasetTruth(lookup(name, version), None)
 
-
-def check_against_definition(path: Path, result: CellResult, definition: Mapping[tuple[str, str, str], Protocol]) -> None:
-    """Refuse a result that the current suite definition would not have produced (one line naming ``path``)."""
-    from mmal_bench.version import BENCHMARK_VERSION
-
-    prov = result.provenance
-    if prov.benchmark_version != BENCHMARK_VERSION:
-        raise ResultIntegrityError(
-            f"{path}: benchmark version {prov.benchmark_version} is not this release's {BENCHMARK_VERSION}; "
-            f"render it with mmal-bench {prov.benchmark_version} or re-run it"
-        )
-    protocol = definition.get((prov.dataset, prov.dataset_version, prov.regime))
-    if protocol is None:
-        raise ResultIntegrityError(f"{path}: {prov.dataset}@{prov.dataset_version} regime {prov.regime} is not part of suite {prov.suite!r}")
-    if prov.protocol_hash != protocol.protocol_hash:
-        raise ResultIntegrityError(
-            f"{path}: protocol hash {prov.protocol_hash} differs from suite {prov.suite!r}'s current protocol ({protocol.protocol_hash}); re-run it"
-        )
-    if len(result.rounds) != protocol.regime.rounds + 1 or prov.seed not in protocol.seeds:
-        raise ResultIntegrityError(
-            f"{path}: {len(result.rounds)} rounds / seed {prov.seed} do not fit the protocol "
-            f"({protocol.regime.rounds + 1} rounds, seeds {list(protocol.seeds)})"
-        )
+    else:
+        truth_of = None
+    return verify.ResultChecker(suite, definition_of(suite) if definition_of is not None else None, truth_of)
 
 
 def suites_in(root: Path) -> list[str]:
@@ -172,10 +147,9 @@ def load_results(
     signed = [ok and is_official(r) for ok, r in zip(verified, results, strict=True)]
     if definition_of == "auto":
         definition_of = suite_definition if fingerprint_of is manifest_fingerprint else None
-    definition = definition_of(suite) if definition_of is not None else None
+    checker = result_checker(suite, fingerprint_of, definition_of)
     signed_by_path = dict(zip(paths, verified, strict=True))
 
-    fingerprints: dict[tuple[str, str], str] = {}
     folder_hashes: dict[Path, str] = {}
 
     def folder_hash(folder: Path) -> str:
@@ -200,23 +174,10 @@ def load_results(
                 raise ResultIntegrityError(
                     f"{path}: submission folder hash {prov.submission_hash} does not match the current folder of {prov.strategy!r}; re-submit it"
                 )
-        if definition is not None:
-            check_against_definition(path, result, definition)
         if prov.instance:  # a hidden instance: its fingerprint is vouched for by the maintainers' signature
             if not signed_by_path[path]:
                 raise ResultIntegrityError(f"{path}: a result on hidden instance {prov.instance} must be signed by a key in leaderboard/keys")
-        elif fingerprint_of is not None:
-            key = (prov.dataset, prov.dataset_version)
-            if key not in fingerprints:
-                try:
-                    fingerprints[key] = fingerprint_of(*key)
-                except Exception as exc:  # unknown dataset or unreadable manifest: the result cannot be traced
-                    raise ResultIntegrityError(f"{path}: no manifest for dataset {prov.dataset}@{prov.dataset_version} ({exc})") from None
-            if prov.dataset_fingerprint != fingerprints[key]:
-                raise ResultIntegrityError(
-                    f"{path}: dataset fingerprint {prov.dataset_fingerprint} does not match the manifest of "
-                    f"{prov.dataset}@{prov.dataset_version} ({fingerprints[key]})"
-                )
+        checker.check(path, result)
 
     _refuse_mixtures(root / suite, paths, results)
     order = sorted(range(len(results)), key=lambda i: _sort_key(results[i]))
@@ -241,6 +202,8 @@ def _refuse_mixtures(where: Path, paths: list[Path], results: list[CellResult]) 
         ("benchmark versions", lambda r: (), lambda r: r.provenance.benchmark_version),
         ("dataset versions", lambda r: (r.provenance.dataset,), lambda r: r.provenance.dataset_version),
         ("dataset fingerprints", lambda r: (r.provenance.dataset, r.provenance.dataset_version), lambda r: r.provenance.dataset_fingerprint),
+        # a hidden instance's ground truth is in no manifest: every cell of it must at least agree
+        ("ground truths", lambda r: (r.provenance.dataset, r.provenance.dataset_version), lambda r: canonical_json(r.ground_truth)),
         (
             "protocol hashes",
             lambda r: (r.provenance.dataset, r.provenance.dataset_version, r.provenance.regime),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mmal_bench.cli import main
-from mmal_bench.harness import results as results_module
+from mmal_bench.harness import outdir as outdir_module
 from mmal_bench.harness.outdir import LOCK_NAME, locked_out_dir
 from mmal_bench.harness.results import iter_result_files, read_result
 from mmal_bench.paths import dataset_cache_dir
@@ -66,7 +66,8 @@ def test_mmal_bench_home_that_is_a_file(tiny_suite, tmp_path: Path, monkeypatch,
     [
         (["--scheduler", "foo"], "is not a Dask scheduler address"),
         (["--seeds", "5-2"], "--seeds 5-2 is an empty range"),
-        (["--seeds", "0-100000000"], "seeds must be within the suite's published seeds (0-1)"),
+        (["--seeds", "0-100000000"], "--seeds 0-100000000 names 100,000,001 seeds, more than the 10,000"),
+        (["--seeds", "0-7"], "--seeds 0-7: seeds must be within the suite's published seeds (0-1)"),
         (["--official"], "--official and --key go together"),
         (["--key", "k.pem"], "--official and --key go together"),
         (["--official", "--key", "no-such.key"], "no-such.key: not a readable Ed25519 private key"),
@@ -89,18 +90,18 @@ def test_disk_full_mid_run_loses_nothing_and_the_rerun_resumes(tiny_suite, home:
 
     def fsync_until_full(fd: int) -> None:
         calls.append(fd)
-        if len(calls) == 3:
+        if len(calls) == 5:  # the third file's: each write syncs its file, then its folder
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(results_module.os, "fsync", fsync_until_full)
+    monkeypatch.setattr(outdir_module.os, "fsync", fsync_until_full)
     assert main(run_argv(out)) == 2
     err = one_error_line(capsys)
     assert "no space left on the device" in err and "seed-" in err
     written = list(iter_result_files(out))
     assert len(written) == 2 and all(read_result(p) for p in written)
     assert not [p for p in out.rglob("*") if p.name.startswith(".tmp-")]  # no partial file
-    monkeypatch.setattr(results_module.os, "fsync", real_fsync)
+    monkeypatch.setattr(outdir_module.os, "fsync", real_fsync)
     assert main(run_argv(out)) == 0
     assert "2 cells run, 2 already done" in capsys.readouterr().out
 
@@ -114,7 +115,9 @@ def test_nan_in_a_result_file_is_named_and_resume_reruns_it(tiny_suite, home: Pa
     with pytest.raises(Exception, match=str(victim).replace("+", r"\+") + ".*NaN"):
         read_result(victim)
     assert main([*run_argv(out)]) == 0
-    assert "1 cells run, 3 already done" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "1 cells run (1 of them replaced a damaged or outdated file, named above), 3 already done" in captured.out
+    assert f"replacing {victim}: not a readable JSON result file (non-finite number NaN" in captured.err
     assert read_result(victim).summary.aubc == read_result(victim).summary.aubc  # finite again
 
 

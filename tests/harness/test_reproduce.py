@@ -111,3 +111,18 @@ def test_cli_exit_codes(public: Path, monkeypatch, capsys) -> None:
     assert main(["reproduce", str(public), "--suite", "quick", "--strategies", "random", "--jobs", "1", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "differs: " in out and "1 of 1 recomputed cells differ" in out
+
+
+def test_a_resealed_edit_is_refused_before_any_recomputation(public: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from mmal_bench.errors import ResultIntegrityError
+    from mmal_bench.harness.results import read_result, write_result
+
+    copy = tmp_path / "results"
+    shutil.copytree(public, copy)
+    victim = next(copy.rglob("entropy/seed-0.json"))
+    result = read_result(victim)
+    write_result(copy, result.model_copy(update={"summary": result.summary.model_copy(update={"aubc": 0.99})}))  # resealed
+    with pytest.raises(ResultIntegrityError, match=rf"{victim}: summary\.aubc 0\.99 is not what its rounds give .*delete it and re-run"):
+        reproduce(copy, "quick", jobs=1)

@@ -14,6 +14,7 @@ from mmal_bench.harness import runner
 from mmal_bench.harness.executors import DaskExecutor, InlineExecutor, LocalPoolExecutor
 from mmal_bench.harness.loop import StrategyEntry
 from mmal_bench.harness.results import TIMING_FIELDS, iter_result_files, read_result
+from mmal_bench.harness.verify import DatasetTruth
 
 DATA = tiny_data()
 DATA_B = tiny_data(name="tiny-b", pool_size=70)
@@ -93,7 +94,8 @@ def test_invalid_file_is_rerun_and_a_stale_strategy_is_replaced(tmp_path: Path, 
     victim = next(tmp_path.rglob("rand/seed-1.json"))
     victim.write_text(victim.read_text().replace('"accuracy": 0.', '"accuracy": 1.', 1))
     changed = [StrategyEntry(e.name, e.strategy, "sha256:new-code" if e.name == "first" else e.source_hash) for e in STRATEGIES]
-    statuses = [c.status for c in runner.plan_cells(PROTOCOLS, changed, tmp_path)]
+    truths = {ref: DatasetTruth.of(data) for ref, data in DATASETS.items()}
+    statuses = [c.status for c in runner.plan_cells(PROTOCOLS, changed, tmp_path, truths=truths)]
     assert statuses.count("invalid") == 1 and statuses.count("stale") == 4
     report = run(tmp_path, strategies=changed)
     assert len(report.written) == 5
@@ -127,3 +129,51 @@ def test_local_process_pool_and_dask_give_the_inline_results(tmp_path: Path, ref
         report = run(tmp_path / "dask", executor=dask, protocols=PROTOCOLS[:1])
     assert report.ok
     assert snapshot(tmp_path / "dask") == {k: v for k, v in snapshot(reference).items() if k.startswith("test/tiny@")}
+
+
+def _reseal(path: Path, edit) -> None:
+    """Edit the file's JSON and recompute its content hash, as a forger would."""
+    from mmal_bench.harness.results import CellResult
+
+    body = json.loads(path.read_text())
+    edit(body)
+    body.pop("content_hash")
+    sealed = CellResult.model_validate(body).sealed()
+    path.write_text(json.dumps(sealed.model_dump(mode="json"), indent=1, sort_keys=True))
+
+
+#: Damaged and forged files: each is named with its reason and recomputed, never counted as done.
+DAMAGES = {
+    "tiny@1.0.0/tiny/first/seed-0.json": (lambda p: p.write_text(p.read_text()[:200]), "not a readable JSON result file"),
+    "tiny@1.0.0/tiny/first/seed-1.json": (lambda p: p.write_bytes(b""), "not a readable JSON result file"),
+    "tiny@1.0.0/tiny/rand/seed-0.json": (lambda p: p.write_text(p.read_text().replace('"aubc": 0.', '"aubc": 1.', 1)), "content hash mismatch"),
+    "tiny@1.0.0/tiny/rand/seed-1.json": (lambda p: _reseal(p, lambda b: b["summary"].update(aubc=0.99)), "summary.aubc 0.99 is not what its rounds give"),
+    "tiny@1.0.0/tiny/maxent/seed-0.json": (lambda p: _reseal(p, lambda b: b["ground_truth"].update({"a+b": 0.5})), "ground_truth['a+b'] 0.5 differs from the manifest"),
+    "tiny@1.0.0/tiny/maxent/seed-1.json": (
+        lambda p: _reseal(p, lambda b: b["provenance"].update(dataset_fingerprint="sha256:forged")), "dataset fingerprint sha256:forged does not match"
+    ),
+    "tiny-b@1.0.0/tiny/first/seed-0.json": (lambda p: _reseal(p, lambda b: b["rounds"][1].update(n_labeled=7)), "rounds[1].n_labeled is 7, but the protocol labels 12"),
+    "tiny-b@1.0.0/tiny/rand/seed-0.json": (
+        lambda p: _reseal(p, lambda b: b.update(signature="00" * 64) or b["provenance"].update(signed_by="01b9218d74799d59")),
+        "the signature does not match the content",
+    ),
+    "tiny-b@1.0.0/tiny/maxent/seed-0.json": (lambda p: _reseal(p, lambda b: b["provenance"].update(signed_by="0123456789abcdef")), "half-signed result"),
+    "tiny-b@1.0.0/tiny/maxent/seed-1.json": (lambda p: p.write_text(p.read_text().replace("0.", "NaN", 1)), "non-finite number NaN"),
+}
+
+
+def test_damaged_and_forged_files_are_named_with_the_reason_and_recomputed(tmp_path: Path, reference: Path) -> None:
+    run(tmp_path)
+    for rel, (damage, _) in DAMAGES.items():
+        damage(tmp_path / "test" / rel)
+    lines: list[str] = []
+    report = run(tmp_path, notify=lines.append)
+    assert len(report.skipped) == N_CELLS - len(DAMAGES) and len(report.written) == len(DAMAGES)
+    assert {str(p.relative_to(tmp_path / "test")) for p in report.replaced} == set(DAMAGES)
+    for rel, (_, reason) in DAMAGES.items():
+        path = tmp_path / "test" / rel
+        assert reason in report.replaced[path], (rel, report.replaced[path])
+        assert any(line.startswith(f"replacing {path}: ") and reason in line for line in lines), rel
+    assert len(lines) == len(DAMAGES) and all("\n" not in line for line in lines)
+    assert snapshot(tmp_path) == snapshot(reference)
+    assert not run(tmp_path).replaced  # nothing left to repair

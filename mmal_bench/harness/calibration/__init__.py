@@ -5,7 +5,7 @@ dataset ref (``name@version``): ``chance``, ``full_pool_accuracy``, ``ground_tru
 first-pass random curve) and ``regimes``: ``name``, ``initial``, ``batch_size``, ``rounds``,
 ``fraction``, ``reached`` and ``points`` — per budget point ``n_labeled``, ``random_accuracy`` (mean
 over the calibration seeds) and ``unimodal_accuracy: {modality: mean accuracy of the unimodal
-reference model at that size}``.
+reference model at that size}``; and ``fingerprint``, the sha256 of all the rest (verified on load).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ _EXPORTS = {
     "FRACTIONS": "calibrate",
     "calibrate": "calibrate",
     "calibrate_dataset": "calibrate",
+    "CalibratedRegimes": "store",
+    "calibration_fingerprint": "store",
     "calibration_path": "store",
     "gate_rows": "store",
     "load_calibration": "store",
@@ -31,6 +33,8 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 __all__ = [
     "FRACTIONS",
+    "CalibratedRegimes",
+    "calibration_fingerprint",
     "calibrate",
     "calibrate_dataset",
     "calibration_path",

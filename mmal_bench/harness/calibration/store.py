@@ -1,20 +1,24 @@
 """Reading and writing calibration files, the regimes they define, and the learnability gate.
 
 The committed file is package data next to this module; the suite definition reads its regimes from
-it, so budgets are data measured once (``mmal-bench datasets calibrate``), not constants in code.
+it, so budgets are data measured once (``mmal-bench datasets calibrate``), not constants in code. Like
+a dataset manifest, a calibration carries a ``fingerprint`` (sha256 over its canonical JSON, written by
+`write_calibration`) that is verified on every load: an edited number (a ``full_pool_accuracy`` moves
+every normalised ΔAUBC) or a truncated file is one clear error for the suites that read it, and a
+suite whose budgets are calibrated never falls back to other budgets.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mmal_bench.data.registry import get_entry
 from mmal_bench.errors import ConfigError
+from mmal_bench.harness.outdir import atomic_write_text
 from mmal_bench.harness.protocol import Regime
 
 HERE = Path(__file__).parent
@@ -29,8 +33,16 @@ def calibration_path(suite: str, version: str) -> Path:
     return HERE / f"{suite}-{version}.json"
 
 
+def calibration_fingerprint(calibration: Mapping[str, Any]) -> str:
+    """sha256 over the canonical JSON (sorted keys, ``repr`` floats) of ``calibration`` without its
+    ``fingerprint`` field: what `write_calibration` records and `load_calibration` verifies."""
+    body = {key: value for key, value in calibration.items() if key != "fingerprint"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def load_calibration(suite: str, version: str) -> dict[str, Any]:
-    """The committed calibration of ``suite@version``; a one-line `ConfigError` if there is none.
+    """The committed calibration of ``suite@version``, its fingerprint verified.
 
     Parameters
     ----------
@@ -39,30 +51,83 @@ def load_calibration(suite: str, version: str) -> dict[str, Any]:
     Returns
     -------
     The calibration dict (layout in `mmal_bench.harness.calibration`).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and what to do, when there is none, it is not JSON, it has no
+        fingerprint, its content does not match its fingerprint, or it calibrates another suite.
     """
     path = calibration_path(suite, version)
+    redo = f"restore the committed file (`git checkout -- {path.name}` in {path.parent}) or re-run `mmal-bench datasets calibrate --suite {suite}`"
     if not path.is_file():
-        raise ConfigError(f"no calibration for suite {suite}@{version} ({path}); run `mmal-bench datasets calibrate --suite {suite}`")
+        raise ConfigError(f"no calibration for suite {suite}@{version} ({path}); suite {suite} has no budgets without it: {redo}")
     try:
-        return json.loads(path.read_text())
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}); re-run `mmal-bench datasets calibrate --suite {suite}`") from None
+        calibration = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"calibration {path} is damaged, not readable JSON ({exc}); {redo}") from None
+    if not isinstance(calibration, dict) or not isinstance(calibration.get("fingerprint"), str):
+        raise ConfigError(f"calibration {path} has no fingerprint (it was not written by `mmal-bench datasets calibrate`); {redo}")
+    try:
+        actual = calibration_fingerprint(calibration)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"calibration {path} is damaged ({exc}); {redo}") from None
+    if calibration["fingerprint"] != actual:
+        raise ConfigError(
+            f"calibration {path} does not match its fingerprint ({calibration['fingerprint'][:19]}…, content {actual[:19]}…): "
+            f"it was edited after calibration; {redo}"
+        )
+    if (calibration.get("suite"), calibration.get("suite_version")) != (suite, version):
+        raise ConfigError(f"calibration {path} is for suite {calibration.get('suite')}@{calibration.get('suite_version')}, not {suite}@{version}; {redo}")
+    return calibration
 
 
 def write_calibration(calibration: Mapping[str, Any], path: Path) -> Path:
-    """Write ``calibration`` atomically (temp file + rename) as indented JSON; return ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(calibration, indent=1, allow_nan=False) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``calibration`` with its fingerprint (`calibration_fingerprint`) atomically as indented JSON;
+    return ``path``. A fingerprint already in ``calibration`` is replaced by the one of its content."""
+    fingerprinted = {**{k: v for k, v in calibration.items() if k != "fingerprint"}, "fingerprint": calibration_fingerprint(calibration)}
+    return atomic_write_text(Path(path), json.dumps(fingerprinted, indent=1, allow_nan=False) + "\n")
+
+
+class CalibratedRegimes(Mapping[str, tuple[Regime, ...]]):
+    """Dataset name → its calibrated regimes (`regimes_from`) from the committed calibration of
+    ``suite@version``, read and verified on first use.
+
+    A suite's ``regime_overrides``: reading on first use keeps a missing or damaged calibration an
+    error of the suites that need it (``--suite quick`` never reads it), and `get` refuses a dataset
+    the calibration lacks instead of handing back uncalibrated default budgets.
+    """
+
+    def __init__(self, suite: str, version: str) -> None:
+        self.suite, self.version = suite, version
+        self._regimes: dict[str, tuple[Regime, ...]] | None = None
+
+    def _loaded(self) -> dict[str, tuple[Regime, ...]]:
+        if self._regimes is None:
+            self._regimes = regimes_from(load_calibration(self.suite, self.version))
+        return self._regimes
+
+    def __getitem__(self, dataset: str) -> tuple[Regime, ...]:
+        return self._loaded()[dataset]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def get(self, dataset: str, default: Any = None) -> tuple[Regime, ...]:  # type: ignore[override]
+        """The regimes of ``dataset``; a `ConfigError` (never ``default``) when it is not calibrated."""
+        regimes = self._loaded()
+        if dataset not in regimes:
+            raise ConfigError(
+                f"dataset {dataset!r} is not in the calibration of suite {self.suite}@{self.version} ({calibration_path(self.suite, self.version)}); "
+                f"re-run `mmal-bench datasets calibrate --suite {self.suite}`"
+            )
+        return regimes[dataset]
+
+    def __repr__(self) -> str:
+        return f"CalibratedRegimes({self.suite!r}, {self.version!r})"
 
 
 def regimes_from(calibration: Mapping[str, Any]) -> dict[str, tuple[Regime, ...]]:
