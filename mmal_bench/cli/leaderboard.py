@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         "--out",
         type=Path,
         default=None,
-        help="output folder (default: <results>/../<suite>-leaderboard; the committed leaderboard is ./leaderboard)",
+        help="output folder (default: <results>-<suite>-leaderboard beside the results folder; the committed leaderboard is ./leaderboard)",
     )
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
     add_grid_argument(p)
@@ -60,10 +60,14 @@ def expected_grid(grid: str, suite: str | None):
 def default_leaderboard_dir(results: Path, suite: str) -> Path:
     """Where a leaderboard of local results goes unless ``--out`` says otherwise.
 
-    Next to the results root, never the committed ``leaderboard/`` folder, so a local run cannot
-    overwrite the published leaderboard by accident.
+    Next to the results root and named after it (``results/2.0.0`` → ``results/2.0.0-quick-leaderboard``),
+    so two results folders side by side never overwrite each other's board, and never the committed
+    ``leaderboard/`` folder, so a local run cannot overwrite the published leaderboard by accident.
     """
-    return Path(results).parent / f"{suite}-leaderboard"
+    results = Path(results)
+    if results.name in ("", ".", ".."):  # `--results .`: name the board after the folder itself
+        results = results.resolve()
+    return results.parent / f"{results.name}-{suite}-leaderboard"
 
 
 def render_leaderboard(
@@ -81,6 +85,12 @@ def render_leaderboard(
     from mmal_bench.leaderboard.render import MARKDOWN_NAME, build_leaderboard, render_overview
     from mmal_bench.submissions.catalog import DEFAULT_SUBMISSIONS, full_catalog
 
+    from mmal_bench.errors import ConfigError
+
+    if Path(results).exists() and not Path(results).is_dir():
+        raise ConfigError(f"--results {results} is a file; pass the results folder a run wrote (e.g. results/2.0.0)")
+    if out is not None and any(p.exists() and not p.is_dir() for p in (Path(out), *Path(out).parents)):
+        raise ConfigError(f"--out {out}: it or a parent of it is a file; pass a folder for the leaderboard")
     present = suites_in(results)
     if suite is None and len(present) == 1:
         suite = present[0]

@@ -40,7 +40,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--no-leaderboard",
         action="store_true",
-        help="do not score the suite's results and write its leaderboard (<out>/../<suite>-leaderboard) at the end",
+        help="do not score the suite's results and write its leaderboard (<out>-<suite>-leaderboard beside --out) at the end",
     )
     parser.set_defaults(func=cmd_run)
 

@@ -11,15 +11,19 @@ import ctypes
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from mmal_bench.errors import ConfigError, ExecutorError, MMALBenchError
+from mmal_bench.harness.outdir import pid_alive
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,6 +53,9 @@ def _init_worker(parent_pid: int) -> None:
     # torch is pinned to one thread by the task itself (`runner.execute_group`); importing it here
     # would make every (re)started worker pay for it before it is known to be needed.
     die_with_parent(parent_pid)
+    # Ctrl-C reaches the terminal's whole process group: the main process decides what stops (it
+    # kills the workers at once), so a worker neither dies mid-pickle nor prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(WORKER_ENV)
 
 
@@ -73,13 +80,21 @@ class Executor(ABC):
         (pending tasks are cancelled)."""
 
     def close(self) -> None:
-        """Release workers (idempotent)."""
+        """Release workers once their tasks are done (idempotent)."""
+
+    def terminate(self) -> None:
+        """Stop workers now, dropping the tasks they run (Ctrl-C, SIGTERM, an error); idempotent."""
+        self.close()
 
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # Leaving on an exception (an interruption above all) must not wait for tasks nobody will read.
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
 
     def describe(self) -> str:
         return type(self).__name__
@@ -168,6 +183,19 @@ class LocalPoolExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def terminate(self) -> None:
+        """Kill the workers (their groups in flight are lost; finished ones are already written)."""
+        if self._pool is None:
+            return
+        # ProcessPoolExecutor has no public kill; shutdown(wait=True) would wait for every running group
+        processes = list(getattr(self._pool, "_processes", {}).values())
+        for process in processes:
+            process.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=1)
+        self._pool = None
+
     def describe(self) -> str:
         return f"local process pool ({self.jobs} jobs)"
 
@@ -178,6 +206,7 @@ class DaskExecutor(Executor):
 
     def __init__(self, address: str, jobs: int = 1, processes: bool = True) -> None:
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask[distributed] is a dependency
             raise ConfigError("--scheduler needs dask.distributed; pip install 'dask[distributed]'") from None
@@ -187,17 +216,24 @@ class DaskExecutor(Executor):
             )
         self.address = address
         self._cluster = None
+        self._scratch: str | None = None
         try:
             if address == "local":
                 self.jobs = max(1, jobs)
-                self._cluster = LocalCluster(
-                    n_workers=self.jobs,
-                    threads_per_worker=1,
-                    processes=processes,
-                    dashboard_address=None,
-                    env=WORKER_ENV,
-                    silence_logs=40,
-                )
+                # Workers spill to a scratch folder of this run (named by its pid) instead of the shared
+                # dask-scratch-space: removed on close, and by the next run if this one was killed.
+                remove_stale_scratch()
+                self._scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+                with dask.config.set({"temporary-directory": self._scratch}):  # the scheduler's scratch too
+                    self._cluster = LocalCluster(
+                        n_workers=self.jobs,
+                        threads_per_worker=1,
+                        processes=processes,
+                        dashboard_address=None,
+                        env=WORKER_ENV,
+                        silence_logs=40,
+                        local_directory=self._scratch,
+                    )
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address, timeout="10s")
@@ -249,6 +285,9 @@ class DaskExecutor(Executor):
         return True
 
     def close(self) -> None:
+        """Close the client and a local cluster (a remote cluster's workers drop this client's futures)
+        and remove the local cluster's scratch folder. Also what `terminate` does: Dask stops its
+        workers' tasks itself, and closing without waiting for them leaves them to print tracebacks."""
         client = getattr(self, "_client", None)
         if client is not None:
             client.close()
@@ -256,9 +295,27 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+        if getattr(self, "_scratch", None):
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def describe(self) -> str:
         return f"Dask {'LocalCluster' if self.address == 'local' else self.address} ({self.jobs} workers)"
+
+
+#: Prefix of a local Dask cluster's scratch folder in the temp folder (followed by the run's pid).
+SCRATCH_PREFIX = "mmal-bench-dask-"
+
+
+def remove_stale_scratch() -> list[Path]:
+    """Delete the scratch folders of local Dask clusters whose run is gone (killed); return them."""
+    stale = []
+    for folder in sorted(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            stale.append(folder)
+    return stale
 
 
 #: ``tcp://host:8786``, ``tls://…``, ``host:8786``: what `dask.distributed.Client` accepts as an address.

@@ -38,6 +38,17 @@ def storage_error(exc: OSError, path: Path | str, doing: str) -> StorageError:
     return StorageError(f"cannot {doing} {path}: {reason} (finished cells are kept; run the same command again to resume)")
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists: folders named after a dead process's pid are strays to remove."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 def fsync_dir(folder: Path | str) -> None:
     """Flush ``folder``'s entries to disk, so a rename into it survives a power cut (POSIX: the rename
     is durable only once the directory is synced). A no-op where directories cannot be opened."""

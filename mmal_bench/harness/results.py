@@ -26,6 +26,9 @@ from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 SCHEMA_VERSION = 2
 #: Fields that measure time or memory: excluded when comparing two runs for determinism.
 TIMING_FIELDS = ("train_seconds", "query_seconds", "query_cpu_seconds", "query_peak_bytes", "query_energy_joules")
+#: What to do with a result file that is damaged or not what the harness writes: its cell is recomputed
+#: by the command that wrote it (`run` replaces such a file, naming it).
+DELETE_AND_RERUN = "delete it and re-run (`mmal-bench run` recomputes the cell)"
 #: Archived benchmark versions → the package version (git tag ``v<version>``) that reproduces them.
 REPRODUCED_BY = {"1.0.0": "0.1.0"}
 
@@ -277,18 +280,20 @@ def read_result(path: Path) -> CellResult:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_non_finite)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc}); delete it and run again to recompute the cell") from None
+        raise ResultIntegrityError(f"{path}: not a readable JSON result file ({exc}); {DELETE_AND_RERUN}") from None
     _refuse_other_versions(path, raw)
     try:
         result = CellResult.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ResultIntegrityError(f"{path}: invalid result file at '{where}': {first['msg']}") from None
+        raise ResultIntegrityError(f"{path}: invalid result file at '{where}': {first['msg']}; {DELETE_AND_RERUN}") from None
     if result.content_hash != content_hash(result):
-        raise ResultIntegrityError(f"{path}: content hash mismatch; the file was edited after it was written")
+        raise ResultIntegrityError(f"{path}: content hash mismatch (the file was edited after it was written); {DELETE_AND_RERUN}")
     if path.parts[-5:] != result.key.relative_path().parts:
-        raise ResultIntegrityError(f"{path}: file location does not match the cell it records ({result.key.relative_path()})")
+        raise ResultIntegrityError(
+            f"{path}: file location does not match the cell it records ({result.key.relative_path()}); move it back or {DELETE_AND_RERUN}"
+        )
     return result
 
 

@@ -20,7 +20,7 @@ from mmal_bench.harness.executors import Executor, InlineExecutor, limit_threads
 from mmal_bench.harness.outdir import clean_stale_temp_files, locked_out_dir, prepare_out_dir
 from mmal_bench.harness.loop import GroupOutcome, GroupTimings, StrategyEntry, builtin_entry, run_group
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import ArchivedResultError, CellKey, CellResult, read_result, result_path, scored_as, write_result
+from mmal_bench.harness.results import DELETE_AND_RERUN, ArchivedResultError, CellKey, CellResult, read_result, result_path, scored_as, write_result
 from mmal_bench.harness.suites import get_suite
 from mmal_bench.harness.verify import DatasetTruth, content_difference, manifest_truth
 from mmal_bench.strategies import BUILTIN_STRATEGIES, Strategy
@@ -90,6 +90,24 @@ class RunReport:
         return [read_result(p) for p in self.paths]
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run: says what was kept (every written cell) and what to do.
+
+    Raised from the `KeyboardInterrupt` (the CLI turns SIGTERM into one) once the workers are stopped;
+    the cells of the groups in flight are dropped, finished ones are on disk.
+    """
+
+    def __init__(self, report: RunReport) -> None:
+        self.report = report
+        # counted on disk: the signal may land between a file's rename and its entry in the report
+        kept = sum(c.path.exists() for c in report.cells if c.key not in report.failures)
+        missing = len(report.cells) - kept - len(report.failures)
+        super().__init__(
+            f"{kept} of the {len(report.cells)} cells are kept in {report.out} ({kept - len(report.skipped)} written by this run); "
+            f"{missing} are not done yet: run the same command again to resume"
+        )
+
+
 def resolve_strategies(names: Sequence[str] | None, extra: Sequence[StrategyEntry | Strategy] = ()) -> list[StrategyEntry]:
     """Built-in strategies ``names`` (``None``: all built-ins) followed by ``extra`` instances."""
     chosen = list(BUILTIN_STRATEGIES) if names is None else list(dict.fromkeys(names))
@@ -131,7 +149,7 @@ def plan_cells(
     the status of its result file under ``out``.
 
     An existing file counts as done only if it is what the harness writes for its cell: readable and
-    sealed (`read_result`), its signature (if any) valid for ``keys`` (default: the trusted keys), and
+    sealed (`read_result`), its signature (if any) valid for ``keys`` (default: the keys in leaderboard/keys), and
     its content what its sources give (`verify.content_difference`: the summary recomputed from the
     rounds, the protocol's budgets, the dataset's fingerprint and ground truth from ``truths`` by
     ``name@version``, else the committed manifest). Any other file is ``"invalid"``, with the reason.
@@ -224,7 +242,7 @@ def _status(
 def _reason(path: Path, exc: ResultIntegrityError) -> str:
     """The reason of an integrity error without the path it starts with (the report names the file) and
     without the advice to delete it (the run is replacing it)."""
-    text = str(exc).split("; delete it and", 1)[0]
+    text = str(exc).removesuffix(f"; {DELETE_AND_RERUN}")
     for prefix in (f"{path}: ", f"{path} "):
         if text.startswith(prefix):
             return text[len(prefix) :]
@@ -365,10 +383,16 @@ def _run_locked(
                 report.failures[cell_key(task.protocol, task.seed, name)] = reason
             report.timings.append((task, outcome.timings))
             bar.update(len(task.strategies))
-    finally:
+    except BaseException as exc:
         bar.close()
         if own_executor:
-            executor.close()
+            executor.terminate()  # never wait for groups whose results nobody will write
+        if isinstance(exc, KeyboardInterrupt):
+            raise RunInterrupted(report) from exc
+        raise
+    bar.close()
+    if own_executor:
+        executor.close()
     report.paths = [c.path for c in cells if c.path.exists() and c.key not in report.failures]
     return report
 
@@ -427,6 +451,7 @@ def run_suite(
 __all__ = [
     "GroupTask",
     "PlannedCell",
+    "RunInterrupted",
     "RunReport",
     "default_out_dir",
     "execute_group",

@@ -18,10 +18,8 @@ from typing import Any
 
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness.protocol import Protocol
-from mmal_bench.harness.results import CellResult, summarize
+from mmal_bench.harness.results import DELETE_AND_RERUN, CellResult, summarize
 
-#: What to do with a file that fails the check (its cell is recomputed by the same run command).
-DELETE_AND_RERUN = "delete it and re-run (`mmal-bench run` recomputes the cell)"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from mmal_bench.harness.outdir import fsync_dir, pid_alive
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import FingerprintLookup, load_results, manifest_fingerprint
 from mmal_bench.leaderboard.scoring import BASELINE, GridCell, GroupScore, Scoreboard, regime_key, score
@@ -30,6 +31,8 @@ MARKDOWN_NAME = "LEADERBOARD.md"
 CSV_NAME = "leaderboard.csv"
 HTML_NAME = "index.html"
 PLOTS_DIR = "plots"
+#: Prefix of the staging folder a render writes into before moving its files into place (+ pid).
+BUILD_PREFIX = ".leaderboard-build-"
 #: One HTML page per strategy, ``strategies/<slug>.html``.
 STRATEGY_PAGES_DIR = "strategies"
 CD_NAME = "cd_diagram.png"
@@ -77,7 +80,8 @@ def build_leaderboard(
     board = score(loaded, catalog, expected=expected)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".leaderboard-build-", dir=out_dir))
+    remove_stray_builds(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-", dir=out_dir))
     try:
         plot_files = write_plots(board, staging / PLOTS_DIR) if plots else {}
         if plots and board.rank_groups is not None:
@@ -98,6 +102,21 @@ def build_leaderboard(
     return board
 
 
+def remove_stray_builds(out_dir: Path) -> list[Path]:
+    """Delete the staging folders that killed renders left in ``out_dir``; return them.
+
+    A staging folder is named after the pid of its render, so a render never deletes one that a
+    render still running (another process) is filling; one of an older, pid-less name is stray.
+    """
+    stray = []
+    for folder in sorted(Path(out_dir).glob(f"{BUILD_PREFIX}*")):
+        pid = folder.name[len(BUILD_PREFIX) :].split("-", 1)[0]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            stray.append(folder)
+    return stray
+
+
 def _publish(staging: Path, out_dir: Path) -> None:
     """Move the rendered files over the old ones (each `os.replace` is atomic; folders swap whole)."""
     for folder in (PLOTS_DIR, STRATEGY_PAGES_DIR):
@@ -108,6 +127,7 @@ def _publish(staging: Path, out_dir: Path) -> None:
             os.replace(new, old)
     for name in (CSV_NAME, MARKDOWN_NAME, HTML_NAME):
         os.replace(staging / name, out_dir / name)
+    fsync_dir(out_dir)  # the renames are durable once the folder is synced
 
 
 # ----------------------------------------------------------------------------- formatting

@@ -156,3 +156,31 @@ def test_broken_cache_folder_is_rebuilt_by_datasets_build(tiny_suite, home: Path
     assert main(["datasets", "build", "cli-tiny"]) == 0  # what the message says to run
     assert "rebuilding it" in capsys.readouterr().out
     assert main(["datasets", "verify", str(folder)]) == 0
+
+
+@pytest.mark.parametrize(("stop", "code", "says"), [("SIGINT", 130, "interrupted: "), ("SIGTERM", 143, "terminated (SIGTERM): ")])
+def test_ctrl_c_and_sigterm_keep_finished_cells_and_say_so(tiny_suite, home: Path, tmp_path: Path, monkeypatch, capsys, stop, code, says) -> None:
+    """The real signal, sent mid-run (after two cells are written): one line saying what was kept."""
+    import signal
+
+    from mmal_bench.harness import runner
+
+    out = tmp_path / "out"
+    real_write, written = runner.write_result, []
+
+    def write_then_signal(root, result):
+        path = real_write(root, result)
+        written.append(path)
+        if len(written) == 2:
+            os.kill(os.getpid(), getattr(signal, stop))
+        return path
+
+    monkeypatch.setattr(runner, "write_result", write_then_signal)
+    assert main(run_argv(out)) == code
+    err = capsys.readouterr().err
+    assert err == f"{says}2 of the 4 cells are kept in {out} (2 written by this run); 2 are not done yet: run the same command again to resume\n"
+    assert sorted(iter_result_files(out)) == sorted(written)
+    assert getattr(signal.getsignal(signal.SIGTERM), "__name__", "") != "_terminate"  # the caller's handler is restored
+    monkeypatch.setattr(runner, "write_result", real_write)
+    assert main(run_argv(out)) == 0
+    assert "2 cells run, 2 already done" in capsys.readouterr().out

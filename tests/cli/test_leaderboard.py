@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmal_bench.cli import main
+from mmal_bench.harness.results import DELETE_AND_RERUN
 from mmal_bench.harness.runner import run_suite
 from mmal_bench.harness.suites import get_suite
 
@@ -51,10 +52,50 @@ def test_tampered_result_is_one_error_line(results: Path, tmp_path: Path, capsys
     victim.write_text(json.dumps(raw))
     assert main(["leaderboard", "--results", str(copy), "--out", str(tmp_path / "board")]) == 2
     err = capsys.readouterr().err
-    assert err == f"error: {victim}: content hash mismatch; the file was edited after it was written\n"
+    assert err == f"error: {victim}: content hash mismatch (the file was edited after it was written); {DELETE_AND_RERUN}\n"
     assert not (tmp_path / "board" / "LEADERBOARD.md").exists()
 
 
 def test_missing_results_root(tmp_path: Path, capsys) -> None:
     assert main(["leaderboard", "--results", str(tmp_path / "none"), "--out", str(tmp_path / "board")]) == 2
     assert "does not exist; run `mmal-bench run` first" in capsys.readouterr().err
+
+
+def test_stray_build_folders_of_killed_renders_are_removed_and_the_folder_synced(results: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    import os
+    import subprocess
+
+    from mmal_bench.leaderboard import render
+
+    out = tmp_path / "board"
+    old = out / ".leaderboard-build-k2j4x9"  # a pid-less name (2.0.0's renders)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    killed = out / f".leaderboard-build-{dead.pid}-a1b2c3"
+    running = out / f".leaderboard-build-{os.getppid()}-d4e5f6"  # a render still filling it (a live process)
+    for folder in (old, killed, running):
+        (folder / "plots").mkdir(parents=True)
+    synced = []
+    monkeypatch.setattr(render, "fsync_dir", lambda folder: synced.append(Path(folder)))
+    assert main(["leaderboard", "--results", str(results), "--out", str(out), "--no-plots", "--grid", "observed"]) == 0
+    assert sorted(p.name for p in out.glob(".leaderboard-build-*")) == [running.name]
+    assert synced == [out]
+
+
+def test_sibling_results_folders_get_their_own_default_leaderboard(tmp_path: Path) -> None:
+    from mmal_bench.cli.leaderboard import default_leaderboard_dir
+
+    a, b = default_leaderboard_dir(tmp_path / "a", "quick"), default_leaderboard_dir(tmp_path / "b", "quick")
+    assert a != b and a.parent == b.parent == tmp_path
+    assert default_leaderboard_dir(Path("results/2.0.0"), "quick") == Path("results/2.0.0-quick-leaderboard")
+
+
+def test_results_or_out_that_is_a_file_is_named_as_such(results: Path, tmp_path: Path, capsys) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    assert main(["leaderboard", "--results", str(a_file), "--out", str(tmp_path / "board")]) == 2
+    assert capsys.readouterr().err == f"error: --results {a_file} is a file; pass the results folder a run wrote (e.g. results/2.0.0)\n"
+    for out in (a_file, a_file / "board"):
+        assert main(["leaderboard", "--results", str(results), "--out", str(out), "--no-plots"]) == 2
+        assert capsys.readouterr().err == f"error: --out {out}: it or a parent of it is a file; pass a folder for the leaderboard\n"
+    assert a_file.read_text() == "x"

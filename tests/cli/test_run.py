@@ -18,7 +18,7 @@ def test_run_writes_cells_prints_a_summary_and_resumes(tiny_suite, tmp_path: Pat
     out = capsys.readouterr().out
     assert "cli-tiny@2.0.0" in out and "entropy" in out and "AUBC" in out
     assert "4 cells run, 0 already done, 0 failed" in out
-    board = tmp_path / "clitest-leaderboard"
+    board = tmp_path / "results-clitest-leaderboard"
     assert f"wrote {board / 'LEADERBOARD.md'}" in out
     assert "entropy" in (board / "LEADERBOARD.md").read_text() and (board / "leaderboard.csv").is_file()
     files = list(iter_result_files(results))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mmal_bench.errors import ExecutorError
-from mmal_bench.harness.executors import ALLOWED_WORKER_DEATHS, LocalPoolExecutor
+from mmal_bench.harness.executors import ALLOWED_WORKER_DEATHS, DaskExecutor, LocalPoolExecutor
 
 
 def die_once(marker: str) -> int:
@@ -115,3 +115,48 @@ def test_a_dask_scheduler_that_died_is_one_error(monkeypatch) -> None:
     GoneClient.nthreads = lambda self: {"w": 1}
     with pytest.raises(TypeError):  # the scheduler answers: the error is the task's own
         list(executor.imap_unordered(abs, [1]))
+
+
+def test_an_interrupted_pool_stops_at_once_without_waiting_for_its_tasks() -> None:
+    """Ctrl-C in the main process: leaving the executor kills the workers instead of waiting for the
+    tasks in flight (1.0.0-2.0.0 waited for them: 9-17 s)."""
+    import threading
+
+    pool = LocalPoolExecutor(2)
+    started, sent = threading.Event(), []
+
+    def interrupt() -> None:
+        started.wait(60)
+        time.sleep(1.0)  # the workers are sleeping in their 60 s tasks
+        sent.append(time.perf_counter())
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, where the terminal sends it
+
+    timer = threading.Thread(target=interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        with pool:
+            pool._ensure_pool()
+            started.set()
+            for _ in pool.imap_unordered(time.sleep, [60, 60, 60]):
+                pass
+    elapsed = time.perf_counter() - sent[0]
+    timer.join()
+    assert pool._pool is None and elapsed < 2, elapsed
+
+
+def test_a_local_dask_cluster_keeps_its_scratch_in_its_own_folder_and_a_killed_runs_is_removed(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    from mmal_bench.harness import executors
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    killed = tmp_path / f"{executors.SCRATCH_PREFIX}{dead.pid}-x1"  # a run killed with -9 left it
+    (killed / "dask-scratch-space" / "worker-1").mkdir(parents=True)
+    with DaskExecutor("local", jobs=1) as dask:
+        assert not killed.exists()
+        scratch = [p.name for p in tmp_path.iterdir()]
+        assert len(scratch) == 1 and scratch[0].startswith(f"{executors.SCRATCH_PREFIX}{os.getpid()}-")
+        assert list(dask.imap_unordered(abs, [-3])) == [3]
+    assert list(tmp_path.iterdir()) == []  # nothing under dask-scratch-space, nothing of ours

@@ -71,7 +71,7 @@ def test_an_edited_number_is_detected(tmp_path: Path) -> None:
     raw = json.loads(path.read_text())
     raw["rounds"][0]["accuracy"] = 0.99
     path.write_text(json.dumps(raw))
-    with pytest.raises(ResultIntegrityError, match="content hash mismatch; the file was edited"):
+    with pytest.raises(ResultIntegrityError, match=r"content hash mismatch \(the file was edited after it was written\); delete it and re-run"):
         read_result(path)
 
 
