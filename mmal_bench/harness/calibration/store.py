@@ -59,7 +59,7 @@ def load_calibration(suite: str, version: str) -> dict[str, Any]:
         fingerprint, its content does not match its fingerprint, or it calibrates another suite.
     """
     path = calibration_path(suite, version)
-    redo = f"restore the committed file (`git checkout -- {path.name}` in {path.parent}) or re-run `mmal-bench datasets calibrate --suite {suite}`"
+    redo = f"restore the committed file (`git checkout -- {path.name}` in {path.parent}) or re-run `mmal-bench datasets calibrate --suite {suite}@{version}`"
     if not path.is_file():
         raise ConfigError(f"no calibration for suite {suite}@{version} ({path}); suite {suite} has no budgets without it: {redo}")
     try:
@@ -115,6 +115,12 @@ class CalibratedRegimes(Mapping[str, tuple[Regime, ...]]):
 
     def __len__(self) -> int:
         return len(self._loaded())
+
+    def __bool__(self) -> bool:
+        """Whether the calibration file exists (not read: a damaged one fails on first use). Lets a suite
+        version that is not calibrated yet write ``calibrated_regimes(...) or interim``; a released
+        suite (``standard`` 2.0.0) has no such fallback: a missing file is an error when it is expanded."""
+        return calibration_path(self.suite, self.version).is_file()
 
     def get(self, dataset: str, default: Any = None) -> tuple[Regime, ...]:  # type: ignore[override]
         """The regimes of ``dataset``; a `ConfigError` (never ``default``) when it is not calibrated."""
