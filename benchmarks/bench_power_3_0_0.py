@@ -11,8 +11,9 @@ Reads ``benchmarks/pilot_3_0_0/cells.csv`` (written by ``pilot_3_0_0.py``) and, 
 3. the power of the verdict test (Bayesian signed-rank, ROPE ±0.01, "better" at P ≥ 0.95:
    `mmal_bench.leaderboard.power.power`) for δ = 0.03 over candidate designs (variants per family),
    with n_eff = Σ m_f / (1 + (m_f − 1)·ICC) per family, and the cost of each design relative to
-   suite 2.0.0's 1 h 29 min on 2 cores, from the pilot's wall time per cell measured side by side
-   with two 2.0.0 datasets in the same process.
+   suite 2.0.0's 1 h 29 min on 2 cores: from the pilot's wall time per cell next to two 2.0.0
+   datasets in the same process, or (``--cost-ratio``) from ``bench_cost_3_0_0.py``'s interleaved
+   measure with the calibrated regimes and the 3.0.0 model.
 
 Prints the tables and writes ``benchmarks/pilot_3_0_0/power.json`` (the numbers the design cites).
 
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "power.json")
     parser.add_argument("--regimes", type=int, default=2, help="regimes per 3.0.0 dataset (default 2: low and mid)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per 3.0.0 setting (default 5)")
+    parser.add_argument("--variants", type=int, default=2, choices=(1, 2, 3), help="the design to report in detail (variants per synthetic family)")
+    parser.add_argument("--cost-ratio", type=float, default=None, help="3.0.0 / 2.0.0 wall time per (dataset, seed) from bench_cost_3_0_0.py (replaces the pilot's per-cell estimate)")
     args = parser.parse_args(argv)
     cells = pd.read_csv(args.cells)
     pilot = cells[cells.family != "reference-2.0.0"]
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = float(wall.drop("reference-2.0.0").mean() / wall["reference-2.0.0"])
     per_dataset_2 = COST_2_0_0_MINUTES / 10.0  # minutes per 2.0.0 dataset (29 settings / 10 datasets, 20 seeds)
     per_dataset_3 = per_dataset_2 * ratio * (args.regimes / (SETTINGS_2_0_0 / 10)) * (args.seeds / SEEDS_2_0_0)
+    if args.cost_ratio is not None:  # measured per (dataset, seed) with the real regimes and models, interleaved
+        per_dataset_3 = per_dataset_2 * args.cost_ratio * (args.seeds / SEEDS_2_0_0)
     datasets_in_cap = int(COST_2_0_0_MINUTES // per_dataset_3)
     print(
         f"\nCost: a pilot cell takes {ratio:.2f}x a 2.0.0 low-regime cell (same process, same load); a 3.0.0 dataset with "
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     real = list(REAL_FAMILY_SIZES.values())
     designs = []
-    for m in (1, 2, 3, 4, 5):
+    for m in (1, 2, 3):
         sizes = [m] * SYNTHETIC_FAMILIES + real
         n = sum(sizes)
         cost = n * per_dataset_3
@@ -130,21 +135,21 @@ def main(argv: list[str] | None = None) -> int:
         for label, (sd, icc) in scenarios.items():
             row[f"n_eff [{label}]"] = round(n_eff(sizes, icc), 1)
             row[f"power@0.03 [{label}]"] = round(power(EFFECT, sd, sizes, icc), 3)
-            row[f"detectable@0.8 [{label}]"] = round(detectable_effect(sd, sizes, icc), 4)
         designs.append(row)
+        print(row, flush=True)
     print("\nDesigns (17 synthetic families x m variants + 7 real families of fixed size), Bayesian signed-rank, ROPE ±0.01, P ≥ 0.95:\n")
     print(tabulate(designs, headers="keys", tablefmt="github"))
-    feasible = [d for d in designs if d["within cap"]] or designs[:1]
-    key = "detectable@0.8 [2.0.0 re-analysis, SD 0.08]"
-    chosen = min(feasible, key=lambda d: (d[key], d["cost (min)"]))
-    print(f"\nChosen: {chosen['variants per synthetic family']} variants per synthetic family ({chosen['datasets']} datasets, {chosen['families']} families, {chosen['cost (min)']} min).")
+    chosen = designs[args.variants - 1]
+    # the smallest effect the chosen design calls "better" with probability 0.8, per scenario (bisection: slow, so only here)
+    chosen["detectable@0.8"] = {label: round(detectable_effect(sd, [args.variants] * SYNTHETIC_FAMILIES + real, icc, tolerance=0.002), 4) for label, (sd, icc) in scenarios.items()}
+    print(f"\nChosen: {args.variants} variants per synthetic family ({chosen['datasets']} datasets, {chosen['families']} families): {chosen}")
     args.out.write_text(
         json.dumps(
             {
                 "test": "Bayesian signed-rank (Benavoli et al. 2017), ROPE ±0.01, better at P(better) ≥ 0.95; mmal_bench.leaderboard.power",
                 "effect": EFFECT,
                 "pilot": stats,
-                "cost": {"pilot_cell_vs_2_0_0_cell": ratio, "minutes_per_3_0_0_dataset": per_dataset_3, "datasets_in_cap": datasets_in_cap, "regimes": args.regimes, "seeds": args.seeds},
+                "cost": {"pilot_cell_vs_2_0_0_cell": ratio, "measured_dataset_seed_ratio": args.cost_ratio, "minutes_per_3_0_0_dataset": per_dataset_3, "datasets_in_cap": datasets_in_cap, "regimes": args.regimes, "seeds": args.seeds},
                 "scenarios": {k: {"sd": v[0], "icc": v[1]} for k, v in scenarios.items()},
                 "designs": designs,
                 "chosen": chosen,

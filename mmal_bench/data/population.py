@@ -141,31 +141,31 @@ FAMILIES: tuple[Family, ...] = (
         "balanced", 301, "control",
         "Control: two linear, complete modalities of equal difficulty; each alone is fair, together better.",
         _COMMON | {"noise": ("uniform", 0.45, 0.7)},
-        lambda k, s: _two(k, s), 3,
+        lambda k, s: _two(k, s), 2,
     ),
     Family(
         "redundant", 302, "redundancy",
         "Redundant interaction: each modality alone determines the label (a model may neglect either).",
         _COMMON | {"noise": ("uniform", 0.3, 0.5)},
-        lambda k, s: _two(k, s), 3,
+        lambda k, s: _two(k, s), 2,
     ),
     Family(
         "unique", 303, "uniqueness",
         "Unique interaction: each modality sees a different digit of the label; each alone is partial, both needed.",
         _COMMON | {"n_classes": ("choice", (4, 6, 9)), "noise": ("uniform", 0.25, 0.45)},
-        lambda k, s: _two(k, s, interaction={"unique": 1.0}), 3,
+        lambda k, s: _two(k, s, interaction={"unique": 1.0}), 2,
     ),
     Family(
         "synergy", 304, "synergy",
         "Synergy: label = XOR of one binary factor per modality; each alone at chance, together near-perfect.",
         _COMMON | {"n_classes": ("const", 2), "informative": ("int", 2, 6), "noise": ("uniform", 0.25, 0.4)},
-        lambda k, s: _two(k, s, interaction={"synergy": 1.0}), 3,
+        lambda k, s: _two(k, s, interaction={"synergy": 1.0}), 2,
     ),
     Family(
         "difficulty-gap", 305, "difficulty gap",
         "Difficulty gap: a is linear, b non-linear (clusters in +/- pairs over 8 dims); b needs many more labels.",
         _COMMON | {"n_classes": ("int", 2, 6), "a_noise": ("uniform", 0.4, 0.55), "b_noise": ("uniform", 0.3, 0.45), "clusters": ("choice", (2, 4))},
-        lambda k, s: _two(dict(k) | {"b_informative": 8, "b_dim": max(k["dim"], 8)}, s, b={"geometry": "nonlinear", "clusters_per_class": k["clusters"]}), 3,
+        lambda k, s: _two(dict(k) | {"b_informative": 8, "b_dim": max(k["dim"], 8)}, s, b={"geometry": "nonlinear", "clusters_per_class": k["clusters"]}), 2,
     ),
     Family(
         "information-gap", 306, "information gap",
@@ -174,7 +174,7 @@ FAMILIES: tuple[Family, ...] = (
         lambda k, s: _two(
             dict(k) | {"b_informative": 8, "b_dim": max(k["dim"], 8)}, s, b={"geometry": "nonlinear", "clusters_per_class": 4},
             interaction={"redundant": k["redundant_share"], "unique": round(1 - k["redundant_share"], 3)},
-        ), 3,
+        ), 2,
     ),
     Family(
         "missing-mcar", 307, "missing (MCAR)",
@@ -182,7 +182,7 @@ FAMILIES: tuple[Family, ...] = (
         _COMMON | {"noise": ("uniform", 0.4, 0.6), "a_missing": ("uniform", 0.1, 0.3), "b_missing": ("uniform", 0.3, 0.5)},
         lambda k, s: _two(
             k, s, a={"missing_pool": k["a_missing"], "missing_test": k["a_missing"]}, b={"missing_pool": k["b_missing"], "missing_test": k["b_missing"]}
-        ), 3,
+        ), 2,
     ),
     Family(
         "missing-mnar", 308, "missing (MNAR)",
@@ -191,62 +191,62 @@ FAMILIES: tuple[Family, ...] = (
         lambda k, s: _two(
             k, s, a={"missing_pool": k["a_missing"], "missing_test": k["a_missing"]},
             b={"missing_pool": k["b_missing"], "missing_test": k["b_missing"], "missing_mechanism": "mnar", "mnar_strength": k["strength"]},
-        ), 3,
+        ), 2,
     ),
     Family(
         "corrupted-modality", 309, "corrupted modality",
         "Corrupted modality: a drawn share of pool rows has one modality replaced by a row of another class; test is clean.",
         _COMMON | {"noise": ("uniform", 0.4, 0.6), "corruption": ("uniform", 0.1, 0.25)},
-        lambda k, s: _two(k, s, pool_corruption=k["corruption"]), 3,
+        lambda k, s: _two(k, s, pool_corruption=k["corruption"]), 2,
     ),
     Family(
         "noisy-labels", 310, "noisy labels",
         "Noisy labels: the oracle returns a uniformly wrong class for a drawn share of pool rows; test labels are clean.",
         _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.15), "pool_size": ("choice", (6000, 8000))},
-        lambda k, s: _two(k, s, pool_label_noise=k["label_noise"]), 3,
+        lambda k, s: _two(k, s, pool_label_noise=k["label_noise"]), 2,
     ),
     # -- new data-generating processes ---------------------------------------------------------------
     Family(
         "many-modalities", 311, "useless and redundant modalities",
         "Three or four modalities: a and b informative (redundant/unique mix), c useless (signal-to-noise ~0), d (if present) a second view of a's factor.",
         _COMMON | {"n_classes": ("choice", (4, 6, 9)), "modalities": ("choice", (3, 4)), "noise": ("uniform", 0.3, 0.5), "d_noise": ("uniform", 0.4, 0.7), "redundant_share": ("uniform", 0.3, 0.7)},
-        _many, 3,
+        _many, 2,
     ),
     Family(
         "long-tail", 312, "long-tailed classes",
         "Long-tailed classes: Zipf class prior in pool and test (the rarest class can be under 2% of rows).",
         _COMMON | {"n_classes": ("int", 4, 10), "noise": ("uniform", 0.35, 0.55), "exponent": ("uniform", 0.8, 1.6)},
-        lambda k, s: _two(k, s, class_prior=_zipf(k["n_classes"], k["exponent"])), 3,
+        lambda k, s: _two(k, s, class_prior=_zipf(k["n_classes"], k["exponent"])), 2,
     ),
     Family(
         "class-selective", 313, "class-selective modality",
         "Class-selective modality: b tells only some classes apart (the others share one centre); a sees all classes but is noisier.",
         _COMMON | {"n_classes": ("int", 4, 10), "a_noise": ("uniform", 0.55, 0.8), "b_noise": ("uniform", 0.25, 0.4), "selective_share": ("uniform", 0.3, 0.6)},
-        lambda k, s: _two(k, s, b={"informative_classes": max(2, int(round(k["selective_share"] * k["n_classes"])))}), 3,
+        lambda k, s: _two(k, s, b={"informative_classes": max(2, int(round(k["selective_share"] * k["n_classes"])))}), 2,
     ),
     Family(
         "mixed-interaction", 314, "mixed interactions",
         "Mixed interactions in one dataset: redundant, unique and synergistic rows in drawn proportions (4 classes).",
         _COMMON | {"n_classes": ("const", 4), "noise": ("uniform", 0.25, 0.4), "synergy": ("uniform", 0.1, 0.3), "redundant_share": ("uniform", 0.3, 0.7)},
-        _mixed, 3,
+        _mixed, 2,
     ),
     Family(
         "annotator-noise", 315, "modality-dependent label noise",
         "Modality-dependent label noise: wrong oracle labels fall where modality a is ambiguous, confused with a's likeliest wrong class; test labels are clean.",
         _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.15), "pool_size": ("choice", (6000, 8000))},
-        lambda k, s: _two(k, s, pool_label_noise=k["label_noise"], label_noise_modality="a"), 3,
+        lambda k, s: _two(k, s, pool_label_noise=k["label_noise"], label_noise_modality="a"), 2,
     ),
     Family(
         "heteroscedastic", 316, "heteroscedastic difficulty",
         "Heteroscedastic difficulty: the noise grows with the class index in a and falls with it in b, so each modality is hard for different classes.",
-        _COMMON | {"noise": ("uniform", 0.4, 0.6), "spread": ("uniform", 0.3, 0.6)},
-        lambda k, s: _two(k, s, a={"noise_spread": k["spread"]}, b={"noise_spread": -k["spread"]}), 3,
+        _COMMON | {"noise": ("uniform", 0.55, 0.8), "spread": ("uniform", 0.3, 0.6)},
+        lambda k, s: _two(k, s, a={"noise_spread": k["spread"]}, b={"noise_spread": -k["spread"]}), 2,
     ),
     Family(
         "shifted-test", 317, "test distribution shift",
         "Shifted test distribution: the pool is complete, but at test time b is missing in a drawn share of rows (deployment without one sensor).",
         _COMMON | {"noise": ("uniform", 0.4, 0.6), "b_missing_test": ("uniform", 0.3, 0.6)},
-        lambda k, s: _two(k, s, b={"missing_test": k["b_missing_test"]}), 3,
+        lambda k, s: _two(k, s, b={"missing_test": k["b_missing_test"]}), 2,
     ),
 )
 

@@ -167,3 +167,22 @@ def test_a_population_variant_builds_with_its_schema():
     built = tiny.build()
     check_built(tiny, built)
     assert sorted(built.cold_start_order) == [0, 1] and built.pool.annotated
+
+
+def test_recorded_3_0_0_manifests_and_cards_match_their_entries():
+    from mmal_bench.data.hub import committed_dir
+
+    recorded = 0
+    for entry in catalog.static_entries():
+        if entry.version != "3.0.0" or committed_manifest(entry.name, entry.version) is None:
+            continue
+        recorded += 1
+        manifest = committed_manifest(entry.name, entry.version)
+        card = (committed_dir(entry.name, entry.version) / "README.md").read_text()
+        assert manifest["fingerprint_scheme"] == "mmal-bench-content-v2" and card.count(manifest["fingerprint"]) == 1
+        assert manifest["cold_start"]["seeds"] == list(range(10)) and tuple(manifest["modalities"]) == entry.modalities
+        if entry.kind == "synthetic":
+            assert spec_from_dict(manifest["spec"]["spec"]) == entry.build.args[0]
+        else:
+            assert "derive from one image" in card
+    assert recorded >= 12

@@ -121,3 +121,15 @@ def test_missing_calibration_is_one_line():
     with pytest.raises(ConfigError, match="no calibration for suite nope@9.9.9"):
         load_calibration("nope", "9.9.9")
     assert not calibration_path("nope", "9.9.9").exists()
+
+
+def test_a_suite_with_regime_spacing_gets_its_fractions_and_no_near_identical_regimes(tiny_suite):
+    import dataclasses
+
+    spaced = dataclasses.replace(tiny_suite, calibration_fractions={"low": 0.5, "mid": 0.55}, regime_spacing=1.5)
+    entry = calibrate(spaced, [0], datasets=["cal-easy"], grid_points=3, rounds=3)["datasets"]["cal-easy@0.0.1"]
+    low, mid = entry["regimes"]
+    assert [low["name"], mid["name"]] == ["low", "mid"] and low["respaced"] is False
+    # the label floor puts 0.5 and 0.55 of the gap at about the same budget: mid is moved 1.5x up (or to the pool cap)
+    assert mid["batch_size"] >= min(math.ceil(1.5 * low["batch_size"]), 220 // 4)
+    assert "respaced" not in calibrate(tiny_suite, [0], datasets=["cal-easy"], grid_points=3, rounds=3)["datasets"]["cal-easy@0.0.1"]["regimes"][0]
