@@ -186,3 +186,17 @@ def test_recorded_3_0_0_manifests_and_cards_match_their_entries():
         else:
             assert "derive from one image" in card
     assert recorded >= 12
+
+
+def test_committed_3_0_0_calibration_covers_the_suite_with_two_spaced_regimes():
+    from mmal_bench.harness.calibration import load_calibration
+
+    suite = get_suite("standard@3.0.0")
+    calibration = load_calibration("standard", "3.0.0")
+    assert calibration["fractions"] == {"low": 0.5, "mid": 0.8} and calibration["seeds"] == [0, 1]
+    assert list(calibration["datasets"]) == list(suite.datasets)
+    for ref, entry in calibration["datasets"].items():
+        low, mid = entry["regimes"]
+        pool = next(e for e in catalog.static_entries() if e.ref == ref).pool_size
+        assert mid["batch_size"] >= min(1.5 * low["batch_size"], pool // 11), ref  # no near-identical regimes
+        assert suite.regimes_for(ref.split("@")[0])[1].batch_size == mid["batch_size"]
