@@ -117,7 +117,7 @@ _COMMON: dict[str, Knob] = {
     "n_classes": ("int", 2, 10),
     "dim": ("choice", (12, 16, 24)),
     "informative": ("int", 4, 10),
-    "pool_size": ("choice", (3000, 4000, 5000)),
+    "pool_size": ("choice", (4000, 6000, 8000)),
 }
 
 
@@ -146,7 +146,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "balanced", 301, "control",
         "Control: two linear, complete modalities of equal difficulty; each alone is fair, together better.",
-        _COMMON | {"noise": ("uniform", 0.45, 0.7)},
+        _COMMON | {"noise": ("uniform", 0.4, 0.6)},
         lambda k, s: _two(k, s), 2,
     ),
     Family(
@@ -158,13 +158,13 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "unique", 303, "uniqueness",
         "Unique interaction: each modality sees a different digit of the label; each alone is partial, both needed.",
-        _COMMON | {"n_classes": ("choice", (4, 6, 9)), "noise": ("uniform", 0.25, 0.45)},
+        _COMMON | {"n_classes": ("choice", (4, 6)), "noise": ("uniform", 0.25, 0.4)},
         lambda k, s: _two(k, s, interaction={"unique": 1.0}), 2,
     ),
     Family(
         "synergy", 304, "synergy",
         "Synergy: label = XOR of one binary factor per modality; each alone at chance, together near-perfect.",
-        _COMMON | {"n_classes": ("const", 2), "informative": ("int", 2, 6), "noise": ("uniform", 0.25, 0.4)},
+        _COMMON | {"n_classes": ("const", 2), "informative": ("int", 2, 4), "noise": ("uniform", 0.2, 0.3), "pool_size": ("choice", (6000, 8000))},
         lambda k, s: _two(k, s, interaction={"synergy": 1.0}), 2,
     ),
     Family(
@@ -176,7 +176,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "information-gap", 306, "information gap",
         "Information gap: easy linear a beside hard non-linear b that carries label information a lacks on some rows.",
-        _COMMON | {"n_classes": ("choice", (4, 6, 9)), "a_noise": ("uniform", 0.2, 0.35), "b_noise": ("uniform", 0.35, 0.5), "redundant_share": ("uniform", 0.4, 0.7)},
+        _COMMON | {"n_classes": ("choice", (4, 6)), "a_noise": ("uniform", 0.2, 0.35), "b_noise": ("uniform", 0.35, 0.5), "redundant_share": ("uniform", 0.4, 0.7)},
         lambda k, s: _two(
             dict(k) | {"b_informative": 8, "b_dim": max(k["dim"], 8)}, s, b={"geometry": "nonlinear", "clusters_per_class": 4},
             interaction={"redundant": k["redundant_share"], "unique": round(1 - k["redundant_share"], 3)},
@@ -208,7 +208,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "noisy-labels", 310, "noisy labels",
         "Noisy labels: the oracle returns a uniformly wrong class for a drawn share of pool rows; test labels are clean.",
-        _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.15), "pool_size": ("choice", (6000, 8000))},
+        _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.12), "pool_size": ("choice", (8000, 10000))},
         lambda k, s: _two(k, s, pool_label_noise=k["label_noise"]), 2,
     ),
     # -- new data-generating processes ---------------------------------------------------------------
@@ -221,13 +221,13 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "long-tail", 312, "long-tailed classes",
         "Long-tailed classes: Zipf class prior in pool and test (the rarest class can be under 2% of rows).",
-        _COMMON | {"n_classes": ("int", 4, 10), "noise": ("uniform", 0.35, 0.55), "exponent": ("uniform", 0.8, 1.6)},
+        _COMMON | {"n_classes": ("int", 4, 8), "noise": ("uniform", 0.35, 0.55), "exponent": ("uniform", 0.8, 1.6)},
         lambda k, s: _two(k, s, class_prior=_zipf(k["n_classes"], k["exponent"])), 2,
     ),
     Family(
         "class-selective", 313, "class-selective modality",
         "Class-selective modality: b tells only some classes apart (the others share one centre); a sees all classes but is noisier.",
-        _COMMON | {"n_classes": ("int", 4, 10), "a_noise": ("uniform", 0.55, 0.8), "b_noise": ("uniform", 0.25, 0.4), "selective_share": ("uniform", 0.3, 0.6)},
+        _COMMON | {"n_classes": ("int", 4, 10), "a_noise": ("uniform", 0.45, 0.65), "b_noise": ("uniform", 0.25, 0.4), "selective_share": ("uniform", 0.3, 0.6)},
         lambda k, s: _two(k, s, b={"informative_classes": max(2, int(round(k["selective_share"] * k["n_classes"])))}), 2,
     ),
     Family(
@@ -239,13 +239,13 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "annotator-noise", 315, "modality-dependent label noise",
         "Modality-dependent label noise: wrong oracle labels fall where modality a is ambiguous, confused with a's likeliest wrong class; test labels are clean.",
-        _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.15), "pool_size": ("choice", (6000, 8000))},
+        _COMMON | {"noise": ("uniform", 0.4, 0.6), "label_noise": ("uniform", 0.08, 0.12), "pool_size": ("choice", (8000, 10000))},
         lambda k, s: _two(k, s, pool_label_noise=k["label_noise"], label_noise_modality="a"), 2,
     ),
     Family(
         "heteroscedastic", 316, "heteroscedastic difficulty",
         "Heteroscedastic difficulty: the noise grows with the class index in a and falls with it in b, so each modality is hard for different classes.",
-        _COMMON | {"noise": ("uniform", 0.55, 0.8), "spread": ("uniform", 0.3, 0.6)},
+        _COMMON | {"noise": ("uniform", 0.45, 0.65), "spread": ("uniform", 0.3, 0.6)},
         lambda k, s: _two(k, s, a={"noise_spread": k["spread"]}, b={"noise_spread": -k["spread"]}), 2,
     ),
     Family(

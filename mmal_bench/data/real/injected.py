@@ -8,7 +8,8 @@ family is applied to two real sources (UCI Multiple Features ``fou`` + ``kar``, 
 - ``real-mnar``: view a MCAR 20 %; view b missing at a rate that grows with the class index (40 % on
   average, spread 0.9 as in the synthetic ``missing-mnar``).
 - ``real-corrupted``: 15 % of pool rows have one view replaced by the view of a row of another class.
-- ``real-noisy-labels``: the oracle returns a uniformly wrong class for 15 % of pool rows.
+- ``real-noisy-labels``: the oracle returns a uniformly wrong class for 8 % of pool rows (15 % kept the
+  full-pool model 0.06-0.10 under the clean reference on these 1,500- and 4,000-row pools).
 - ``real-degraded``: view b degraded in pool and test: Gaussian noise of std 1.5 added to its
   z-scored features (a worse sensor).
 
@@ -100,7 +101,7 @@ PITFALLS: tuple[Pitfall, ...] = (
         {"a_missing": 0.2, "b_missing": 0.4, "mnar_strength": 0.9}, True,
     ),
     Pitfall("real-corrupted", 403, "corrupted modality (real)", "15% of pool rows have one view replaced by a row of another class; test clean", {"corruption": 0.15}, False),
-    Pitfall("real-noisy-labels", 404, "noisy labels (real)", "the oracle returns a wrong class for 15% of pool rows; test labels clean", {"label_noise": 0.15}, False),
+    Pitfall("real-noisy-labels", 404, "noisy labels (real)", "the oracle returns a wrong class for 8% of pool rows; test labels clean", {"label_noise": 0.08}, False),
     Pitfall("real-degraded", 405, "degraded view (real)", "view b degraded by Gaussian noise of std 1.5 on its z-scored features (pool and test)", {"b_noise": 1.5}, True),
 )
 

@@ -93,7 +93,7 @@ def test_each_injected_pitfall_changes_what_it_says_and_nothing_else(name):
     elif name == "real-corrupted":
         assert np.mean(pool.corrupted) == pytest.approx(0.15) and np.array_equal(test.features["a"], clean_test.features["a"])
     else:
-        assert np.mean(pool.labels != pool.clean_labels) == pytest.approx(0.15) and np.array_equal(test.labels, clean_test.labels)
+        assert np.mean(pool.labels != pool.clean_labels) == pytest.approx(0.08) and np.array_equal(test.labels, clean_test.labels)
     again = injected.inject(pitfall, _source(), clean_pool, clean_test)[0]
     assert np.array_equal(again.features["b"], pool.features["b"]) and np.array_equal(again.labels, pool.labels)
 
