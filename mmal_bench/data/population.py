@@ -54,6 +54,9 @@ class Family:
     knobs: Mapping[str, Knob]
     template: Callable[[Mapping[str, Any], int], GeneratorSpec]
     variants: int
+    #: Draw indices the learnability gate removed. The rule, declared before any strategy ran: a draw
+    #: whose full-pool model misses the gate is replaced by the family's next draw.
+    gate_excluded: tuple[int, ...] = ()
 
 
 def draw_knob(knob: Knob, rng: np.random.Generator) -> Any:
@@ -165,7 +168,7 @@ FAMILIES: tuple[Family, ...] = (
         "synergy", 304, "synergy",
         "Synergy: label = XOR of one binary factor per modality; each alone at chance, together near-perfect.",
         _COMMON | {"n_classes": ("const", 2), "informative": ("int", 2, 4), "noise": ("uniform", 0.2, 0.3), "pool_size": ("choice", (6000, 8000))},
-        lambda k, s: _two(k, s, interaction={"synergy": 1.0}), 2,
+        lambda k, s: _two(k, s, interaction={"synergy": 1.0}), 2, gate_excluded=(1,),
     ),
     Family(
         "difficulty-gap", 305, "difficulty gap",
@@ -180,7 +183,7 @@ FAMILIES: tuple[Family, ...] = (
         lambda k, s: _two(
             dict(k) | {"b_informative": 8, "b_dim": max(k["dim"], 8)}, s, b={"geometry": "nonlinear", "clusters_per_class": 4},
             interaction={"redundant": k["redundant_share"], "unique": round(1 - k["redundant_share"], 3)},
-        ), 2,
+        ), 2, gate_excluded=(1, 2),
     ),
     Family(
         "missing-mcar", 307, "missing (MCAR)",
@@ -197,7 +200,7 @@ FAMILIES: tuple[Family, ...] = (
         lambda k, s: _two(
             k, s, a={"missing_pool": k["a_missing"], "missing_test": k["a_missing"]},
             b={"missing_pool": k["b_missing"], "missing_test": k["b_missing"], "missing_mechanism": "mnar", "mnar_strength": k["strength"]},
-        ), 2,
+        ), 2, gate_excluded=(1,),
     ),
     Family(
         "corrupted-modality", 309, "corrupted modality",
@@ -234,7 +237,7 @@ FAMILIES: tuple[Family, ...] = (
         "mixed-interaction", 314, "mixed interactions",
         "Mixed interactions in one dataset: redundant, unique and synergistic rows in drawn proportions (4 classes).",
         _COMMON | {"n_classes": ("const", 4), "noise": ("uniform", 0.25, 0.4), "synergy": ("uniform", 0.1, 0.3), "redundant_share": ("uniform", 0.3, 0.7)},
-        _mixed, 2,
+        _mixed, 2, gate_excluded=(1,),
     ),
     Family(
         "annotator-noise", 315, "modality-dependent label noise",
@@ -268,6 +271,19 @@ def get_family(name: str) -> Family:
     raise KeyError(f"unknown family {name!r}; choose from: {', '.join(f.name for f in FAMILIES)}")
 
 
+def variant_indices(family: Family, count: int | None = None) -> list[int]:
+    """Draw indices of the family's first ``count`` variants (default: its published count), skipping
+    the draws the learnability gate excluded."""
+    wanted = family.variants if count is None else count
+    out, i = [], 0
+    while len(out) < wanted:
+        if i not in family.gate_excluded:
+            out.append(i)
+        i += 1
+    return out
+
+
 def variants(family: Family, count: int | None = None) -> list[tuple[str, GeneratorSpec]]:
-    """``(dataset name, spec)`` of the family's first ``count`` variants (default: its published count)."""
-    return [(variant_name(family, i), variant_spec(family, i)) for i in range(family.variants if count is None else count)]
+    """``(dataset name, spec)`` of the family's variants (see `variant_indices`); names keep the draw
+    index (``synergy-v3`` is draw 2), so a replaced draw never reuses a name."""
+    return [(variant_name(family, i), variant_spec(family, i)) for i in variant_indices(family, count)]

@@ -20,7 +20,7 @@ from mmal_bench.data.citation import MMAL_BENCH_CITATION, citation_for
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.ground_truth import GROUND_TRUTH_ROWS, bayes_ground_truth
 from mmal_bench.data.entry import BuiltDataset, DatasetEntry
-from mmal_bench.data.population import FAMILIES, POPULATION_VERSION, draw_knobs, variants
+from mmal_bench.data.population import FAMILIES, POPULATION_VERSION, draw_knobs, variant_indices, variants
 from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec, generate, spec_summary
 
 SUITE_VERSION = "2.0.0"
@@ -285,7 +285,7 @@ GROUND_TRUTH_ROWS_3_0_0 = 100_000
 def _population_entries() -> tuple[DatasetEntry, ...]:
     out = []
     for family in FAMILIES:
-        for index, (name, spec) in enumerate(variants(family)):
+        for index, (name, spec) in zip(variant_indices(family), variants(family)):
             knobs = ", ".join(f"{k}={v}" for k, v in draw_knobs(family, index).items())
             out.append(
                 synthetic_entry(

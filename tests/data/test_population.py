@@ -200,3 +200,13 @@ def test_committed_3_0_0_calibration_covers_the_suite_with_two_spaced_regimes():
         pool = next(e for e in catalog.static_entries() if e.ref == ref).pool_size
         assert mid["batch_size"] >= min(1.5 * low["batch_size"], pool // 11), ref  # no near-identical regimes
         assert suite.regimes_for(ref.split("@")[0])[1].batch_size == mid["batch_size"]
+
+
+def test_gate_excluded_draws_are_replaced_by_the_next_draw_and_every_dataset_passes_the_gate():
+    from mmal_bench.harness.calibration import gate_rows, load_calibration
+
+    family = dataclasses.replace(population.get_family("balanced"), gate_excluded=(0, 2))
+    assert population.variant_indices(family) == [1, 3]
+    assert [name for name, _ in population.variants(family)] == ["balanced-v2", "balanced-v4"]
+    rows = gate_rows(load_calibration("standard", "3.0.0"))
+    assert len(rows) == len(get_suite("standard@3.0.0").datasets) and all(r["gate"] == "pass" for r in rows)
