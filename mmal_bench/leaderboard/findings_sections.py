@@ -14,7 +14,7 @@ from tabulate import tabulate
 from mmal_bench.leaderboard.bootstrap import BASELINE
 from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA, RELIANCE_ROPE, RELIANCE_WORDS, beyond_control
 from mmal_bench.leaderboard.measures import reads_3
-from mmal_bench.leaderboard.signed_rank import ROPE
+from mmal_bench.leaderboard.signed_rank import MIN_UNITS, ROPE
 from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION
 from mmal_bench.leaderboard.verdicts import FAMILY_ICC, power_sentence
 
@@ -201,7 +201,10 @@ def _families(data: FindingsData) -> list[str]:
         "### Verdicts per pitfall family",
         "",
         f"The same Bayesian signed-rank test vs `{BASELINE}` with each family's datasets as its units (ROPE ±{next(iter(fc.values())).rope}); "
-        "in brackets P(better). A family of one or two datasets can say little: its verdict rests on that many units.",
+        f"in brackets P(better). No verdict rests on fewer than {MIN_UNITS} datasets (the pre-registered minimum: with fewer, "
+        "two or three same-signed datasets reach P = 0.95 and the exact Wilcoxon test cannot reject at 0.05), so a family "
+        "with fewer datasets reads \"undecided\" whatever its posterior: the 2.0.0 suite has too few datasets per family to "
+        "recommend a strategy for any one pitfall.",
         "",
         _table(rows, ["Strategy"] + [f"{f} ({len(c.datasets)} ds)" for f, c in fc.items()]),
         "",

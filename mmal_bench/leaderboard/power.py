@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mmal_bench.leaderboard.signed_rank import DECIDE, ROPE, p_better_batch
+from mmal_bench.leaderboard.signed_rank import DECIDE, MIN_UNITS, ROPE, p_better_batch
 
 #: Power a design should reach, and the level and number of comparisons of the frequentist companion.
 TARGET_POWER = 0.8
@@ -87,6 +87,8 @@ def power(
     """
     x = simulate_differences(effect, sd, family_sizes, icc, n_sim=n_sim, seed=seed)
     if test == "bayes":
+        if x.shape[1] < MIN_UNITS:  # the verdict never decides on so few units (`signed_rank.MIN_UNITS`)
+            return 0.0
         probs = p_better_batch(x, rope, n_samples=SIM_POSTERIOR_SAMPLES, seed=seed)
         return float((probs[:, 2] >= decide).mean())
     if test == "wilcoxon":

@@ -80,11 +80,13 @@ def reference_from_calibration(calibration: Mapping[str, Any]) -> Reference:
 def load_reference(suite: str, version: str) -> Reference:
     """The calibration of ``suite`` at benchmark ``version``, or an empty `Reference` saying why not."""
     try:
-        from mmal_bench.harness.calibration import load_calibration  # contract 4 (data stage)
+        from mmal_bench.harness.calibration import calibration_path, load_calibration  # contract 4 (data stage)
     except ImportError:
         return Reference(reason="this package has no calibration data (mmal_bench.harness.calibration)")
     from mmal_bench.errors import ConfigError
 
+    if not calibration_path(suite, version).is_file():  # a suite calibrated by nobody (quick): say only that
+        return Reference(reason=f"no calibration data for suite {suite} {version}")
     try:
         calibration = load_calibration(suite, version)
     except (ConfigError, FileNotFoundError, LookupError, ValueError) as exc:

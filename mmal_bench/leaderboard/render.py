@@ -24,6 +24,7 @@ from mmal_bench.harness.outdir import fsync_dir, pid_alive
 from mmal_bench.leaderboard.catalog import StrategyInfo
 from mmal_bench.leaderboard.loading import FingerprintLookup, load_results, manifest_fingerprint
 from mmal_bench.leaderboard.scoring import BASELINE, GridCell, GroupScore, Scoreboard, regime_key, score
+from mmal_bench.leaderboard.signed_rank import MIN_UNITS
 from mmal_bench.leaderboard.stats import CONFIDENCE
 from mmal_bench.leaderboard.verdicts import power_sentence
 
@@ -402,7 +403,8 @@ def _sections(board: Scoreboard) -> list[tuple[str, str, list[str], list[list[st
     if rows:
         out.append(("Per pitfall", f"{headline_name(board)} over the datasets of each pitfall family (bootstrap over those datasets); "
                     "the verdict vs random of the same Bayesian signed-rank test with that family's datasets as the units, with its "
-                    "P(better); mean over-reliance (n/a without calibration data). " + family_power_sentence(board), headers, rows))  # fmt: skip
+                    f"P(better) (no verdict on fewer than {MIN_UNITS} datasets: undecided whatever P); mean over-reliance (n/a without "
+                    "calibration data). " + family_power_sentence(board), headers, rows))  # fmt: skip
     if len(board.penalty):
         headers, rows = penalty_rows(board)
         out.append(("Pairwise penalty matrix", f"Lüth et al. (2023): at every budget of every dataset × regime a paired t-test over seeds "

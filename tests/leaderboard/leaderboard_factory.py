@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mmal_bench.harness.metrics import imbalance
 from mmal_bench.harness.results import CellResult, Provenance, RoundRecord, summarize, write_result
@@ -128,3 +129,19 @@ def catalog_with_submission(base: Path, levels: Iterable[str]) -> dict[str, Stra
 
 def fingerprint_of(name: str, version: str) -> str:
     return FINGERPRINTS[name]
+
+
+@pytest.fixture(scope="module")
+def verdicts_on_few_datasets():
+    """Let the Bayesian test decide on these fixtures' 2-3 datasets (`signed_rank.MIN_UNITS` is 6).
+
+    The fixtures plant their effects in 3 datasets to stay fast; lowering the minimum lets their tests
+    check how each verdict flows into the board and FINDINGS. The minimum itself is tested in
+    test_signed_rank.py / test_power.py, and the committed board runs with the real one.
+    """
+    from mmal_bench.leaderboard import power, signed_rank
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(signed_rank, "MIN_UNITS", 2)
+        mp.setattr(power, "MIN_UNITS", 2)
+        yield

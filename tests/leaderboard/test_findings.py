@@ -11,13 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from leaderboard_factory import FINGERPRINTS, catalog_for, make_result
+from leaderboard_factory import FINGERPRINTS, catalog_for, make_result, verdicts_on_few_datasets  # noqa: F401 (fixture)
 
 from mmal_bench.harness.results import CellResult, PoolShares, write_result
 from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA, informative, side
 from mmal_bench.leaderboard.findings_report import NOT_MEASURED, compute_findings, render_findings
 from mmal_bench.leaderboard.loading import load_results
 from mmal_bench.leaderboard.reference import Reference
+
+pytestmark = pytest.mark.usefixtures("verdicts_on_few_datasets")  # 3-dataset fixtures (leaderboard_factory)
 
 N_BOOT = 200
 REGIMES = ("low", "mid")

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from mmal_bench.leaderboard.power import detectable_effect, power, simulate_differences
+from mmal_bench.leaderboard.signed_rank import MIN_UNITS
 
 
 def test_power_is_the_false_positive_rate_at_zero_and_grows_with_the_effect() -> None:
@@ -51,3 +52,9 @@ def test_simulation_is_deterministic_and_validates_its_inputs() -> None:
         simulate_differences(0.1, 0.05, (), 0.0)
     with pytest.raises(ValueError, match="unknown test"):
         power(0.1, 0.05, (3,), test="t")
+
+
+def test_the_bayesian_verdicts_power_is_zero_below_its_minimum_of_units() -> None:
+    assert power(0.3, 0.05, (MIN_UNITS - 1,), test="bayes") == 0.0
+    assert detectable_effect(0.05, (MIN_UNITS - 1,), test="bayes") == float("inf")
+    assert power(0.3, 0.05, (MIN_UNITS,), test="bayes") > 0.9

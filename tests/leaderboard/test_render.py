@@ -13,11 +13,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from leaderboard_factory import catalog_for, catalog_with_submission, fingerprint_of, write_suite
+from leaderboard_factory import catalog_for, catalog_with_submission, fingerprint_of, verdicts_on_few_datasets, write_suite  # noqa: F401 (fixture)
 
 from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.leaderboard.render import build_leaderboard, fmt, fmt_ci
 from mmal_bench.version import BENCHMARK_VERSION
+
+pytestmark = pytest.mark.usefixtures("verdicts_on_few_datasets")  # 3-dataset fixtures (leaderboard_factory)
 
 LEVELS = {"random": 0.60, "entropy": 0.65, "mm-best": 0.72, "margin": 0.60}
 VOID = {"meta", "img", "br", "hr", "link", "input"}

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from leaderboard_factory import catalog_for, fingerprint_of, write_suite
+from leaderboard_factory import catalog_for, fingerprint_of, verdicts_on_few_datasets, write_suite  # noqa: F401 (fixture)
 from scipy import stats
 
 from mmal_bench.leaderboard.loading import load_results
 from mmal_bench.leaderboard.scoring import cells_frame, score
+
+pytestmark = pytest.mark.usefixtures("verdicts_on_few_datasets")  # 3-dataset fixtures (leaderboard_factory)
 
 LEVELS = {"random": 0.60, "entropy": 0.65, "mm-best": 0.72, "margin": 0.60}
 

@@ -7,7 +7,7 @@ import baycomp
 import numpy as np
 import pytest
 
-from mmal_bench.leaderboard.signed_rank import bayesian_signed_rank, p_better_batch, verdict
+from mmal_bench.leaderboard.signed_rank import MIN_UNITS, bayesian_signed_rank, p_better_batch, verdict
 
 
 @pytest.mark.parametrize(("n", "mean", "sd"), [(10, 0.03, 0.05), (10, 0.0, 0.05), (3, 0.05, 0.05), (12, 0.002, 0.003), (6, -0.04, 0.02)])
@@ -37,3 +37,11 @@ def test_verdict_needs_the_rope_probability_for_equivalence() -> None:
 def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="finite"):
         bayesian_signed_rank(np.array([0.1, np.nan]))
+
+
+def test_no_verdict_rests_on_fewer_than_min_units_datasets() -> None:
+    # five datasets all +0.2 reach P(better) >= 0.95, yet five datasets cannot stand for a family
+    few = bayesian_signed_rank(np.full(MIN_UNITS - 1, 0.2))
+    assert few.p_better >= 0.95 and few.verdict() == "undecided"
+    assert bayesian_signed_rank(np.full(MIN_UNITS, 0.2)).verdict() == "better"
+    assert bayesian_signed_rank(np.full(MIN_UNITS - 1, 0.0)).verdict() == "undecided"
