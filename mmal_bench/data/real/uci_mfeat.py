@@ -172,7 +172,7 @@ def build_config(config: str, source: str | Path | None = None) -> BuiltDataset:
     cold starts for seeds 0-9 like 1.0.0 (the 3.0.0 suite runs seeds 0-4).
     """
     schema_2 = config in CONFIGS_3_0_0
-    modalities = CONFIGS_3_0_0[config] if schema_2 else CONFIGS[config]
+    modalities = config_views(config)
     meta = load_meta()
     views, labels = read_views(source)
     pool_rows = np.asarray(meta["pool_rows"], dtype=np.int64)
@@ -205,11 +205,29 @@ def build_config(config: str, source: str | Path | None = None) -> BuiltDataset:
 #: Modalities of each registered config.
 CONFIGS: dict[str, tuple[str, ...]] = {"uci-mfeat": VIEWS, "uci-mfeat-gap": GAP_VIEWS}
 
+VERSION_3_0_0 = "3.0.0"
+#: The 3.0.0 configs: all six views, and two-view configs that differ in difficulty and information
+#: (unimodal probe accuracies: fac 0.966, pix 0.960, kar 0.946, zer 0.822, fou 0.800, mor 0.754).
+CONFIGS_3_0_0: dict[str, tuple[str, ...]] = {
+    "mfeat-six": VIEWS,
+    "mfeat-fac-mor": ("fac", "mor"),
+    "mfeat-kar-pix": ("kar", "pix"),
+    "mfeat-fou-zer": ("fou", "zer"),
+    "mfeat-zer-mor": ("zer", "mor"),
+}
+_DESCRIPTIONS_3_0_0 = {
+    "mfeat-six": "UCI Multiple Features, all six views (easy to hard, partly redundant); offline.",
+    "mfeat-fac-mor": "UCI Multiple Features, an easy view beside a hard complementary one (fac 0.97, mor 0.75 alone); offline.",
+    "mfeat-kar-pix": "UCI Multiple Features, two strong largely redundant views (kar 0.95, pix 0.96; together 0.96); offline.",
+    "mfeat-fou-zer": "UCI Multiple Features, two middling complementary views (fou 0.80, zer 0.82; together 0.90); offline.",
+    "mfeat-zer-mor": "UCI Multiple Features, two weak views (zer 0.82, mor 0.75; together 0.86); offline.",
+}
+
 
 def card_notes(config: str) -> str:
     """Markdown for the dataset card: views, ground-truth method, the gap choice and sanity table."""
     meta = load_meta()
-    modalities = CONFIGS_3_0_0[config] if config in CONFIGS_3_0_0 else CONFIGS[config]
+    modalities = config_views(config)
     lines = [
         "### Views",
         "",
@@ -235,11 +253,16 @@ def card_notes(config: str) -> str:
     return "\n".join(lines)
 
 
-def _entry(config: str, description: str, pitfall: str) -> DatasetEntry:
-    modalities = CONFIGS[config]
+def config_views(config: str) -> tuple[str, ...]:
+    """The views of a 1.0.0 or 3.0.0 config (names are unique across both versions)."""
+    return CONFIGS_3_0_0[config] if config in CONFIGS_3_0_0 else CONFIGS[config]
+
+
+def _entry(config: str, description: str, pitfall: str, version: str = VERSION, schema_version: int = 1) -> DatasetEntry:
+    modalities = config_views(config)
     return DatasetEntry(
         name=config,
-        version=VERSION,
+        version=version,
         kind="real",
         pitfall=pitfall,
         description=description,
@@ -251,6 +274,7 @@ def _entry(config: str, description: str, pitfall: str) -> DatasetEntry:
         license=LICENSE,
         build=lambda: build_config(config),
         modality_dims=tuple(VIEW_DIMS[m] for m in modalities),
+        schema_version=schema_version,
     )
 
 
@@ -266,46 +290,9 @@ UCI_MFEAT_GAP = _entry(
 )
 ENTRIES: tuple[DatasetEntry, ...] = (UCI_MFEAT, UCI_MFEAT_GAP)
 
-VERSION_3_0_0 = "3.0.0"
-#: The 3.0.0 configs: all six views, and two-view configs that differ in difficulty and information
-#: (unimodal probe accuracies: fac 0.966, pix 0.960, kar 0.946, zer 0.822, fou 0.800, mor 0.754).
-CONFIGS_3_0_0: dict[str, tuple[str, ...]] = {
-    "mfeat-six": VIEWS,
-    "mfeat-fac-mor": ("fac", "mor"),
-    "mfeat-kar-pix": ("kar", "pix"),
-    "mfeat-fou-zer": ("fou", "zer"),
-    "mfeat-zer-mor": ("zer", "mor"),
-}
-_DESCRIPTIONS_3_0_0 = {
-    "mfeat-six": "UCI Multiple Features, all six views (easy to hard, partly redundant); offline.",
-    "mfeat-fac-mor": "UCI Multiple Features, an easy view beside a hard complementary one (fac 0.97, mor 0.75 alone); offline.",
-    "mfeat-kar-pix": "UCI Multiple Features, two strong largely redundant views (kar 0.95, pix 0.96; together 0.96); offline.",
-    "mfeat-fou-zer": "UCI Multiple Features, two middling complementary views (fou 0.80, zer 0.82; together 0.90); offline.",
-    "mfeat-zer-mor": "UCI Multiple Features, two weak views (zer 0.82, mor 0.75; together 0.86); offline.",
-}
-
-
-def _entry_3_0_0(config: str) -> DatasetEntry:
-    modalities = CONFIGS_3_0_0[config]
-    return DatasetEntry(
-        name=config,
-        version=VERSION_3_0_0,
-        kind="real",
-        pitfall="real views (one image)",
-        description=_DESCRIPTIONS_3_0_0[config],
-        modalities=modalities,
-        class_names=CLASS_NAMES,
-        pool_size=POOL_SIZE,
-        test_size=TEST_SIZE,
-        citation=CITATION,
-        license=LICENSE,
-        build=lambda: build_config(config),
-        modality_dims=tuple(VIEW_DIMS[m] for m in modalities),
-        schema_version=2,
-    )
-
-
-ENTRIES_3_0_0: tuple[DatasetEntry, ...] = tuple(_entry_3_0_0(c) for c in CONFIGS_3_0_0)
+ENTRIES_3_0_0: tuple[DatasetEntry, ...] = tuple(
+    _entry(c, _DESCRIPTIONS_3_0_0[c], "real views (one image)", version=VERSION_3_0_0, schema_version=2) for c in CONFIGS_3_0_0
+)
 
 
 def compute_meta(source: str | Path | None = None) -> dict[str, Any]:
