@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from mmal_bench.leaderboard.signed_rank import DECIDE, MIN_UNITS, ROPE, p_better_batch
+from mmal_bench.leaderboard import signed_rank
+from mmal_bench.leaderboard.signed_rank import DECIDE, ROPE, p_better_batch
 
 #: Power a design should reach, and the level and number of comparisons of the frequentist companion.
 TARGET_POWER = 0.8
@@ -87,7 +88,7 @@ def power(
     """
     x = simulate_differences(effect, sd, family_sizes, icc, n_sim=n_sim, seed=seed)
     if test == "bayes":
-        if x.shape[1] < MIN_UNITS:  # the verdict never decides on so few units (`signed_rank.MIN_UNITS`)
+        if x.shape[1] < signed_rank.MIN_UNITS:  # the verdict never decides on so few units
             return 0.0
         probs = p_better_batch(x, rope, n_samples=SIM_POSTERIOR_SAMPLES, seed=seed)
         return float((probs[:, 2] >= decide).mean())
@@ -119,12 +120,17 @@ def detectable_effect(
     go to `power` (``test``, ``rope``, ``n_comparisons``, ...).
     """
     sizes = tuple(int(m) for m in family_sizes)
-    return _detectable_effect(float(sd), sizes, float(icc), float(target), max_effect, float(tolerance), tuple(sorted(kwargs.items())))
+    options = tuple(sorted(kwargs.items()))
+    return _detectable_effect(float(sd), sizes, float(icc), float(target), max_effect, float(tolerance), options, signed_rank.MIN_UNITS)
 
 
 @lru_cache(maxsize=256)
-def _detectable_effect(sd: float, sizes: tuple[int, ...], icc: float, target: float, max_effect: float | None, tolerance: float, options: tuple) -> float:
-    """`detectable_effect` on hashable arguments, cached: the board and FINDINGS ask the same questions."""
+def _detectable_effect(
+    sd: float, sizes: tuple[int, ...], icc: float, target: float, max_effect: float | None, tolerance: float, options: tuple, min_units: int
+) -> float:
+    """`detectable_effect` on hashable arguments, cached: the board and FINDINGS ask the same questions.
+    ``min_units`` (the verdict's minimum, read by `power`) is part of the key so a cached answer never
+    outlives the rule it was computed under."""
     kwargs = dict(options)
     hi = float(max_effect) if max_effect is not None else max(10.0 * sd, 0.5)
     if power(hi, sd, sizes, icc, **kwargs) < target:

@@ -139,9 +139,8 @@ def verdicts_on_few_datasets():
     check how each verdict flows into the board and FINDINGS. The minimum itself is tested in
     test_signed_rank.py / test_power.py, and the committed board runs with the real one.
     """
-    from mmal_bench.leaderboard import power, signed_rank
+    from mmal_bench.leaderboard import signed_rank
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(signed_rank, "MIN_UNITS", 2)
-        mp.setattr(power, "MIN_UNITS", 2)
         yield
