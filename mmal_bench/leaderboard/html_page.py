@@ -17,8 +17,8 @@ from pathlib import Path
 from mmal_bench.leaderboard.citation import RELEASES, citation_text
 from mmal_bench.leaderboard.columns import COLUMN_NOTES, note_html
 from mmal_bench.leaderboard.pitfalls import FAMILIES
-from mmal_bench.leaderboard.render import (
-    BASELINE,
+from mmal_bench.leaderboard.scoring import BASELINE, Scoreboard, regime_key
+from mmal_bench.leaderboard.tables import (
     COST_HEADERS,
     GROUP_HEADERS,
     HTML_NAME,
@@ -36,7 +36,6 @@ from mmal_bench.leaderboard.render import (
     slug,
     statistics_lines,
 )
-from mmal_bench.leaderboard.scoring import Scoreboard, regime_key
 
 _CSS = """
 *{box-sizing:border-box}

@@ -16,7 +16,8 @@ from mmal_bench.errors import ResultIntegrityError
 from mmal_bench.harness import signing
 from mmal_bench.harness.results import read_result, write_result
 from mmal_bench.leaderboard.loading import load_results
-from mmal_bench.leaderboard.render import UNOFFICIAL_MARK, build_leaderboard
+from mmal_bench.leaderboard.render import build_leaderboard
+from mmal_bench.leaderboard.tables import UNOFFICIAL_MARK
 from mmal_bench.version import BENCHMARK_VERSION
 
 LEVELS = {"random": 0.60, "entropy": 0.65}

@@ -16,7 +16,8 @@ import pytest
 from leaderboard_factory import catalog_for, catalog_with_submission, fingerprint_of, verdicts_on_few_datasets, write_suite  # noqa: F401 (fixture)
 
 from mmal_bench.errors import ResultIntegrityError
-from mmal_bench.leaderboard.render import build_leaderboard, fmt, fmt_ci
+from mmal_bench.leaderboard.render import build_leaderboard
+from mmal_bench.leaderboard.tables import fmt, fmt_ci
 from mmal_bench.version import BENCHMARK_VERSION
 
 pytestmark = pytest.mark.usefixtures("verdicts_on_few_datasets")  # 3-dataset fixtures (leaderboard_factory)
@@ -198,7 +199,7 @@ def test_sort_keys() -> None:
 
 
 def test_intervals_of_accuracies_are_clipped_to_the_unit_range() -> None:
-    from mmal_bench.leaderboard.render import UNIT
+    from mmal_bench.leaderboard.tables import UNIT
 
     assert fmt_ci(0.888, 0.723, 1.053, bounds=UNIT) == "0.8880 [0.7230, 1.0000]"
     assert fmt_ci(0.05, -0.02, 0.12, bounds=UNIT) == "0.0500 [0.0000, 0.1200]"
@@ -211,7 +212,8 @@ def test_one_order_for_tables_cd_diagram_and_plots_and_a_caption_for_flat_curves
     import numpy as np
 
     from mmal_bench.leaderboard import cd_diagram, html_page
-    from mmal_bench.leaderboard.render import board_order, flat_curves, highlighted
+    from mmal_bench.leaderboard.render import highlighted
+    from mmal_bench.leaderboard.tables import board_order, flat_curves
 
     results, _, board, catalog = built
     order = board_order(board)
