@@ -6,5 +6,5 @@ of different benchmark versions are never mixed on a leaderboard.
 
 from __future__ import annotations
 
-PACKAGE_VERSION = "2.0.0"
-BENCHMARK_VERSION = "2.0.0"
+PACKAGE_VERSION = "3.0.0"
+BENCHMARK_VERSION = "3.0.0"

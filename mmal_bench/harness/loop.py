@@ -210,6 +210,28 @@ def evaluate(model: FittedModel, data: BenchmarkData, empty_value: float, truth_
     )
 
 
+def records_references(protocol: Protocol, strategy: Strategy) -> bool:
+    """Whether this cell records the unimodal reference accuracies (`RoundRecord.unimodal_accuracy`):
+    the built-in random sampling's cells from benchmark 3.0.0 on.
+
+    Why random's: the reference game of over-reliance is what the same number of *random* labels
+    supports; random's own model is its fused reference, so unimodal models trained on random's labelled
+    set, with the same model seed, complete that game on the very instance (public or hidden) that the
+    cells are scored on, at +2 models per random round (not per strategy).
+    """
+    from mmal_bench.strategies.unimodal import RandomSampling
+
+    return type(strategy) is RandomSampling and int(protocol.benchmark_version.split(".")[0]) >= 3
+
+
+def unimodal_references(batch: ModalBatch, labels: np.ndarray, data: BenchmarkData, protocol: Protocol, seed: int, trainer: Trainer) -> dict[str, float]:
+    """Test accuracy per modality of the benchmark model trained on ``batch`` with only that modality
+    (the others absent in training and at test), seeded like the round's fused model."""
+    modalities = list(data.modalities)
+    fitted = trainer([batch.restricted_to([m]) for m in modalities], [labels] * len(modalities), data.n_classes, protocol.model, [seed] * len(modalities))
+    return {m: metrics.accuracy(data.test.labels, np.argmax(f.predict_proba(data.test, [m]), axis=1)) for m, f in zip(modalities, fitted, strict=True)}
+
+
 def check_protocol_fits(data: BenchmarkData, protocol: Protocol, seeds: Sequence[int]) -> None:
     """Fail early with a `ConfigError` if the regime needs more labels than the pool (or cold start) has."""
     regime = protocol.regime
@@ -292,6 +314,11 @@ def run_group(
             evaluations[e.name] = evaluate(models[e.name], data, empty_value, truth_phi)
         if shared:
             evaluations = dict.fromkeys(models, evaluations[members[0].name])
+        references = {}
+        for e in active:
+            if records_references(protocol, e.strategy):
+                batch = pool.take(labeled[e.name])
+                references[e.name] = unimodal_references(ModalBatch(batch.features, batch.present), batch.labels, data, protocol, model_seed(seed, r), trainer)
         timings.evaluate.append(time.perf_counter() - start)
 
         query_total = 0.0
@@ -345,6 +372,7 @@ def run_group(
                     query_cpu_seconds=query_cpu,
                     query_peak_bytes=query_peak,
                     query_energy_joules=query_energy,
+                    unimodal_accuracy=references.get(e.name),
                 )
             )
         timings.query.append(query_total)

@@ -30,7 +30,10 @@ TIMING_FIELDS = ("train_seconds", "query_seconds", "query_cpu_seconds", "query_p
 #: by the command that wrote it (`run` replaces such a file, naming it).
 DELETE_AND_RERUN = "delete it and re-run (`mmal-bench run` recomputes the cell)"
 #: Archived benchmark versions → the package version (git tag ``v<version>``) that reproduces them.
-REPRODUCED_BY = {"1.0.0": "0.1.0"}
+REPRODUCED_BY = {"1.0.0": "0.1.0", "2.0.0": "2.0.0"}
+#: Round fields added after schema 2 that only some cells set: left out of a file and its hash when
+#: unset, so every file written without them keeps its bytes and hash.
+LATER_ROUND_FIELDS = ("unimodal_accuracy",)
 
 
 class ArchivedResultError(ResultIntegrityError):
@@ -77,6 +80,11 @@ class RoundRecord(_Strict):
     #: CPU-package energy during ``select`` from RAPL counters (`mmal_bench.harness.energy`), joules;
     #: None where the counters are absent or unreadable (the leaderboard then estimates from CPU time).
     query_energy_joules: float | None = None
+    #: Random sampling's cells from benchmark 3.0.0 on (`loop.records_references`): test accuracy of a
+    #: unimodal reference model per modality (the benchmark model trained on this round's labelled set
+    #: with every other modality absent, in training and at test), the reference game of over-reliance
+    #: computed on the instance that is scored. None on every other cell.
+    unimodal_accuracy: dict[str, float] | None = None
 
 
 class PoolShares(_Strict):
@@ -191,10 +199,7 @@ def canonical_json(payload: object) -> str:
 def content_hash(result: CellResult) -> str:
     """sha256 over the canonical JSON of ``result`` without its ``content_hash`` and ``signature`` fields
     (and without later provenance fields that are unset)."""
-    body = result.model_dump(mode="json", exclude={"content_hash", "signature"})
-    for name in LATER_PROVENANCE_FIELDS:
-        if body["provenance"].get(name) is None:
-            body["provenance"].pop(name, None)
+    body = _drop_unset(result.model_dump(mode="json", exclude={"content_hash", "signature"}))
     return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -226,12 +231,21 @@ def _reject_non_finite(token: str) -> float:
 
 def _without_unset(result: CellResult) -> dict:
     """The file's JSON: later optional fields that are unset are left out (older files stay byte-identical)."""
-    body = result.model_dump(mode="json")
+    body = _drop_unset(result.model_dump(mode="json"))
     if body.get("signature") is None:
         body.pop("signature", None)
+    return body
+
+
+def _drop_unset(body: dict) -> dict:
+    """``body`` without the later provenance and round fields that are unset (None)."""
     for name in LATER_PROVENANCE_FIELDS:
         if body["provenance"].get(name) is None:
             body["provenance"].pop(name, None)
+    for record in body.get("rounds", ()):
+        for name in LATER_ROUND_FIELDS:
+            if record.get(name) is None:
+                record.pop(name, None)
     return body
 
 

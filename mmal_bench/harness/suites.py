@@ -240,8 +240,8 @@ REAL_3 = Suite(
     description="every registered real dataset (offline sets + converted recipes on this machine) x low/mid x seeds 0-4",
 )
 
-SUITES: dict[str, Suite] = {s.name: s for s in (QUICK, STANDARD, REAL_3)}
-#: Every suite version by ``name@version`` (``get_suite("standard")`` stays 2.0.0 until the 3.0.0 release).
+SUITES: dict[str, Suite] = {s.name: s for s in (QUICK, STANDARD_3, REAL_3)}
+#: Every suite version by ``name@version`` (``get_suite("standard")`` is 3.0.0, the current release).
 SUITE_VERSIONS: dict[str, Suite] = {f"{s.name}@{s.version}": s for s in (QUICK, STANDARD, STANDARD_3, REAL_3)}
 
 

@@ -71,8 +71,9 @@ def one_game(result: CellResult, reference: Reference, modalities: Sequence[str]
     """Per round: signed over-reliance in one game (`harness.metrics.over_reliance_in_one_game`) and
     whether the model's shares are defined under the 3-SE noise floor. ``(R, M)`` and ``(R,)``.
 
-    The reference game takes the calibration's unimodal and fused reference accuracies at the round's
-    number of labels; v(∅) is the model's own (recovered by Shapley efficiency), so both games share it.
+    The reference game takes the unimodal and fused reference accuracies at the round's number of
+    labels: those random sampling's cell of the same seed recorded on the scored instance (3.0.0 on),
+    else the calibration's; v(∅) is the model's own (recovered by Shapley efficiency), so both games share it.
     NaN for datasets of more than two modalities, or where the calibration has no point at that n.
     """
     n_test = test_size(dataset)
@@ -82,7 +83,7 @@ def one_game(result: CellResult, reference: Reference, modalities: Sequence[str]
     for i, rd in enumerate(result.rounds):
         floor = accuracy_noise_floor(rd.accuracy, n_test) if n_test else RELIANCE_THRESHOLD
         defined[i] = sum(abs(v) for v in rd.shapley.values()) >= floor
-        accs, fused = reference.supported(dataset, result.provenance.regime, rd.n_labeled), reference.fused_at(dataset, result.provenance.regime, rd.n_labeled)
+        accs, fused = reference.game_at(dataset, result.provenance.regime, result.provenance.seed, rd.n_labeled)
         if len(modalities) != 2 or accs is None or fused is None or not set(accs) >= set(modalities):
             continue
         empty = rd.subset_accuracy[full] - sum(rd.shapley.values())
@@ -167,7 +168,10 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
 
 
 def cell_metrics_frame(results: Iterable[CellResult], reference: Reference, threshold: float = RELIANCE_THRESHOLD) -> pd.DataFrame:
-    """`cell_metrics` of every result, one row each, sorted by cell."""
+    """`cell_metrics` of every result, one row each, sorted by cell; the reference game is the one
+    random's cells recorded on the scored instance where they did (`Reference.with_scored`)."""
+    results = list(results)
+    reference = reference.with_scored(results)
     frame = pd.DataFrame([cell_metrics(r, reference, threshold) for r in results], columns=CELL_METRIC_COLUMNS)
     return frame.sort_values(["dataset", "regime", "strategy", "seed"], kind="stable").reset_index(drop=True)
 

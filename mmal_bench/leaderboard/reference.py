@@ -8,8 +8,8 @@ when a suite has none (e.g. the archived 1.0.0 results) every figure that needs 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -24,8 +24,30 @@ class Reference:
     #: (dataset, regime, n_labeled) -> accuracy of the fused reference model at that n (random labels):
     #: v(all) of the reference game (`harness.metrics.reference_game_shares`).
     fused: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    #: (dataset, regime, seed, n_labeled) -> (unimodal accuracies, fused accuracy) measured on the
+    #: instance that was scored, from random sampling's cells (`RoundRecord.unimodal_accuracy`, 3.0.0 on):
+    #: the reference game wins over the calibration's (public-instance) one wherever it exists.
+    scored: dict[tuple[str, str, int, int], tuple[dict[str, float], float]] = field(default_factory=dict)
     #: Why there is no calibration data ("" when there is).
     reason: str = ""
+
+    def with_scored(self, results: Iterable[Any]) -> Reference:
+        """This reference plus the scored-instance reference games recorded by ``results``' random cells."""
+        scored = dict(self.scored)
+        for r in results:
+            p = r.provenance
+            for rd in r.rounds:
+                if rd.unimodal_accuracy is not None:
+                    scored[(f"{p.dataset}@{p.dataset_version}", p.regime, p.seed, rd.n_labeled)] = (dict(rd.unimodal_accuracy), rd.accuracy)
+        return replace(self, scored=scored) if scored != self.scored else self
+
+    def game_at(self, dataset: str, regime: str, seed: int, n_labeled: int) -> tuple[dict[str, float] | None, float | None]:
+        """The reference game's unimodal and fused accuracies at ``n_labeled`` labels: the scored
+        instance's (same seed) where recorded, else the calibration's."""
+        found = self.scored.get((dataset, regime, seed, n_labeled))
+        if found is not None:
+            return found
+        return self.supported(dataset, regime, n_labeled), self.fused_at(dataset, regime, n_labeled)
 
     def lookup(self, table: Mapping, dataset: str):
         """``table[dataset]``, falling back to the bare name (calibration files may key either way)."""

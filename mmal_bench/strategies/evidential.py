@@ -85,6 +85,7 @@ class EvidentialFusion(Strategy):
     reduced Dempster–Shafer rule fuses them (absent modalities are vacuous); a row's score is the fused
     uncertainty mass plus the conflict between the views (`evidential_difficulty`). The batch is drawn
     by `diverse_top_k`: k-means++ seeding on the fused embedding over the ``4·k`` highest scores.
+    Rows with no observed modality rank last (3.0.0; 2.0.0 bought them first, their u being 1).
 
     Our reading, where the sources leave a choice:
 
@@ -120,5 +121,10 @@ class EvidentialFusion(Strategy):
     def select(self, view: PoolView, model: FittedModel, batch_size: int, rng: np.random.Generator) -> np.ndarray:
         batch = view.unlabeled
         score, _ = evidential_difficulty(model, batch)
+        # A row with no observed modality has a vacuous opinion (u = 1): it says nothing about the row's
+        # difficulty, and labelling it teaches the model only its prior, so it ranks below every row
+        # with a view (2.0.0 bought these first: all of its buys on missing-mnar/mcar low and mid).
+        observed = np.logical_or.reduce([np.asarray(batch.present[m], dtype=bool) for m in model.modalities])
+        score = np.where(observed, score, -1.0)
         picks = diverse_top_k(score, embedder(model.embed, batch), batch_size, rng)
         return np.asarray(view.unlabeled_ids, dtype=np.int64)[picks]

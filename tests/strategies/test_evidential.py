@@ -84,3 +84,22 @@ def test_strategy_picks_diverse_rows_among_the_most_difficult():
     ids = get_strategy("evidential-fusion").select(view, model, 5, np.random.default_rng(0))
     candidates = set(view.unlabeled_ids[top_k(np.array(reference), 20)].tolist())
     assert len(set(ids.tolist())) == 5 and set(ids.tolist()) <= candidates
+
+
+def test_rows_with_no_observed_modality_are_bought_last():
+    """A vacuous opinion (u = 1) says nothing about a row's difficulty: 2.0.0 bought such rows first."""
+    import dataclasses
+
+    from mmal_bench.data.schema import ModalBatch
+
+    view, model = problem()
+    n = len(view.unlabeled_ids)
+    blind = np.zeros(n, dtype=bool)
+    blind[: n // 2] = True  # half the pool shows no modality at all
+    present = {m: np.asarray(view.unlabeled.present[m], dtype=bool) & ~blind for m in model.modalities}
+    features = {m: np.asarray(view.unlabeled.features[m]) for m in model.modalities}
+    blinded = dataclasses.replace(view, unlabeled=ModalBatch(features, present))
+    score, _ = evidential_difficulty(model, blinded.unlabeled)
+    assert np.all(score[blind] == 1.0)  # the vacuous opinion is still the highest raw score
+    ids = get_strategy("evidential-fusion").select(blinded, model, 10, np.random.default_rng(0))
+    assert not set(ids.tolist()) & set(view.unlabeled_ids[blind].tolist())
