@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from mmal_bench.data import registry
+from mmal_bench.data.entry import DatasetEntry
 from mmal_bench.data.suite import synthetic_entry
 from mmal_bench.data.synthetic import GeneratorSpec, ModalitySpec
 from mmal_bench.harness import suites
@@ -25,16 +26,32 @@ TINY_SPEC = GeneratorSpec(
 
 def tiny_suite(monkeypatch: pytest.MonkeyPatch) -> Iterator[suites.Suite]:
     """Register ``cli-tiny`` and suite ``clitest`` for one test (use as a generator fixture)."""
-    entry = registry.register(synthetic_entry("cli-tiny", TINY_SPEC, pitfall="control", description="CLI test", ground_truth_rows=2000))
-    suite = suites.Suite(
+    entry = registry.register(_tiny_entry())
+    suite = _clitest(seeds=(0, 1))
+    monkeypatch.setitem(suites.SUITES, "clitest", suite)
+    yield suite
+    registry.unregister(entry.name, entry.version)
+
+
+def register_tiny_suite(seeds: tuple[int, ...]) -> None:
+    """Register ``cli-tiny`` and suite ``clitest`` with ``seeds`` for the rest of this process: what a
+    script run in a subprocess does at import, so that the workers it spawns (which import it) know
+    them too."""
+    registry.register(_tiny_entry())
+    suites.SUITES["clitest"] = _clitest(seeds)
+
+
+def _tiny_entry() -> DatasetEntry:
+    return synthetic_entry("cli-tiny", TINY_SPEC, pitfall="control", description="CLI test", ground_truth_rows=2000)
+
+
+def _clitest(seeds: tuple[int, ...]) -> suites.Suite:
+    return suites.Suite(
         name="clitest",
         version="0.0.1",
         regimes=(Regime("low", initial=6, batch_size=6, rounds=2),),
-        seeds=(0, 1),
+        seeds=seeds,
         model=ModelConfig(hidden_sizes=(8,), embed_dim=4, steps=5),
         datasets=("cli-tiny",),
         regime_overrides={},
     )
-    monkeypatch.setitem(suites.SUITES, "clitest", suite)
-    yield suite
-    registry.unregister(entry.name, entry.version)

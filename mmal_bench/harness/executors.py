@@ -53,10 +53,27 @@ def _init_worker(parent_pid: int) -> None:
     # torch is pinned to one thread by the task itself (`runner.execute_group`); importing it here
     # would make every (re)started worker pay for it before it is known to be needed.
     die_with_parent(parent_pid)
+    _ignore_ctrl_c()
+    os.environ.update(WORKER_ENV)
+
+
+def _ignore_ctrl_c() -> None:
     # Ctrl-C reaches the terminal's whole process group: the main process decides what stops (it
     # kills the workers at once), so a worker neither dies mid-pickle nor prints a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update(WORKER_ENV)
+
+
+def dask_setup(worker: object) -> None:  # noqa: ARG001 - the signature Dask calls
+    """Dask's preload hook, run in the main thread of a local cluster's worker processes as they start
+    (`DaskExecutor`): they ignore Ctrl-C, as the pool's workers do, and SIGTERM.
+
+    systemd and SLURM send SIGTERM to every process of a job: a worker that died of it first would be
+    restarted by its nanny while the main process stops, and the cancelled restart logs tracebacks.
+    The main process kills the workers itself (`DaskExecutor.terminate`); Dask's memory monitor
+    follows an ignored SIGTERM with SIGKILL, and a worker exits as soon as its parent is gone.
+    """
+    _ignore_ctrl_c()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def limit_threads() -> None:
@@ -233,6 +250,7 @@ class DaskExecutor(Executor):
                         env=WORKER_ENV,
                         silence_logs=40,
                         local_directory=self._scratch,
+                        preload=[__name__],  # each worker runs `dask_setup` as it starts
                     )
                 self._client = Client(self._cluster)
             else:
@@ -286,8 +304,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Close the client and a local cluster (a remote cluster's workers drop this client's futures)
-        and remove the local cluster's scratch folder. Also what `terminate` does: Dask stops its
-        workers' tasks itself, and closing without waiting for them leaves them to print tracebacks."""
+        and remove the local cluster's scratch folder."""
         client = getattr(self, "_client", None)
         if client is not None:
             client.close()
@@ -298,6 +315,26 @@ class DaskExecutor(Executor):
         if getattr(self, "_scratch", None):
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+    def terminate(self) -> None:
+        """Kill a local cluster's worker processes, then close (their groups in flight are lost;
+        finished ones are already written).
+
+        Closing alone asks each busy worker to stop and gives it 4 s (Dask's nanny: 0.8 x 5 s) before
+        killing it: a Ctrl-C took 4-5 s to exit. A remote cluster's workers are not ours to kill:
+        closing the client drops this run's futures there.
+        """
+        from distributed import Nanny
+
+        for nanny in list(getattr(self._cluster, "workers", {}).values()):
+            if not isinstance(nanny, Nanny):  # a worker thread (``processes=False``): nothing to kill
+                continue
+            nanny.close_gracefully(reason="mmal-bench-terminate")  # or it restarts the worker killed next
+            pid = nanny.pid  # None once the process is gone
+            if pid:
+                with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
+                    os.kill(pid, signal.SIGKILL)
+        self.close()
 
     def describe(self) -> str:
         return f"Dask {'LocalCluster' if self.address == 'local' else self.address} ({self.jobs} workers)"

@@ -1,5 +1,6 @@
 """Executors survive dying workers: a pool worker that dies is retried (bounded, as Dask does), and
-workers die with their parent instead of blocking forever as orphans."""
+workers die with their parent instead of blocking forever as orphans. A stopped run (Ctrl-C, SIGTERM)
+kills its workers at once, keeps its finished cells and says so in one line."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -120,19 +122,8 @@ def test_a_dask_scheduler_that_died_is_one_error(monkeypatch) -> None:
 def test_an_interrupted_pool_stops_at_once_without_waiting_for_its_tasks() -> None:
     """Ctrl-C in the main process: leaving the executor kills the workers instead of waiting for the
     tasks in flight (1.0.0-2.0.0 waited for them: 9-17 s)."""
-    import threading
-
     pool = LocalPoolExecutor(2)
-    started, sent = threading.Event(), []
-
-    def interrupt() -> None:
-        started.wait(60)
-        time.sleep(1.0)  # the workers are sleeping in their 60 s tasks
-        sent.append(time.perf_counter())
-        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, where the terminal sends it
-
-    timer = threading.Thread(target=interrupt)
-    timer.start()
+    started, sent = _ctrl_c_once()
     with pytest.raises(KeyboardInterrupt):
         with pool:
             pool._ensure_pool()
@@ -140,8 +131,34 @@ def test_an_interrupted_pool_stops_at_once_without_waiting_for_its_tasks() -> No
             for _ in pool.imap_unordered(time.sleep, [60, 60, 60]):
                 pass
     elapsed = time.perf_counter() - sent[0]
-    timer.join()
     assert pool._pool is None and elapsed < 2, elapsed
+
+
+def test_an_interrupted_local_dask_cluster_stops_at_once_without_waiting_for_its_tasks() -> None:
+    """As the pool: Ctrl-C kills a local cluster's workers (closing it gave each busy worker 4 s)."""
+    started, sent = _ctrl_c_once()
+    with pytest.raises(KeyboardInterrupt):
+        with DaskExecutor("local", jobs=2) as dask:
+            started.set()
+            for _ in dask.imap_unordered(time.sleep, [60, 60, 60]):
+                pass
+    elapsed = time.perf_counter() - sent[0]
+    assert dask._cluster is None and elapsed < 2, elapsed
+
+
+def _ctrl_c_once() -> tuple[threading.Event, list[float]]:
+    """Ctrl-C to this process 1 s after the returned event is set (once its workers sleep in their
+    tasks); the list gets the time it was sent."""
+    started, sent = threading.Event(), []
+
+    def interrupt() -> None:
+        started.wait(60)
+        time.sleep(1.0)
+        sent.append(time.perf_counter())
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # where the terminal sends it
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    return started, sent
 
 
 def test_a_local_dask_cluster_keeps_its_scratch_in_its_own_folder_and_a_killed_runs_is_removed(tmp_path: Path, monkeypatch) -> None:
@@ -160,3 +177,53 @@ def test_a_local_dask_cluster_keeps_its_scratch_in_its_own_folder_and_a_killed_r
         assert len(scratch) == 1 and scratch[0].startswith(f"{executors.SCRATCH_PREFIX}{os.getpid()}-")
         assert list(dask.imap_unordered(abs, [-3])) == [3]
     assert list(tmp_path.iterdir()) == []  # nothing under dask-scratch-space, nothing of ours
+
+
+#: A `mmal-bench run` of the tiny ``clitest`` suite with all 20 seeds of its dataset, as a script:
+#: Dask's spawned workers import the main script, so they see the suite it registers.
+TINY_RUN_SCRIPT = """
+import sys
+
+sys.path.insert(0, {tests!r})
+from suite_factory import register_tiny_suite
+
+register_tiny_suite(seeds=tuple(range(20)))
+
+if __name__ == "__main__":
+    from mmal_bench.cli import main
+
+    main()
+"""
+
+
+@pytest.mark.parametrize(("stop", "says"), [("SIGINT", "interrupted: "), ("SIGTERM", "terminated (SIGTERM): ")])
+def test_a_stopped_local_dask_run_exits_at_once_keeping_its_cells_and_saying_so(tmp_path: Path, stop: str, says: str) -> None:
+    """The signal to the whole process group mid-run, as a terminal's Ctrl-C (or systemd's and SLURM's
+    SIGTERM) sends it: the run exits at once (up to 3.0.0: 4-5 s, Dask's nanny gave each busy worker 4 s),
+    prints the pool executor's one line, keeps every finished cell intact, and leaves no traceback
+    (the workers' KeyboardInterrupt) and no scratch folder."""
+    from mmal_bench.harness.results import iter_result_files, read_result
+
+    script, out, temp = tmp_path / "run_tiny.py", tmp_path / "out", tmp_path / "tmp"
+    script.write_text(TINY_RUN_SCRIPT.format(tests=str(Path(__file__).resolve().parents[1])))
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "TMPDIR": str(temp), "MMAL_BENCH_HOME": str(tmp_path / "home")}
+    argv = ["run", "--suite", "clitest", "--strategies", "random", "entropy", "margin", "--scheduler", "local", "--jobs", "2", "--out", str(out), "--quiet", "--no-leaderboard"]
+    run = subprocess.Popen([sys.executable, str(script), *argv], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(iter_result_files(out)) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(run.pid, getattr(signal, stop))
+        sent = time.monotonic()
+        _, err = run.communicate(timeout=60)
+        elapsed = time.monotonic() - sent
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    kept = list(iter_result_files(out))
+    assert run.returncode == 128 + getattr(signal, stop), err[-2000:]
+    assert elapsed < 10, elapsed  # 0.2 s measured on 2 busy cores; the bound only guards against a hang
+    assert err == f"{says}{len(kept)} of the 60 cells are kept in {out} ({len(kept)} written by this run); {60 - len(kept)} are not done yet: run the same command again to resume\n"
+    assert 0 < len(kept) < 60 and all(read_result(path) for path in kept)
+    assert list(temp.iterdir()) == [] and not list(tmp_path.rglob("dask-scratch-space"))
