@@ -102,10 +102,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"error: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated)
+        terminated = any(isinstance(e, Terminated) for e in _causes(exc))
         what = str(exc) or "finished cells are saved; run the same command again to resume"
         print(f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: {what}", file=sys.stderr)
         return 128 + int(signal.SIGTERM if terminated else signal.SIGINT)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from, outermost first (a stop re-raised with a clearer
+    message keeps the `Terminated` it came from down the chain)."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__
+    return chain
 
 
 if __name__ == "__main__":

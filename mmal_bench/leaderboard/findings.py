@@ -163,6 +163,50 @@ def model_over_reliance(metrics: pd.DataFrame, strategy: str = BASELINE) -> pd.D
     return out.loc[order].reset_index(drop=True)
 
 
+def family_over_reliance(metrics: pd.DataFrame, board: Scoreboard, strategy: str = BASELINE, rope: float = RELIANCE_ROPE) -> pd.DataFrame:
+    """Claim 1 with the instance as the unit (3.0.0): per pitfall family, random's over-reliance per
+    dataset (each dataset is one instance of its family's generator, scored on its hidden instance),
+    with a t-interval over those datasets.
+
+    Orientation is fixed before looking at the model: each dataset's value is the signed over-reliance
+    on the modality its ground truth gives the larger share (the first modality on a symmetric control),
+    averaged over its regimes and seeds. Taking the larger of the two signed values instead would read
+    |noise| > 0 on the control. Two-modality datasets only (the one-game measure's domain). ``verdict``:
+    "over-relies" when the interval lies above ``rope``, "none" when it lies inside ±``rope``, else
+    "undecided"; n/a with fewer than 3 instances.
+
+    Returns one row per family in the board's order: family, n, mean, low, high, verdict, datasets.
+    """
+    part = metrics[metrics["strategy"] == strategy]
+    truth = {g.dataset: g.truth_shares for g in board.groups}
+    per_dataset: dict[str, float] = {}
+    for dataset, group in part.groupby("dataset", sort=True):
+        shares = truth.get(dataset) or {}
+        if len(shares) != 2:
+            continue
+        leading = max(shares, key=lambda m: (shares[m], -list(shares).index(m)))
+        values = [v.get(leading, np.nan) for v in group["over_reliance_by_modality"] if isinstance(v, dict)]
+        if values and np.isfinite(values).any():
+            per_dataset[dataset] = float(np.nanmean(values))
+    rows = []
+    for family in dict.fromkeys(board.families[d] for d in sorted(board.families, key=lambda d: (FAMILY_ORDER.get(board.families[d], 99), d))):
+        members = [d for d, f in board.families.items() if f == family and d in per_dataset]
+        values = np.array([per_dataset[d] for d in sorted(members)])
+        if len(values) < MIN_INSTANCES:
+            rows.append([family, len(values), float(values.mean()) if len(values) else np.nan, np.nan, np.nan, NA, tuple(sorted(members))])
+            continue
+        iv = t_interval(values)
+        verdict = "over-relies" if iv.low > rope else "none" if -rope <= iv.low and iv.high <= rope else "undecided"
+        rows.append([family, iv.n, iv.mean, iv.low, iv.high, verdict, tuple(sorted(members))])
+    return pd.DataFrame(rows, columns=["family", "n", "mean", "low", "high", "verdict", "datasets"])
+
+
+#: A reliance claim rests on at least this many instances (datasets of a family), the instance as the unit.
+MIN_INSTANCES = 3
+#: Family order of the findings' tables (`pitfalls.FAMILIES`).
+FAMILY_ORDER = {f: i for i, f in enumerate(FAMILIES)}
+
+
 @dataclass(frozen=True)
 class BeyondControl:
     """Claim 1's verdict inputs: what the measure reads on the control datasets, and which other

@@ -1,18 +1,19 @@
-"""1.0.0 beside this release: the archived suite's headline and reliance figures next to the current
-ones, for the strategies and datasets both have (FINDINGS.md's "where 1.0.0's measures misled").
+"""The previous release beside this one (1.0.0 beside 2.0.0, 2.0.0 beside 3.0.0): the archived
+suite's headline and reliance figures next to the current ones, for the strategies and datasets both
+have (FINDINGS.md's "where <previous>'s measures misled").
 
 The archived per-cell AUBC table goes through the same `deltas` / `headline` / `rank_groups` as the
 current results (as `table_report` does for the archive's statistics.md); beside it stand the figures
-1.0.0 published for the same cells (its rendered board's ``leaderboard.csv``: seed-only intervals and
+the archived release published for the same cells (its rendered board's ``leaderboard.csv``: seed-only intervals and
 mean ranks), so a reader sees what the inference changed on identical data before what the suite
-changed. 1.0.0's reliance figures are the summaries its random-sampling result files recorded
+changed. The archived release's reliance figures are the summaries its random-sampling result files recorded
 (imbalance, utilization gap).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,26 +26,38 @@ from mmal_bench.leaderboard.rank_groups import dataset_scores, rank_groups
 from mmal_bench.leaderboard.scoring import Scoreboard
 from mmal_bench.leaderboard.stats import paired_difference
 
-ARCHIVE_VERSION = "1.0.0"
-#: 1.0.0 datasets that continue, unchanged, under another name (see the entries in mmal_bench/data/suite.py);
-#: every other 1.0.0 dataset is paired with the current dataset of the same name, if the results have one.
-RENAMED = {"difficulty-gap": "information-gap"}
-#: The archived rendered board (under the archive folder) whose overall rows are 1.0.0's published figures.
-PUBLISHED_BOARD = f"{ARCHIVE_VERSION}-leaderboard/leaderboard.csv"
+#: Each benchmark version's previous release: the archive its findings are compared with.
+PREVIOUS_RELEASE = {"2.0.0": "1.0.0", "3.0.0": "2.0.0"}
+#: Archived datasets that continue, unchanged, under another name (see the entries in mmal_bench/data/suite.py);
+#: every other archived dataset is paired with the current dataset of the same name, or with the
+#: variants of its family (3.0.0: ``balanced`` → ``balanced-v1``, ``balanced-v2``), if the results have them.
+RENAMED = {"1.0.0": {"difficulty-gap": "information-gap"}}
+
+
+def archive_version(benchmark_version: str) -> str:
+    """The release results of ``benchmark_version`` are compared with (its previous release)."""
+    return PREVIOUS_RELEASE.get(benchmark_version, "1.0.0")
+
+
+def published_board(version: str) -> str:
+    """The archived rendered board (under the archive folder) whose overall rows are ``version``'s published figures."""
+    return f"{version}-leaderboard/leaderboard.csv"
 
 
 @dataclass(frozen=True)
 class ArchiveComparison:
     """The side-by-side tables (empty, with ``reason``, when there is no archive to compare with)."""
 
-    #: index strategy: pub_mean/low/high/side/rank (as 1.0.0 published them; NaN / "" without its board),
-    #: old_mean/low/high/side/rank (1.0.0 cells, hierarchical), new_mean/low/high/side (raw), new_rank.
+    #: index strategy: pub_mean/low/high/side/rank/verdict/p_better (as the archived release published them; NaN / "" without its board),
+    #: old_mean/low/high/side/rank (archived cells, hierarchical), new_mean/low/high/side (raw), new_rank.
     strategies: pd.DataFrame
     #: old_dataset, dataset, old_imbalance, old_utilization_gap, new_imbalance, new_truth_gap,
     #: new_over_reliance, settings_over (regimes whose over-reliance CI is above 0), settings_measured.
     datasets: pd.DataFrame
     old_cells: int = 0
     reason: str = ""
+    #: The archived release compared with.
+    version: str = "1.0.0"
 
 
 def archive_comparison(
@@ -57,47 +70,54 @@ def archive_comparison(
     reliance: pd.DataFrame,
     n_boot: int = N_BOOT,
 ) -> ArchiveComparison:
-    """Compare the archived 1.0.0 suite under ``archive`` with the current board.
+    """Compare the archived previous release (`archive_version`) under ``archive`` with the current board.
 
     Parameters
     ----------
-    archive: the committed results folder holding ``1.0.0-<suite>-aubc.csv``, ``1.0.0/<suite>/`` and, for the
-        published figures, ``1.0.0-leaderboard/leaderboard.csv``.
+    archive: the committed results folder holding ``<old>-<suite>-aubc.csv``, ``<old>/<suite>/`` and, for the
+        published figures, ``<old>-leaderboard/leaderboard.csv``.
     suite: the suite both releases ran.
     board, frame, metrics: the current scoreboard, its `cells_frame` and `cell_metrics_frame`.
-    raw_headline: the current raw (un-normalised) ΔAUBC headline table, same units as 1.0.0's.
+    raw_headline: the current raw (un-normalised) ΔAUBC headline table, same units as the archive's.
     reliance: `model_over_reliance` of the current results (per dataset and regime, under random).
-    n_boot: bootstrap replicates of the 1.0.0 headline.
+    n_boot: bootstrap replicates of the archived headline.
 
     Returns
     -------
     `ArchiveComparison`; its ``reason`` says why a table is empty.
     """
-    empty = ArchiveComparison(pd.DataFrame(), pd.DataFrame())
+    version = archive_version(board.benchmark_version)
+    empty = ArchiveComparison(pd.DataFrame(), pd.DataFrame(), version=version)
     if archive is None:
-        return ArchiveComparison(empty.strategies, empty.datasets, reason="no 1.0.0 archive was given")
-    csv = Path(archive) / f"{ARCHIVE_VERSION}-{suite}-aubc.csv"
+        return replace(empty, reason=f"no {version} archive was given")
+    csv = Path(archive) / f"{version}-{suite}-aubc.csv"
     if not csv.is_file():
-        return ArchiveComparison(empty.strategies, empty.datasets, reason=f"no archived {ARCHIVE_VERSION} table {csv}")
+        return replace(empty, reason=f"no archived {version} table {csv}")
     cells = pd.read_csv(csv)
-    strategies = _strategies(cells, board, raw_headline, n_boot, _published(Path(archive) / PUBLISHED_BOARD))
-    datasets = _datasets(Path(archive) / ARCHIVE_VERSION / suite, cells, board, frame, metrics, reliance)
+    strategies = _strategies(cells, board, raw_headline, n_boot, _published(Path(archive) / published_board(version)))
+    datasets = _datasets(Path(archive) / version / suite, cells, board, frame, metrics, reliance, RENAMED.get(version, {}))
     reason = "" if len(strategies) or len(datasets) else f"no strategy or dataset of {csv} is in these results"
-    return ArchiveComparison(strategies, datasets, old_cells=len(cells), reason=reason)
+    return ArchiveComparison(strategies, datasets, old_cells=len(cells), reason=reason, version=version)
 
 
 def _published(path: Path) -> pd.DataFrame:
-    """1.0.0's overall rows as its board published them (index strategy: mean, low, high, rank); empty
-    when the archived board is not there."""
+    """The archived release's overall rows as its board published them (index strategy: mean, low,
+    high, rank, and its Bayesian verdict and P(better) where it published one); empty when the
+    archived board is not there."""
     if not path.is_file():
-        return pd.DataFrame(columns=["mean", "low", "high", "rank"])
+        return pd.DataFrame(columns=["mean", "low", "high", "rank", "verdict", "p_better"])
     rows = pd.read_csv(path)
     rows = rows[rows["scope"] == "overall"].set_index("strategy")
-    return pd.DataFrame({"mean": rows["delta_aubc"], "low": rows["delta_aubc_low"], "high": rows["delta_aubc_high"], "rank": rows["rank"]})
+    verdict = rows["verdict"] if "verdict" in rows else pd.Series("", index=rows.index)
+    p_better = rows["p_better"] if "p_better" in rows else pd.Series(np.nan, index=rows.index)
+    return pd.DataFrame(
+        {"mean": rows["delta_aubc"], "low": rows["delta_aubc_low"], "high": rows["delta_aubc_high"], "rank": rows["rank"],
+         "verdict": verdict.fillna("").astype(str), "p_better": p_better}  # fmt: skip
+    )
 
 
 def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFrame | None, n_boot: int, published: pd.DataFrame) -> pd.DataFrame:
-    columns = ["pub_mean", "pub_low", "pub_high", "pub_side", "pub_rank",
+    columns = ["pub_mean", "pub_low", "pub_high", "pub_side", "pub_rank", "pub_verdict", "pub_p_better",
                "old_mean", "old_low", "old_high", "old_side", "old_rank", "new_mean", "new_low", "new_high", "new_side", "new_rank"]  # fmt: skip
     if raw_headline is None or board.rank_groups is None:
         return pd.DataFrame(columns=columns)
@@ -110,24 +130,31 @@ def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFra
         if s == BASELINE or s not in old.index:
             continue
         o, n = old.loc[s], raw_headline.loc[s]
-        p = published.loc[s] if s in published.index else pd.Series({"mean": np.nan, "low": np.nan, "high": np.nan, "rank": np.nan})
-        rows[s] = [p["mean"], p["low"], p["high"], side(p["low"], p["high"]), f"{p['rank']:.0f}" if np.isfinite(p["rank"]) else "",
+        p = published.loc[s] if s in published.index else pd.Series({"mean": np.nan, "low": np.nan, "high": np.nan, "rank": np.nan, "verdict": "", "p_better": np.nan})
+        rank = f"{p['rank']:.0f}" if isinstance(p["rank"], (int, float)) and np.isfinite(p["rank"]) else str(p["rank"]) if isinstance(p["rank"], str) else ""
+        rows[s] = [p["mean"], p["low"], p["high"], side(p["low"], p["high"]), rank, p["verdict"], p["p_better"],
                    o["mean"], o["low"], o["high"], side(o["low"], o["high"]), old_groups.label(s),
                    n["mean"], n["low"], n["high"], side(n["low"], n["high"]), board.rank_groups.label(s)]  # fmt: skip
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
+def _paired(old_name: str, current: dict[str, str], renamed: dict[str, str]) -> list[str]:
+    """The current datasets an archived dataset ``old_name`` continues as: the same (or renamed) name,
+    else the variants of its family (``<name>-v<k>``)."""
+    name = renamed.get(old_name, old_name)
+    if name in current:
+        return [current[name]]
+    return [ref for n, ref in sorted(current.items()) if n.startswith(f"{name}-v") and n[len(name) + 2 :].isdigit()]
+
+
 def _datasets(
-    folder: Path, cells: pd.DataFrame, board: Scoreboard, frame: pd.DataFrame, metrics: pd.DataFrame, reliance: pd.DataFrame
+    folder: Path, cells: pd.DataFrame, board: Scoreboard, frame: pd.DataFrame, metrics: pd.DataFrame, reliance: pd.DataFrame, renamed: dict[str, str]
 ) -> pd.DataFrame:
     columns = ["old_dataset", "dataset", "old_imbalance", "old_utilization_gap", "new_imbalance", "new_truth_gap",
                "new_over_reliance", "settings_over", "settings_measured", "excess_gap", "excess_gap_low", "excess_gap_high", "excess_side"]  # fmt: skip
     current = {ref.partition("@")[0]: ref for ref in board.datasets}
     rows = []
-    for old_ref in sorted(cells["dataset"].unique()):
-        new_ref = current.get(RENAMED.get(old_ref.partition("@")[0], old_ref.partition("@")[0]))
-        if new_ref is None:
-            continue
+    for old_ref, new_ref in [(o, n) for o in sorted(cells["dataset"].unique()) for n in _paired(o.partition("@")[0], current, renamed)]:
         summaries = [json.loads(p.read_text(encoding="utf-8"))["summary"] for p in sorted((folder / old_ref).glob(f"*/{BASELINE}/seed-*.json"))]
         old_imb = float(np.mean([s["mean_imbalance"] for s in summaries])) if summaries else np.nan
         old_gap = float(np.mean([s["mean_utilization_gap"] for s in summaries])) if summaries else np.nan

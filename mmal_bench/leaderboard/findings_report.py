@@ -21,6 +21,7 @@ from mmal_bench.leaderboard.findings import (
     PairedVsRandom,
     SuiteFacts,
     cost_efficiency,
+    family_over_reliance,
     headline_table,
     missing_modality_purchases,
     model_over_reliance,
@@ -32,11 +33,13 @@ from mmal_bench.leaderboard.findings import (
 )
 from mmal_bench.leaderboard.findings_archive import ArchiveComparison, archive_comparison
 from mmal_bench.leaderboard.findings_measures import MeasuresComparison, compare_measures
+from mmal_bench.leaderboard.findings_recommend import Recommendations, recommendations
 from mmal_bench.leaderboard.findings_sections import NOT_MEASURED, section_lines
 from mmal_bench.leaderboard.loading import LoadedResults
 from mmal_bench.leaderboard.rank_groups import ALPHA
 from mmal_bench.leaderboard.reference import Reference, load_reference
-from mmal_bench.leaderboard.scoring import GridCell, Scoreboard, cells_frame, score
+from mmal_bench.leaderboard.pitfalls import data_kind
+from mmal_bench.leaderboard.scoring import GridCell, Scoreboard, cells_frame, family_order, regime_key, score
 
 __all__ = ["NOT_MEASURED", "FindingsData", "compute_findings", "portable", "render_findings"]
 
@@ -63,6 +66,10 @@ class FindingsData:
     instances: tuple[int, ...] = (0,)
     #: The same cells read with 2.0.0's and 3.0.0's measures (`findings_measures`).
     measures: MeasuresComparison | None = None
+    #: Which strategy, for which pitfall, at which budget; real vs synthetic (`findings_recommend`).
+    recommend: Recommendations | None = None
+    #: Claim 1 per pitfall family with the instance (dataset) as the unit (`findings.family_over_reliance`).
+    family_reliance: pd.DataFrame | None = None
 
 
 def compute_findings(
@@ -82,7 +89,7 @@ def compute_findings(
     catalog: strategy metadata (the modality of each strategy decides claim 3's groups).
     expected: the suite's grid; strategies lacking a cell are not ranked (as on the leaderboard).
     reference: calibration data (default: the suite's); without it over-reliance is not measured.
-    archive: the folder holding the archived 1.0.0 results (``None``: no side-by-side).
+    archive: the folder holding the archived previous release (``None``: no side-by-side).
     n_boot: bootstrap replicates of every hierarchical interval.
 
     Returns
@@ -100,6 +107,17 @@ def compute_findings(
     reliance = model_over_reliance(metrics)
     mm_vs_um, mm_reason = multimodal_vs_unimodal(d, board, n_boot)
     raw_head = headline(raw, n_boot=n_boot).table if raw is not None else None
+    archived = archive_comparison(archive, loaded.suite, board, frame, metrics, raw_head, reliance, n_boot)
+    order = [s for s in board.headline.table.index if s != "random"] if board.headline is not None else []
+    recommend = recommendations(
+        d,
+        {ds: board.families[ds] for ds in family_order(board.families)},
+        {ds: data_kind(ds) for ds in board.datasets},
+        sorted({g.regime for g in board.groups}, key=regime_key),
+        order,
+        alpha=board.rank_groups.alpha if board.rank_groups else ALPHA,
+        old_datasets=tuple(archived.datasets["dataset"]) if len(archived.datasets) else (),
+    )
     return FindingsData(
         board=board,
         frame=frame,
@@ -113,10 +131,12 @@ def compute_findings(
         noisy_labels=purchase_rates(metrics, "noisy_label_rate", d, ranked, n_boot),
         missing=missing_modality_purchases(metrics, board, ranked),
         cost=cost,
-        archive=archive_comparison(archive, loaded.suite, board, frame, metrics, raw_head, reliance, n_boot),
+        archive=archived,
         facts=suite_facts(loaded.suite),
         instances=tuple(sorted({r.provenance.instance or 0 for r in loaded.results})),
         measures=compare_measures(board, frame, metrics, loaded.results, reference, n_boot),
+        recommend=recommend,
+        family_reliance=family_over_reliance(metrics, board),
     )
 
 

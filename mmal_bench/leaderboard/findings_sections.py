@@ -13,9 +13,9 @@ from tabulate import tabulate
 
 from mmal_bench.leaderboard.bootstrap import BASELINE
 from mmal_bench.leaderboard.findings import ABOVE, BELOW, INCLUDES, NA, RELIANCE_ROPE, RELIANCE_WORDS, beyond_control
+from mmal_bench.leaderboard.findings_recommend import ALL_BUDGETS
 from mmal_bench.leaderboard.measures import reads_3
 from mmal_bench.leaderboard.signed_rank import MIN_UNITS, ROPE
-from mmal_bench.leaderboard.findings_archive import ARCHIVE_VERSION
 from mmal_bench.leaderboard.verdicts import FAMILY_ICC, power_sentence
 
 if TYPE_CHECKING:
@@ -203,8 +203,8 @@ def _families(data: FindingsData) -> list[str]:
         f"The same Bayesian signed-rank test vs `{BASELINE}` with each family's datasets as its units (ROPE ±{next(iter(fc.values())).rope}); "
         f"in brackets P(better). No verdict rests on fewer than {MIN_UNITS} datasets (the pre-registered minimum: with fewer, "
         "two or three same-signed datasets reach P = 0.95 and the exact Wilcoxon test cannot reject at 0.05), so a family "
-        "with fewer datasets reads \"undecided\" whatever its posterior: the 2.0.0 suite has too few datasets per family to "
-        "recommend a strategy for any one pitfall.",
+        "with fewer datasets reads \"undecided\" whatever its posterior"
+        + (": the suite has too few datasets per family to recommend a strategy for any one pitfall." if all(len(c.datasets) < MIN_UNITS for c in fc.values()) else "."),
         "",
         _table(rows, ["Strategy"] + [f"{f} ({len(c.datasets)} ds)" for f, c in fc.items()]),
         "",
@@ -254,6 +254,8 @@ def _claim1(data: FindingsData) -> list[str]:
             f"the same measure reads up to {b.floor:+.4f}: that is its floor here.",
             "",
         ]
+    if reads_3(data.board.benchmark_version) and data.family_reliance is not None and len(data.family_reliance):
+        return lines + _claim1_by_instance(data)
     if b.tested.empty:
         return lines + [f"Claim 1 is {NOT_MEASURED}: only control datasets have an interval.", ""]
     over = b.tested[b.tested["over"]]
@@ -279,6 +281,37 @@ def _claim1(data: FindingsData) -> list[str]:
             "",
         ]
     return lines
+
+
+def _claim1_by_instance(data: FindingsData) -> list[str]:
+    """Claim 1's verdict with the instance as the unit: per family, over its datasets (each one instance)."""
+    f = data.family_reliance
+    measured = f[f["verdict"] != NA]
+    over = measured[(measured["verdict"] == "over-relies") & (measured["family"] != "control")]
+    none = measured[measured["verdict"] == "none"]
+    control = f[f["family"] == "control"]
+    ctrl = (f"the control reads {_ci(control.iloc[0]['mean'], control.iloc[0]['low'], control.iloc[0]['high'])} over its "
+            f"{control.iloc[0]['n']} instances" if len(control) and control.iloc[0]["verdict"] != NA
+            else f"the control has {int(control.iloc[0]['n']) if len(control) else 0} instance(s), fewer than 3: its reading is shown, not tested")  # fmt: skip
+    tested = measured[measured["family"] != "control"]
+    rows = [[fam, str(int(r["n"])), _ci(r["mean"], r["low"], r["high"]) if r["verdict"] != NA else _num(r["mean"]), r["verdict"] if r["verdict"] != NA else "n/a (< 3 instances)"]
+            for fam, r in f.set_index("family").iterrows()]  # fmt: skip
+    return [
+        "The table above is per setting with seeds as the units: all seeds of a dataset share its one hidden instance, so its "
+        "intervals cannot see instance-to-instance variation (0.03–0.10 of share between instances of one generator) and carry "
+        "no claim. The claim is tested per pitfall family with each dataset (one instance of the family's generator) as the "
+        "unit: random's signed over-reliance on the modality the dataset's ground truth favours (the first on the symmetric "
+        f"control), mean over regimes and seeds, 95% t-interval over the datasets; over-relies when the interval lies above "
+        f"+{RELIANCE_ROPE}, none when it lies within ±{RELIANCE_ROPE}, else undecided; two-modality datasets, ≥ 3 per family.",
+        "",
+        _table(rows, ["Pitfall family", "Instances", "Over-reliance [95% CI over instances]", "Verdict"]),
+        "",
+        f"**Claim 1 {_share_verdict(len(over), len(tested))}** with the instance as the unit: over-reliance in {len(over)} of "
+        f"{len(tested)} pitfall families with ≥ 3 instances ({_names(over['family']) if len(over) else 'none'}); none within "
+        f"±{RELIANCE_ROPE} in {len(none[none['family'] != 'control'])} ({_names(none[none['family'] != 'control']['family']) if len(none[none['family'] != 'control']) else 'none'}); "
+        f"the rest undecided. For scale, {ctrl}.",
+        "",
+    ]
 
 
 def _claim2(data: FindingsData) -> list[str]:
@@ -375,33 +408,39 @@ def _claim3(data: FindingsData) -> list[str]:
     return lines
 
 
+#: How each archived release published its ΔAUBC intervals and ranks.
+PUBLISHED_METHOD = {"1.0.0": "a t-interval that treats every cell as independent, and mean ranks", "2.0.0": "the hierarchical bootstrap, ranks by its verdicts"}
+#: How an archived release's datasets pair with the current ones.
+PAIRING = {"1.0.0": "1.0.0's difficulty-gap continues as information-gap", "2.0.0": "each 2.0.0 generator continues as the variants of its 3.0.0 family, `<name>-v<k>`"}
+
+
 def _archive(data: FindingsData) -> list[str]:
     a = data.archive
-    old, new = ARCHIVE_VERSION, data.board.benchmark_version
-    lines = [f"### Where {ARCHIVE_VERSION}'s measures misled", ""]
+    old, new = a.version, data.board.benchmark_version
+    lines = [f"### Where {old}'s measures misled", ""]
     if a.reason:
-        return lines + [f"The {ARCHIVE_VERSION} comparison is {NOT_MEASURED} ({a.reason}).", ""]
+        return lines + [f"The {old} comparison is {NOT_MEASURED} ({a.reason}).", ""]
     s = a.strategies
     if len(s):
         new = data.board.benchmark_version
         changed = [f"`{n}` ({VS_RANDOM[r['old_side']]} → {VS_RANDOM[r['new_side']]})" for n, r in s.iterrows() if r["old_side"] != r["new_side"]]
         published = s[s["pub_side"] != NA]
         lines += [
-            f"Raw ΔAUBC vs random (accuracy units in all columns, so comparable): as {ARCHIVE_VERSION} published it (a t-interval "
-            f"that treats every cell as independent, and mean ranks), then the same {a.old_cells} archived cells with the "
+            f"Raw ΔAUBC vs random (accuracy units in all columns, so comparable): as {old} published it ({PUBLISHED_METHOD.get(old, 'its own method')}), "
+            f"then the same {a.old_cells} archived cells with the "
             f"hierarchical bootstrap and rank groups, then these results ({new} ranks by the headline above).",
             "",
             _table(
                 [[f"`{n}`", _ci(r["pub_mean"], r["pub_low"], r["pub_high"]), r["pub_rank"] or "n/a", _ci(r["old_mean"], r["old_low"], r["old_high"]),
                   r["old_rank"], _ci(r["new_mean"], r["new_low"], r["new_high"]), r["new_rank"], VS_RANDOM[r["old_side"]], VS_RANDOM[r["new_side"]]]
                  for n, r in s.iterrows()],  # fmt: skip
-                ["Strategy", f"{ARCHIVE_VERSION} as published [95% CI]", "Published rank", f"{ARCHIVE_VERSION} cells, hierarchical [95% CI]",
-                 f"{ARCHIVE_VERSION} rank group", f"{new} ΔAUBC [95% CI]", f"{new} rank", f"{ARCHIVE_VERSION} verdict (hierarchical)",
+                ["Strategy", f"{old} as published [95% CI]", "Published rank", f"{old} cells, hierarchical [95% CI]",
+                 f"{old} rank group", f"{new} ΔAUBC [95% CI]", f"{new} rank", f"{old} verdict (hierarchical)",
                  f"{new} verdict"],  # fmt: skip
             ),
             "",
         ]
-        if len(published):
+        if len(published) and old == "1.0.0":  # only 1.0.0 published with another inference than the archive's re-analysis
             above, below = published.index[published["pub_side"] == ABOVE], published.index[published["pub_side"] == BELOW]
             kept_above = [n for n in above if s.loc[n, "old_side"] == ABOVE]
             kept_below = [n for n in below if s.loc[n, "old_side"] == BELOW]
@@ -416,19 +455,19 @@ def _archive(data: FindingsData) -> list[str]:
                 "",
             ]
         lines += [
-            f"{len(changed)} of {len(s)} strategies present in both releases changed verdict against random from {ARCHIVE_VERSION}'s cells to "
+            f"{len(changed)} of {len(s)} strategies present in both releases changed verdict against random from {old}'s cells to "
             f"{new}'s (a different suite: datasets, budgets, model and seeds all changed): {'; '.join(changed) or 'none'}.",
             "",
         ]
     else:
-        lines += [f"No ranked strategy of these results is in the {ARCHIVE_VERSION} archive: the ΔAUBC comparison is {NOT_MEASURED}.", ""]
+        lines += [f"No ranked strategy of these results is in the {old} archive: the ΔAUBC comparison is {NOT_MEASURED}.", ""]
     t = a.datasets
     if len(t):
         lines += [
-            f"Reliance of random sampling's models. {ARCHIVE_VERSION} measured *imbalance* (distance of the Shapley shares from equal "
+            f"Reliance of random sampling's models. {old} measured *imbalance* (distance of the Shapley shares from equal "
             "shares) and the *utilization gap* (distance from the asymptotic ground-truth shares); "
             f"{data.board.benchmark_version} judges reliance against what the same number of labels supports (*over-reliance*). "
-            "Datasets are paired by name (1.0.0's difficulty-gap continues as information-gap); a redesigned dataset of the same "
+            f"Datasets are paired by name ({PAIRING.get(old, 'same name')}); a redesigned dataset of the same "
             "name is a different dataset, so compare the measures within a release first.",
             "",
             _table(
@@ -445,9 +484,9 @@ def _archive(data: FindingsData) -> list[str]:
             misled = both[both["excess_side"] == ABOVE]["dataset"]
             under = both[both["excess_side"] == BELOW]["dataset"]
             lines += [
-                f"The last column pairs, per seed, the distance to the asymptotic shares (1.0.0's utilization gap, measured on the "
+                f"The last column pairs, per seed, the distance to the asymptotic shares ({old}'s utilization gap, measured on the "
                 f"{data.board.benchmark_version} runs) with the distance to what the same labels support (95% t-interval over seeds). "
-                f"On {len(misled)} of {len(both)} paired datasets it is above 0: there 1.0.0's measure counted a finite-sample limit "
+                f"On {len(misled)} of {len(both)} paired datasets it is above 0: there {old}'s measure counted a finite-sample limit "
                 f"as model bias ({', '.join(misled) or 'none'}); on {len(under)} it is below 0 ({', '.join(under) or 'none'}).",
                 "",
             ]
@@ -669,17 +708,136 @@ def _instances_threat(instances: tuple[int, ...]) -> str:
     )
 
 
+def _verdict_list(c, verdict: str, with_p: str | None = None) -> str:
+    """Strategies of contrast table ``c`` with ``verdict``, each with its posterior probability ``with_p``."""
+    rows = c.table[c.table["verdict"] == verdict]
+    if rows.empty:
+        return "—"
+    return ", ".join(f"`{s}` ({r[with_p]:.2f})" if with_p else f"`{s}`" for s, r in rows.iterrows())
+
+
+def _detectable(c) -> str:
+    return "none up to 0.5" if not np.isfinite(c.detectable_bayes) else f"{c.detectable_bayes:.3f}"
+
+
+def _recommend(data: FindingsData) -> list[str]:
+    """The answer the suite is built for: per pitfall family and budget, who beats random, who matches it."""
+    r = data.recommend
+    if r is None or not r.by_family:
+        return []
+    rows, best = [], {}
+    for (family, budget), c in r.by_family.items():
+        rows.append([f"{family} ({len(c.datasets)} ds)", budget, _verdict_list(c, "better", "p_better"), _verdict_list(c, "equivalent", "p_equivalent"),
+                     _verdict_list(c, "worse", "p_worse"), str(len(c.count("undecided"))), _detectable(c)])  # fmt: skip
+        if budget == ALL_BUDGETS:
+            better = c.table[c.table["verdict"] == "better"]
+            best[family] = better["mean"].idxmax() if len(better) else None
+    advice = [f"{family}: `{s}`" if s else f"{family}: none shown better than random (random is the default)" for family, s in best.items()]
+    return [
+        "## Which strategy, for which pitfall, at which budget",
+        "",
+        f"Each row is the pre-registered test of every strategy vs `{BASELINE}` (Bayesian signed-rank, ROPE ±{ROPE}, P ≥ 0.95) on one "
+        f"pitfall family's datasets at one budget regime (\"{ALL_BUDGETS}\": the family's datasets averaged over regimes, as in the table "
+        f"above); the unit is the dataset, never the seed. In brackets the posterior probability of the verdict. Undecided: how many "
+        f"strategies the data cannot place. Detectable: the true mean effect the family's test calls better with probability 0.8. "
+        f"No verdict on fewer than {MIN_UNITS} datasets.",
+        "",
+        _table(rows, ["Pitfall family", "Budget", "Better than random", "Equivalent (±ROPE)", "Worse than random", "Undecided", "Detectable"]),
+        "",
+        "Recommendation per family (the strategy called better over all budgets with the largest mean ΔAUBC; a recommendation is "
+        "only as strong as its row): " + "; ".join(advice) + ".",
+        "",
+    ]
+
+
+def _kinds(data: FindingsData) -> list[str]:
+    """Does what holds on synthetic data hold on real views? The same test on each kind's datasets."""
+    r = data.recommend
+    if r is None or len(r.by_kind) < 2:
+        return []
+    syn, real = r.by_kind["synthetic"], r.by_kind["real"]
+    rows, same = [], []
+    for s in syn.table.index:
+        a, b = syn.table.loc[s], real.table.loc[s] if s in real.table.index else None
+        if b is None:
+            continue
+        agree = a["verdict"] == b["verdict"]
+        same.append(agree)
+        rows.append([f"`{s}`", f"{_num(a['mean'])}; {a['verdict']} ({a['p_better']:.2f})", f"{_num(b['mean'])}; {b['verdict']} ({b['p_better']:.2f})",
+                     "same" if agree else "differs"])  # fmt: skip
+    opposite = [row[0] for row, a in zip(rows, syn.table.index, strict=False) if {syn.table.loc[a, "verdict"], real.table.loc[a, "verdict"]} == {"better", "worse"}]
+    return [
+        "### Do the synthetic findings hold on real views?",
+        "",
+        f"The same test vs `{BASELINE}` on the {len(syn.datasets)} synthetic datasets and on the {len(real.datasets)} real ones (real views "
+        "of UCI mfeat and Multiview MNIST, with and without injected pitfalls); mean normalised ΔAUBC over the datasets, verdict and "
+        f"P(better). Detectable at power 0.8: synthetic {_detectable(syn)}, real {_detectable(real)}.",
+        "",
+        _table(rows, ["Strategy", f"synthetic ({len(syn.datasets)} ds)", f"real ({len(real.datasets)} ds)", "Verdict"]),
+        "",
+        f"{sum(same)} of {len(same)} strategies get the same verdict on both kinds; opposite verdicts (better on one, worse on the "
+        f"other): {', '.join(opposite) or 'none'}. A differing verdict where one side is undecided is a difference in evidence, not "
+        "in direction.",
+        "",
+    ]
+
+
+def _verdict_changes(data: FindingsData) -> list[str]:
+    """The previous release's published verdicts beside this one's, with the datasets that continue its
+    families as the witness of why a verdict moved (new datasets, or the protocol on the same families)."""
+    a, r = data.archive, data.recommend
+    s = a.strategies
+    if not len(s) or "pub_verdict" not in s or not (s["pub_verdict"] != "").any() or r is None or r.old_families is None:
+        return []
+    old, new, cont = a.version, data.board.benchmark_version, r.old_families
+    current = data.board.contrasts.table
+    rows, moved = [], 0
+    for name, row in s.iterrows():
+        if name not in current.index or not row["pub_verdict"]:
+            continue
+        was, now, kept = row["pub_verdict"], current.loc[name, "verdict"], cont.table.loc[name, "verdict"] if name in cont.table.index else NA
+        if was == now:
+            why = ""
+        elif kept == was:
+            why = f"the datasets {new} adds (on {old}'s families it still reads {kept})"
+        elif kept == now:
+            why = f"the {new} protocol and draws (it moves on {old}'s own families too)"
+        else:
+            why = f"both: {kept} on {old}'s families"
+        moved += was != now
+        rows.append([f"`{name}`", f"{was} ({row['pub_p_better']:.2f})", f"{kept} ({cont.table.loc[name, 'p_better']:.2f})" if name in cont.table.index else NA,
+                     f"{now} ({current.loc[name, 'p_better']:.2f})", why or "same"])  # fmt: skip
+    return [
+        f"### {old}'s verdicts beside {new}'s",
+        "",
+        f"{old} as its board published it (Bayesian signed-rank vs random over its {len(set(data.archive.datasets['old_dataset'])) if len(data.archive.datasets) else 'n/a'} "
+        f"datasets, ROPE ±{ROPE}, in brackets P(better)); {new} on the {len(cont.datasets)} datasets that continue {old}'s families (their "
+        f"{new} variants); {new} on all {len(data.board.contrasts.datasets)} datasets. Where the verdict moved, the middle "
+        f"column says why: if {new} on {old}'s families still reads as {old} did, the new datasets moved it; if it reads as {new} "
+        f"does, the protocol (model with modality dropout and the fused trainer, two regimes, five seeds) and the new draws of those "
+        f"families did.",
+        "",
+        _table(rows, ["Strategy", f"{old} (published)", f"{new} on {old}'s families ({len(cont.datasets)} ds)", f"{new} (all)", "Why it moved"]),
+        "",
+        f"{moved} of {len(rows)} strategies changed verdict.",
+        "",
+    ]
+
+
 def section_lines(data: FindingsData, command: str) -> list[str]:
     """Every section of FINDINGS.md in order, as lines; ``command`` is quoted in the header."""
     lines = (
         _header(data, command)
         + _headline(data)
         + _families(data)
+        + _recommend(data)
+        + _kinds(data)
         + ["## The three claims of *Mind the Gap*, re-examined", ""]
         + _claim1(data)
         + _claim2(data)
         + _claim3(data)
         + _archive(data)
+        + _verdict_changes(data)
         + _measures(data)
         + ["## Noisy data", "",
            "Bought / pool rate = mean share of a batch's rows that are corrupted (or mislabelled) / the pool's share (1 = the pool's "

@@ -240,7 +240,7 @@ def score(
             "headline": head,
             "rank_groups": groups_,
             "contrasts": contrasts(scores, BASELINE, families=families, alpha=alpha, order=order),
-            "family_contrasts": family_contrasts(scores, {d: families[d] for d in _family_order(families)}, BASELINE, alpha=alpha, order=order),
+            "family_contrasts": family_contrasts(scores, {d: families[d] for d in family_order(families)}, BASELINE, alpha=alpha, order=order),
             "lodo": leave_one_dataset_out(scores, alpha),
             "penalty": penalty_matrix(_curve_frame(loaded.results, complete), complete, alpha),
             "pitfalls": _pitfall_table(d, metrics[metrics["strategy"].isin(complete)], families, boot),
@@ -304,7 +304,7 @@ def _curve_frame(results: Iterable[CellResult], strategies: list[str]) -> pd.Dat
     return pd.DataFrame(rows, columns=["strategy", "dataset", "regime", "seed", "round", "accuracy"])
 
 
-def _family_order(families: Mapping[str, str]) -> list[str]:
+def family_order(families: Mapping[str, str]) -> list[str]:
     """Datasets ordered by their family's place in `FAMILIES` (unknown families after, by name), then by name."""
     present = [f for f in FAMILIES if f in families.values()] + sorted({f for f in families.values()} - set(FAMILIES))
     return sorted(families, key=lambda ds: (present.index(families[ds]), ds))
@@ -313,7 +313,7 @@ def _family_order(families: Mapping[str, str]) -> list[str]:
 def _pitfall_table(d: Deltas, metrics: pd.DataFrame, families: Mapping[str, str], boot: Mapping) -> pd.DataFrame:
     """Strategy × pitfall family: headline ΔAUBC (bootstrap over that family's datasets) and over-reliance."""
     rows = []
-    present = list(dict.fromkeys(families[ds] for ds in _family_order(families)))
+    present = list(dict.fromkeys(families[ds] for ds in family_order(families)))
     for family in present:
         members = [ds for ds, f in families.items() if f == family]
         part = Deltas(d.table[d.table["dataset"].isin(members)], d.normalised, d.reason)

@@ -226,6 +226,12 @@ def submit(
         if used > budget:
             raise SubmissionError(f"the strategy used {used:.0f} s of query time, over its budget of {budget:.0f} s ({BUDGET_FACTOR:g}x the slowest built-in)")
         report.results = _publish(staging, results_root, suite, meta.slug)
+    except KeyboardInterrupt as exc:
+        # The run's own message would point at the staging folder, which goes next: say what is true.
+        raise SubmitInterrupted(
+            f"nothing of {meta.slug} was published (a submit writes its results only once every cell has succeeded; "
+            f"what it computed is discarded); run the same command again to score it"
+        ) from exc
     finally:
         proxy.close()
         scored.close()  # the in-process copies; pool workers' copies end with their processes
@@ -236,6 +242,10 @@ def submit(
         report.board = build_leaderboard(results_root, leaderboard_dir, suite=suite, catalog=full_catalog(folder.resolve().parent))
         echo(f"leaderboard rebuilt in {leaderboard_dir}")
     return report
+
+
+class SubmitInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a submit: nothing is published, and the message says so."""
 
 
 def _n_cells(protocols: Sequence[Protocol], seeds: Sequence[int] | None) -> int:

@@ -130,3 +130,23 @@ def test_by_default_submit_reuses_what_the_last_run_wrote(quickstart_run: Path, 
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "(1 cells reused, not recomputed)" in captured.out
+
+
+def test_a_stopped_submit_says_nothing_was_published_and_keeps_no_file(tmp_path: Path, monkeypatch, capsys) -> None:
+    """SIGTERM during scoring: the run's own message named the staging folder that submit then deletes."""
+    from mmal_bench.cli import Terminated
+    from mmal_bench.harness.runner import RunInterrupted, RunReport
+    import importlib
+
+    submit_module = importlib.import_module("mmal_bench.submissions.submit")  # the package exports a function of that name
+
+    def stopped(*args, **kwargs):
+        raise RunInterrupted(RunReport(out=tmp_path / "staging", cells=[])) from Terminated()
+
+    monkeypatch.setattr(submit_module, "run_protocols", stopped)
+    out = tmp_path / "out"
+    code = main(["submit", str(REPO_ROOT / "submissions" / "information-density"), "--out", str(out), "--baselines", "random", "--quiet", *SLICE])
+    err = capsys.readouterr().err
+    assert code == 128 + 15
+    assert "terminated (SIGTERM): nothing of information-density was published" in err and "staging" not in err
+    assert not list(out.rglob("seed-*.json"))

@@ -1,14 +1,14 @@
 """The committed leaderboards.
 
-2.0.0 (the current release): every result file under ``leaderboard/results/2.0.0`` is a cell of the
-current standard suite, official (hidden instance 1) and signed by the release key; the committed
-``leaderboard/`` is byte for byte what the current package renders from those files, and
+3.0.0 (the current release): every result file under ``leaderboard/results/3.0.0`` is a cell of the
+current standard suite, official (hidden instance 1) and signed by the pinned maintainers' key; the
+committed ``leaderboard/`` is byte for byte what the current package renders from those files, and
 ``FINDINGS.md`` is what ``mmal-bench findings`` writes from them.
 
-1.0.0 (the archive): the current package refuses its results in one line that names the package
-version reproducing them, and writes nothing. Re-rendering it byte for byte is the job of the package
-that wrote it (mmal-bench 0.1.0, git tag v0.1.0: ``git checkout v0.1.0 && python -m pytest
-tests/leaderboard/test_committed_leaderboard.py``); versions never mix, so 2.0.0 cannot render 1.0.0 results.
+1.0.0 and 2.0.0 (the archives): the current package refuses their results in one line that names the
+package version reproducing them, and writes nothing. Re-rendering one byte for byte is the job of the
+package that wrote it (``git checkout v0.1.0`` / ``git checkout v2.0.0``, then ``python -m pytest
+tests/leaderboard/test_committed_leaderboard.py``); versions never mix.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from mmal_bench.submissions.catalog import published_catalog
 from mmal_bench.version import BENCHMARK_VERSION
 
 BOARD = REPO_ROOT / "leaderboard"
-RELEASE = BOARD / "results" / "2.0.0"
-RELEASE_KEY = "01b9218d74799d59"
-ARCHIVE = BOARD / "results" / "1.0.0"
+RELEASE = BOARD / "results" / "3.0.0"
+RELEASE_KEY = "cb6c08fdfe12a92d"
+#: Archived release -> (its result files, the package that reads them).
+ARCHIVES = {"1.0.0": (3240, "0.1.0"), "2.0.0": (9860, "2.0.0")}
 RENDERED = ("LEADERBOARD.md", "leaderboard.csv", "index.html", "strategies", "plots")
 
 
@@ -40,7 +41,7 @@ def catalog():
 
 
 def test_release_holds_every_cell_of_the_standard_suite_for_every_strategy_official_and_signed(catalog) -> None:
-    assert BENCHMARK_VERSION == "2.0.0"
+    assert BENCHMARK_VERSION == "3.0.0"
     suite = get_suite("standard")
     files = sorted(RELEASE.rglob("seed-*.json"))
     cells = suite_grid("standard")
@@ -74,14 +75,18 @@ def test_committed_leaderboard_is_byte_identical_to_a_re_render_of_the_committed
 
 def test_findings_md_is_what_the_findings_command_writes_from_the_committed_results(monkeypatch, capsys) -> None:
     monkeypatch.chdir(REPO_ROOT)  # the file's header quotes the command with these relative paths
-    argv = ["findings", "--results", "leaderboard/results/2.0.0", "--suite", "standard", "--out", "FINDINGS.md", "--check"]
+    argv = ["findings", "--results", "leaderboard/results/3.0.0", "--suite", "standard", "--out", "FINDINGS.md", "--check"]
     assert main(argv) == 0, capsys.readouterr().err
 
 
-def test_archived_1_0_0_results_are_refused_in_one_line_naming_the_package(catalog, tmp_path: Path) -> None:
-    assert len(list(ARCHIVE.rglob("seed-*.json"))) == 3240  # the archive stays in the repository
+@pytest.mark.parametrize("version", sorted(ARCHIVES))
+def test_archived_results_are_refused_in_one_line_naming_the_package(version: str, catalog, tmp_path: Path) -> None:
+    files, package = ARCHIVES[version]
+    archive = BOARD / "results" / version
+    assert len(list(archive.rglob("seed-*.json"))) == files  # the archive stays in the repository
+    assert (BOARD / "results" / f"{version}-leaderboard" / "LEADERBOARD.md").is_file()  # and its rendered board
     with pytest.raises(ResultIntegrityError) as info:
-        build_leaderboard(ARCHIVE, tmp_path / "out", suite="standard", catalog=catalog, plots=False)
+        build_leaderboard(archive, tmp_path / "out", suite="standard", catalog=catalog, plots=False)
     message = str(info.value)
-    assert "\n" not in message and "benchmark 1.0.0" in message and "mmal-bench 0.1.0 (git tag v0.1.0)" in message
+    assert "\n" not in message and f"benchmark {version}" in message and f"mmal-bench {package} (git tag v{package})" in message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
