@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 from pathlib import Path
@@ -15,17 +16,19 @@ from mmal_bench.harness.results import (
     Provenance,
     RoundRecord,
     Summary,
+    canonical_json,
     content_hash,
     iter_result_files,
     read_result,
     write_result,
 )
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 
 def _result(seed: int = 0, accuracy: float = 0.5) -> CellResult:
     provenance = Provenance(
-        benchmark_version="2.0.0",
-        package_version="2.0.0",
+        benchmark_version=BENCHMARK_VERSION,
+        package_version=PACKAGE_VERSION,
         suite="quick",
         dataset="redundant",
         dataset_version="1.0.0",
@@ -83,6 +86,20 @@ def test_a_file_moved_to_another_cell_is_detected(tmp_path: Path) -> None:
         read_result(moved)
 
 
+
+def test_an_unset_later_round_field_stays_out_of_the_file_and_its_hash(tmp_path: Path) -> None:
+    """Only random's 3.0.0 cells record unimodal reference accuracies: every other file keeps the bytes
+    and hash it had without the field, and a set one round-trips and is hashed."""
+    plain = write_result(tmp_path / "plain", _result())
+    raw = json.loads(plain.read_text())
+    assert "unimodal_accuracy" not in raw["rounds"][0]
+    assert raw.pop("content_hash") == "sha256:" + hashlib.sha256(canonical_json(raw).encode()).hexdigest()
+    result = _result()
+    rounds = [result.rounds[0].model_copy(update={"unimodal_accuracy": {"a": 0.4, "b": 0.3}})]
+    path = write_result(tmp_path / "refs", result.model_copy(update={"rounds": rounds}))
+    back = read_result(path)
+    assert back.rounds[0].unimodal_accuracy == {"a": 0.4, "b": 0.3} and back.content_hash != read_result(plain).content_hash
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -106,13 +123,14 @@ def test_unknown_fields_and_nan_are_refused(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.json"))
 
 
-def test_an_archived_benchmark_version_is_refused_with_the_package_that_reads_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "schema", "package"), [("1.0.0", 1, "0.1.0"), ("2.0.0", 2, "2.0.0")])
+def test_an_archived_benchmark_version_is_refused_with_the_package_that_reads_it(tmp_path: Path, version: str, schema: int, package: str) -> None:
     path = write_result(tmp_path, _result())
     raw = json.loads(path.read_text())
-    raw["schema_version"] = 1
-    raw["provenance"]["benchmark_version"] = "1.0.0"
+    raw["schema_version"] = schema
+    raw["provenance"]["benchmark_version"] = version
     path.write_text(json.dumps(raw))
     with pytest.raises(ArchivedResultError) as info:
         read_result(path)
     message = str(info.value)
-    assert "\n" not in message and "benchmark 1.0.0" in message and "mmal-bench 0.1.0 (git tag v0.1.0)" in message
+    assert "\n" not in message and f"benchmark {version};" in message and f"mmal-bench {package} (git tag v{package})" in message

@@ -4,6 +4,7 @@ against each other: a resealed folder with another protocol hash or version is r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,18 +15,19 @@ from mmal_bench.harness import signing
 from mmal_bench.harness.results import CellResult, read_result, write_result
 from mmal_bench.harness.signing import generate_keys, load_private_key, sign_result
 from mmal_bench.leaderboard.loading import load_results
+from mmal_bench.version import BENCHMARK_VERSION, PACKAGE_VERSION
 
 
 
 @pytest.fixture(scope="module")
 def current_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real cell of the current `standard` suite (random on unique@2.0.0, low regime, seed 0),
+    """One real cell of the current `standard` suite (random on unique-v1@3.0.0, low regime, seed 0),
     written by the harness: what the leaderboard must accept before any tampering."""
     from mmal_bench.data.hub import load_benchmark
     from mmal_bench.harness.loop import builtin_entry, run_group
     from mmal_bench.harness.suites import get_suite
 
-    (protocol,) = get_suite("standard").protocols(datasets=["unique"], regimes=["low"])
+    (protocol,) = get_suite("standard").protocols(datasets=["unique-v1"], regimes=["low"])
     data = load_benchmark(protocol.dataset, protocol.dataset_version)
     outcome = run_group(data, protocol, 0, [builtin_entry("random")])
     root = tmp_path_factory.mktemp("current") / "results"
@@ -60,7 +62,10 @@ def test_harness_written_files_load_and_are_unsigned(tmp_path: Path, copy_folder
     ("change", "message"),
     [
         ({"protocol_hash": "sha256:" + "0" * 64}, r"protocol hash sha256:0+ differs from suite '\w+''s current protocol"),
-        ({"benchmark_version": "0.9.0"}, r"result of benchmark 0.9.0; mmal-bench 2.0.0 reads benchmark 2.0.0 only"),
+        (
+            {"benchmark_version": "0.9.0"},
+            rf"result of benchmark 0\.9\.0; mmal-bench {re.escape(PACKAGE_VERSION)} reads benchmark {re.escape(BENCHMARK_VERSION)} only",
+        ),
         ({"instance": 1}, r"a result on hidden instance 1 must be signed by a key in leaderboard/keys"),
     ],
 )
@@ -75,7 +80,7 @@ def test_resealed_folder_is_refused(tmp_path: Path, copy_folder, change: dict, m
 def test_signed_files_verify_and_a_forged_signature_is_refused(tmp_path: Path, copy_folder, monkeypatch) -> None:
     key = load_private_key(generate_keys(tmp_path / "maint.key", tmp_path / "keys")[0])
     monkeypatch.setattr(signing, "TRUSTED_KEYS_DIR", tmp_path / "keys")
-    monkeypatch.setattr(signing, "PINNED_SIGNERS", (("2.0.0", signing.key_id(key.public_key())),))
+    monkeypatch.setattr(signing, "PINNED_SIGNERS", ((BENCHMARK_VERSION, signing.key_id(key.public_key())),))
     root = copy_folder(tmp_path)
     paths = sorted(root.rglob("seed-*.json"))
     for path in paths:
