@@ -16,7 +16,7 @@ from functools import partial
 
 from tabulate import tabulate
 
-from mmal_bench.data.citation import MMAL_BENCH_CITATION, citation_for
+from mmal_bench.data.citation import MMAL_BENCH_CITATION, citation_for  # noqa: F401 - re-exported
 from mmal_bench.data.cold_start import cold_start_orders
 from mmal_bench.data.ground_truth import GROUND_TRUTH_ROWS, bayes_ground_truth
 from mmal_bench.data.entry import BuiltDataset, DatasetEntry
@@ -103,7 +103,8 @@ def synthetic_entry(
         class_names=class_names or tuple(f"c{i}" for i in range(spec.n_classes)),
         pool_size=spec.pool_size,
         test_size=spec.test_size,
-        citation=citation_for(LEGACY_VERSION) if version == LEGACY_VERSION else MMAL_BENCH_CITATION,
+        # the dataset's own version, not the package's: a 2.0.0 card keeps citing 2.0.0 after a bump
+        citation=citation_for(version),
         license=SYNTHETIC_LICENSE,
         build=partial(build_synthetic, spec, ground_truth_rows, schema_version, tuple(cold_start_seeds), changes),
         modality_dims=tuple(m.dim for m in spec.modalities),

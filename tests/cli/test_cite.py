@@ -24,7 +24,8 @@ def test_cite_benchmark(capsys) -> None:
     assert main(["cite"]) == 0
     out = capsys.readouterr().out
     assert "@misc{mmalbench" in out and f"version = {{{BENCHMARK_VERSION}}}" in out
-    assert "@article{eisenhardt2026mind" in out and "redundant@2.0.0" in out
+    assert "(no published result set)" not in out  # pinned to the release's result set (`RELEASES`)
+    assert "@article{eisenhardt2026mind" in out and "redundant-v1@3.0.0" in out and "mfeat-six@3.0.0" in out
 
 
 def test_cite_submission_and_builtin(capsys) -> None:
@@ -40,13 +41,17 @@ def test_cite_unknown_strategy(capsys) -> None:
 
 
 def test_cite_prints_what_the_committed_boards_pages_show(capsys) -> None:
+    """The committed board is the current release's: its overview and every strategy page it has name
+    plain ``mmal-bench cite [STRATEGY]`` (no --results), which prints the page's text byte for byte."""
     board = REPO_ROOT / "leaderboard"
-    for page, strategy in ((board / "index.html", None), (board / "strategies" / "evidential-fusion.html", "evidential-fusion"),
-                           (board / "strategies" / "information-density.html", "information-density")):  # fmt: skip
+    pages = [(board / "index.html", None)] + [(page, page.stem) for page in sorted((board / "strategies").glob("*.html"))]
+    assert len(pages) >= 3, f"no strategy pages under {board / 'strategies'}"
+    for page, strategy in pages:
         command, shown = _page_citation(page)
+        assert f"version = {{{BENCHMARK_VERSION}}}" in shown, f"{page} cites another benchmark version: re-render the board"
         assert command == "mmal-bench cite" + (f" {strategy}" if strategy else "")
         assert main(command.split()[1:]) == 0
-        assert capsys.readouterr().out == shown + "\n"
+        assert capsys.readouterr().out == shown + "\n", page
 
 
 def test_cite_results_folder_agrees_with_its_board(tiny_suite, tmp_path: Path, capsys) -> None:

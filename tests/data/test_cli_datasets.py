@@ -86,15 +86,24 @@ def test_push_dry_run_prints_the_plan_and_uploads_nothing(toy, monkeypatch, caps
 
 
 def test_learnability_prints_the_gate_table_of_the_committed_calibration(capsys):
+    from mmal_bench.harness.suites import get_suite
+
+    suite = get_suite("standard")  # the current release: suite 3.0.0, regimes low and mid
     assert main(["datasets", "learnability"]) == 0
     out = capsys.readouterr().out
-    for col in ("dataset", "ground truth", "full-pool model", "random@low", "random@mid", "random@high", "gate"):
+    for col in ("dataset", "ground truth", "full-pool model", "random@low", "random@mid", "gate"):
         assert col in out
-    assert "synergy@2.0.0" in out and "noisy-labels@2.0.0" in out
-    assert main(["datasets", "learnability", "synergy"]) == 0
-    assert capsys.readouterr().out.count("@2.0.0") == 1
+    assert "random@high" not in out
+    assert len(suite.datasets) >= 50 and all(out.count(f"| {ref} ") == 1 for ref in suite.datasets)  # a row per dataset
+    assert "synergy-v1@3.0.0" in out and "noisy-labels-v1@3.0.0" in out and "real-noisy-labels-mnist@3.0.0" in out
+    assert main(["datasets", "learnability", "synergy-v1"]) == 0
+    assert capsys.readouterr().out.count("@3.0.0") == 1
     assert main(["datasets", "learnability", "nope"]) == 2
-    assert capsys.readouterr().err.startswith("error: dataset 'nope' is not calibrated in suite standard@2.0.0")
+    assert capsys.readouterr().err.startswith("error: dataset 'nope' is not calibrated in suite standard@3.0.0")
+    # the archived 2.0.0 calibration (three regimes) stays readable by name@version
+    assert main(["datasets", "learnability", "--suite", "standard@2.0.0", "synergy"]) == 0
+    out = capsys.readouterr().out
+    assert "random@high" in out and out.count("@2.0.0") == 1 and "synergy@2.0.0" in out
 
 
 def test_calibrate_refuses_bad_arguments_in_one_line_and_writes_nothing(capsys, tmp_path):

@@ -142,16 +142,18 @@ def test_catalog_lists_every_3_0_0_dataset_once():
     assert len(SUITE_3_0_0) == expected
 
 
-def test_standard_3_0_0_suite_is_the_population_and_standard_stays_2_0_0():
+def test_standard_is_the_3_0_0_suite_of_the_population_and_2_0_0_stays_available():
     suite = get_suite("standard@3.0.0")
+    assert get_suite("standard") is suite  # the current release
     assert suite.version == "3.0.0" and suite.seeds == (0, 1, 2, 3, 4)
     entries = [population_entry for population_entry in catalog.static_entries() if f"{population_entry.name}@{population_entry.version}" in suite.datasets]
     assert len(entries) == len(suite.datasets) >= 40
     assert len({e.pitfall for e in entries}) >= 12
     real_pitfalls = {e.pitfall for e in entries if e.kind == "real"}
     assert len(real_pitfalls) >= 3
-    assert get_suite("standard").version == "2.0.0"
-    assert get_suite("standard@2.0.0") is get_suite("standard")
+    archived = get_suite("standard@2.0.0")  # the archived suite, by name@version
+    assert archived.version == "2.0.0" and archived is not suite and archived.seeds == tuple(range(20))
+    assert archived.datasets and all(ref.endswith("@2.0.0") for ref in archived.datasets)
     with pytest.raises(ConfigError, match="unknown suite 'standard@9.9.9'"):
         get_suite("standard@9.9.9")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mmal_bench.data.registry import BuiltDataset, check_built, get_entry, list_entries, parse_ref, register, unregister
+from mmal_bench.data.suite import SUITE_3_0_0
 from mmal_bench.errors import DatasetNotFoundError
 
 SUITE_NAMES = {
@@ -40,8 +41,14 @@ def test_suite_is_registered_with_consistent_metadata():
         assert e.version == "2.0.0" and e.schema_version == 2 and e.modalities == ("a", "b") and e.modality_dims == (16, 16)
         assert e.pool_size >= 5000 and e.test_size >= 2000 and e.n_classes == (2 if name == "synergy" else 4)
         assert "eisenhardt2026mind" in e.citation and "version 2.0.0" in e.citation and e.license
+        assert "version 3.0.0" not in e.citation  # a card cites its dataset's version, not the package's
     for name in LEGACY_NAMES:  # the archived suite stays loadable
-        assert get_entry(name, "1.0.0").schema_version == 1
+        assert get_entry(name, "1.0.0").schema_version == 1 and "version 1.0.0" in get_entry(name, "1.0.0").citation
+    assert len(SUITE_3_0_0) >= 30
+    for e in SUITE_3_0_0:  # the current release's synthetic population
+        assert get_entry(e.name, e.version) is e and e.kind == "synthetic"
+        assert e.version == "3.0.0" and e.schema_version == 2 and len(e.modalities) >= 2 and e.test_size >= 2000
+        assert "eisenhardt2026mind" in e.citation and "version 3.0.0" in e.citation and e.license
 
 
 def test_get_entry_latest_and_errors(toy):

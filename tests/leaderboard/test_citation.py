@@ -41,10 +41,15 @@ def test_benchmark_entry_pins_version_suite_instance_signer_and_result_set() -> 
 
 
 def test_by_default_the_entry_pins_the_current_release() -> None:
+    from mmal_bench.harness.suites import get_suite
+
+    assert BENCHMARK_VERSION in RELEASES, f"RELEASES has no {BENCHMARK_VERSION}: add it once leaderboard/results/{BENCHMARK_VERSION} is committed"
     release = RELEASES[BENCHMARK_VERSION]
     text = benchmark_bibtex()
-    assert text == benchmark_bibtex(release) and release.results_hash in text
-    assert "redundant@2.0.0" in text and "noisy-labels@2.0.0" in text and "hidden instance 1" in text and "01b9218d74799d59" in text
+    assert text == benchmark_bibtex(release) and release.results_hash in text and f"version = {{{BENCHMARK_VERSION}}}" in text
+    assert release.suite == "standard" and set(release.datasets) == set(get_suite("standard").datasets)  # the whole suite
+    assert "redundant-v1@3.0.0" in text and "noisy-labels-v1@3.0.0" in text and "mfeat-six@3.0.0" in text
+    assert "hidden instance 1" in text and release.signers == ("cb6c08fdfe12a92d",) and "cb6c08fdfe12a92d" in text
 
 
 def test_the_release_record_is_the_committed_release(monkeypatch) -> None:
