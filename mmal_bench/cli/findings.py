@@ -15,13 +15,13 @@ def register(subparsers) -> None:
         "findings",
         help="write FINDINGS.md from the result files (every number and verdict computed)",
         description="Verify and score the result files of one suite as the leaderboard does and write FINDINGS.md: "
-        "the headline, the three claims of Mind the Gap re-examined, 1.0.0 vs this release, noisy data, missing "
+        "the headline, which strategy for which pitfall and budget, real vs synthetic data, the three claims of Mind the Gap re-examined, the previous release beside this one, noisy data, missing "
         "modalities, cost and threats to validity. --check compares instead of writing.",
     )
     p.add_argument("--results", type=Path, default=None, help="results root (default: results/<benchmark version>)")
     p.add_argument("--suite", default="standard", help="suite to report on (default: standard)")
     p.add_argument("--out", type=Path, default=Path("FINDINGS.md"), help="file to write (default: FINDINGS.md)")
-    p.add_argument("--archive", type=Path, default=None, help="folder with the archived 1.0.0 results (default: the repository's leaderboard/results)")
+    p.add_argument("--archive", type=Path, default=None, help="folder with the archived previous release's results and tables (default: the repository's leaderboard/results)")
     add_grid_argument(p)
     p.add_argument("--submissions", type=Path, default=None, help="submissions folder (default: the repository's submissions/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from what the results give")
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     args.results = args.results or default_out_dir()
     if args.archive is not None and not args.archive.is_dir():
-        raise ConfigError(f"archive folder {args.archive} does not exist; pass the folder holding 1.0.0-<suite>-aubc.csv")
+        raise ConfigError(f"archive folder {args.archive} does not exist; pass the folder holding <previous release>-<suite>-aubc.csv")
     text = findings_text(args)
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.is_file() else None

@@ -296,6 +296,14 @@ def _claim1_by_instance(data: FindingsData) -> list[str]:
     tested = measured[measured["family"] != "control"]
     rows = [[fam, str(int(r["n"])), _ci(r["mean"], r["low"], r["high"]) if r["verdict"] != NA else _num(r["mean"]), r["verdict"] if r["verdict"] != NA else "n/a (< 3 instances)"]
             for fam, r in f.set_index("family").iterrows()]  # fmt: skip
+    verdict = (
+        f"**Claim 1 {_share_verdict(len(over), len(tested))}** with the instance as the unit: over-reliance in {len(over)} of "
+        f"{len(tested)} pitfall families with ≥ 3 instances ({_names(over['family']) if len(over) else 'none'}); none within "
+        f"±{RELIANCE_ROPE} in {len(none[none['family'] != 'control'])} ({_names(none[none['family'] != 'control']['family']) if len(none[none['family'] != 'control']) else 'none'}); "
+        f"the rest undecided. For scale, {ctrl}."
+        if len(tested)
+        else f"Claim 1 is {NOT_MEASURED} with the instance as the unit: no pitfall family has ≥ 3 instances with a defined measure (for scale, {ctrl})."
+    )
     return [
         "The table above is per setting with seeds as the units: all seeds of a dataset share its one hidden instance, so its "
         "intervals cannot see instance-to-instance variation (0.03–0.10 of share between instances of one generator) and carry "
@@ -306,10 +314,7 @@ def _claim1_by_instance(data: FindingsData) -> list[str]:
         "",
         _table(rows, ["Pitfall family", "Instances", "Over-reliance [95% CI over instances]", "Verdict"]),
         "",
-        f"**Claim 1 {_share_verdict(len(over), len(tested))}** with the instance as the unit: over-reliance in {len(over)} of "
-        f"{len(tested)} pitfall families with ≥ 3 instances ({_names(over['family']) if len(over) else 'none'}); none within "
-        f"±{RELIANCE_ROPE} in {len(none[none['family'] != 'control'])} ({_names(none[none['family'] != 'control']['family']) if len(none[none['family'] != 'control']) else 'none'}); "
-        f"the rest undecided. For scale, {ctrl}.",
+        verdict,
         "",
     ]
 
@@ -499,6 +504,16 @@ def _measures(data: FindingsData) -> list[str]:
     """These cells read with this release's measures and with 3.0.0's, side by side (`findings_measures`)."""
     m, new = data.measures, "3.0.0"
     old = data.board.benchmark_version
+    if reads_3(old):  # read with 3.0.0's measures already: the side-by-side was made on 2.0.0's own cells
+        return [
+            "### 2.0.0's measures beside 3.0.0's",
+            "",
+            "On the 2.0.0 cells, 2.0.0's measures (headline gap per regime, over-reliance against main-effect shares) beside "
+            "3.0.0's (gap per dataset, over-reliance in one game) are in 2.0.0's own findings, computed from those cells by "
+            "mmal-bench 2.0.0: [`leaderboard/results/2.0.0-leaderboard/FINDINGS.md`](leaderboard/results/2.0.0-leaderboard/FINDINGS.md), "
+            "section \"2.0.0's measures beside 3.0.0's, on these cells\". These results are read with 3.0.0's measures only.",
+            "",
+        ]
     lines = [f"### {old}'s measures beside {new}'s, on these cells", ""]
     if m is None or m.reason:
         return lines + [f"The side-by-side is {NOT_MEASURED} ({m.reason if m is not None else 'not computed'}).", ""]

@@ -34,8 +34,13 @@ def test_calibration_document_becomes_a_reference() -> None:
         reference_from_calibration({"redundant": {"chance": 0.5}})
 
 
+def stamped(result, version: str):
+    """``result`` as benchmark ``version`` wrote it (which measures read it depends on the version)."""
+    return result.model_copy(update={"provenance": result.provenance.model_copy(update={"benchmark_version": version})})
+
+
 def test_over_reliance_against_supported_shares_and_the_truth_gap() -> None:
-    result = make_result("entropy")  # phi = (0.3 + 0.1 r, 0.1) over 3 rounds
+    result = stamped(make_result("entropy"), "2.0.0")  # phi = (0.3 + 0.1 r, 0.1) over 3 rounds; 2.0.0's main-effect measure
     row = cell_metrics(result, reference_from_calibration(CALIBRATION))
     supported_a = 0.3 / 0.4
     model_a = np.array([0.3, 0.4, 0.5]) / np.array([0.4, 0.5, 0.6])
@@ -96,7 +101,7 @@ def test_energy_is_measured_when_every_query_has_a_rapl_reading() -> None:
 def test_one_game_over_reliance_against_the_reference_game_and_3_0_0_reads_it() -> None:
     from mmal_bench.harness.metrics import reference_game_shares, shapley_values
 
-    result = make_result("entropy")
+    result = stamped(make_result("entropy"), "2.0.0")
     ref = reference_from_calibration(CALIBRATION)
     row = cell_metrics(result, ref)
     expected = []  # v(∅) is recovered from the model's round (efficiency), the same in both games
@@ -106,7 +111,7 @@ def test_one_game_over_reliance_against_the_reference_game_and_3_0_0_reads_it() 
         expected.append(phi["a"] / (abs(phi["a"]) + abs(phi["b"])) - reference_game_shares([0.8, 0.6], 0.7, empty)[0])
     assert row["over_reliance_game_by_modality"]["a"] == pytest.approx(np.mean(expected))
     assert row["over_reliance"] != pytest.approx(row["over_reliance_game"])  # 2.0.0 results keep 2.0.0's measure
-    three = result.model_copy(update={"provenance": result.provenance.model_copy(update={"benchmark_version": "3.0.0"})})
+    three = stamped(result, "3.0.0")
     row3 = cell_metrics(three, ref)
     assert row3["over_reliance"] == pytest.approx(row["over_reliance_game"])
     assert row3["over_reliance_by_modality"] == pytest.approx(row["over_reliance_game_by_modality"])

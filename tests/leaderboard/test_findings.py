@@ -36,15 +36,22 @@ def model_share_a(r: int) -> float:
     return (0.3 + 0.1 * r) / (0.4 + 0.1 * r)
 
 
+#: Chance accuracy of the fixture datasets, and v(∅) of every planted game (`enrich`).
+CHANCE = 0.25
+
+
 def reference(datasets: Iterable[str], supported_a: Mapping[int, float] | float) -> Reference:
-    """Calibration whose unimodal references support share ``supported_a`` of modality a (per round)."""
-    chance, unimodal = 0.25, {}
+    """Calibration whose reference game gives modality a the share ``supported_a`` (per round): unimodal
+    references ``chance + s·G`` and ``chance + (1 − s)·G`` and a fused one at ``chance + G``, no
+    interaction, so the one game's shares are exactly (s, 1 − s) whatever the gain G."""
+    unimodal, fused = {}, {}
     for d in datasets:
         for g in REGIMES:
             for r, n in enumerate(N_LABELED):
                 s = supported_a[r] if isinstance(supported_a, Mapping) else supported_a
-                unimodal[(f"{d}@1.0.0", g, n)] = {"a": chance + 0.1 * s / (1 - s), "b": chance + 0.1}
-    return Reference(full_pool={f"{d}@1.0.0": 0.9 for d in datasets}, chance={f"{d}@1.0.0": chance for d in datasets}, unimodal=unimodal)
+                unimodal[(f"{d}@1.0.0", g, n)] = {"a": CHANCE + 0.1 * s / (1 - s), "b": CHANCE + 0.1}
+                fused[(f"{d}@1.0.0", g, n)] = CHANCE + 0.1 / (1 - s)
+    return Reference(full_pool={f"{d}@1.0.0": 0.9 for d in datasets}, chance={f"{d}@1.0.0": CHANCE for d in datasets}, unimodal=unimodal, fused=fused)
 
 
 MATCHED = {r: model_share_a(r) for r in range(3)}  # references support exactly the model's shares
@@ -58,7 +65,11 @@ def enrich(result: CellResult, *, balanced: bool = False, corrupted: float | Non
     rounds = []
     for rd in result.rounds:
         a = rd.shapley["a"] * (1 + z)
-        update = {"shapley": {"a": a, "b": a * (1 - z) if balanced else rd.shapley["b"]}}
+        b = a * (1 - z) if balanced else rd.shapley["b"]
+        # One consistent game, no interaction, v(∅) = chance: the planted shares a / (a + b) scaled to the accuracy.
+        scale = (rd.accuracy - CHANCE) / (a + b)
+        phi = {"a": a * scale, "b": b * scale}
+        update = {"shapley": phi, "subset_accuracy": {"a": CHANCE + phi["a"], "b": CHANCE + phi["b"], "a+b": rd.accuracy}}
         if rd.query_seconds is not None:  # two queries per run, 0.01 CPU-s each
             update["query_cpu_seconds"] = 0.01
         if rd.batch_class_counts is not None:
@@ -157,20 +168,30 @@ def test_headline_verdicts_come_from_the_intervals(over, tmp_path: Path) -> None
 def test_claim1_follows_the_planted_over_reliance(over, matched) -> None:
     assert set(over.reliance["side"]) == {ABOVE} and set(over.reliance["modality"]) == {"a"} and len(over.reliance) == 6
     assert over.reliance["excess"].between(0.25, 0.35).all()
-    assert "**Claim 1 holds** with the corrected measure" in text_of(over) and "in 6 of 6 measured settings" in text_of(over)
     assert set(matched.reliance["side"]) == {INCLUDES}
-    assert "**Claim 1 does not hold** with the corrected measure" in text_of(matched) and "in 0 of 6 measured settings" in text_of(matched)
+    # Per setting the seeds share one instance: the table is shown, but the claim needs >= 3 instances per family.
+    for data in (over, matched):
+        assert f"Claim 1 is {NOT_MEASURED} with the instance as the unit: no pitfall family has ≥ 3 instances" in text_of(data)
+        assert "**Claim 1" not in text_of(data)
 
 
-def test_claim1_counts_only_settings_beyond_the_control_floor(tmp_path: Path) -> None:
-    datasets = ("balanced", "difficulty-gap")
+def test_claim1_is_decided_per_family_with_the_instance_as_the_unit(tmp_path: Path) -> None:
+    """Three interaction datasets (three instances) and the control: a planted lean on the modality the
+    truth favours is over-reliance of the family; references that support the model's shares read none."""
+    datasets = ("balanced", "redundant", "synergy", "unique")
     write(tmp_path, {"random": 0.6, "entropy": 0.6}, datasets=datasets)
-    # The same planted lean on `a` everywhere, and references that support equal shares everywhere: on
-    # the control it is the measure's floor (model asymmetry), so nowhere else is it over-reliance.
-    text = text_of(findings(tmp_path, ["random", "entropy"], reference(datasets, 0.5)))
-    assert "On the control dataset(s) (`balanced@1.0.0`), where neither modality should be favoured" in text
-    assert "**Claim 1 does not hold** with the corrected measure" in text and "in 0 of 2 measured settings" in text
-    assert "interval reaches down to the control's floor or below" in text
+    over = findings(tmp_path, ["random", "entropy"], reference(datasets, 0.5))
+    f = over.family_reliance.set_index("family")
+    assert f.loc["interaction", "n"] == 3 and f.loc["interaction", "verdict"] == "over-relies"
+    assert f.loc["interaction", "low"] > 0.2 and f.loc["control", "verdict"] == NA  # one control instance: shown, not tested
+    text = text_of(over)
+    assert "**Claim 1 holds** with the instance as the unit: over-reliance in 1 of 1 pitfall families with ≥ 3 instances (`interaction`)" in text
+    assert "the control has 1 instance(s), fewer than 3" in text
+    matched = findings(tmp_path, ["random", "entropy"], reference(datasets, MATCHED))
+    f = matched.family_reliance.set_index("family")
+    assert f.loc["interaction", "verdict"] == "none" and abs(f.loc["interaction", "mean"]) < 0.01
+    assert "**Claim 1 does not hold** with the instance as the unit: over-reliance in 0 of 1" in text_of(matched)
+    assert "none within ±0.01 in 1 (`interaction`)" in text_of(matched)
 
 
 def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None:
@@ -189,7 +210,7 @@ def test_claim2_names_the_strategy_that_balances_reliance(over, matched) -> None
     # When the labels support the model's lean, the balanced strategy is the one that departs from it.
     assert matched.reliance_vs_random.table.loc["mm-other", "side"] == ABOVE
     assert "**Claim 2 holds:** by the Bayesian signed-rank test" in text_of(matched)
-    assert "0 of 3 strategies reduce over-reliance relative to random (none), 2 are equivalent to random (`entropy`, `mm-best`)" in text_of(matched)
+    assert "0 of 3 strategies reduce over-reliance relative to random (none), 2 are equivalent to random (`mm-best`, `entropy`)" in text_of(matched)
     # Per pitfall family, over that family's datasets only: the same direction in both families.
     assert t.loc["mm-other", "reduces_in"] == "difficulty, interaction" and t.loc["entropy", "reduces_in"] == ""
     assert matched.reliance_vs_random.table.loc["mm-other", "increases_in"] == "difficulty, interaction"
@@ -285,7 +306,7 @@ def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:
     assert f"Claim 2 is {NOT_MEASURED} (over-reliance is undefined in every cell" in text
     assert f"over-reliance and the normalised headline are {NOT_MEASURED}" in text
     assert f"Corrupted rows: {NOT_MEASURED}" in text and f"Bought missingness and class-mix skew: {NOT_MEASURED}" in text
-    assert f"The 1.0.0 comparison is {NOT_MEASURED} (no 1.0.0 archive was given)." in text
+    assert f"The 2.0.0 comparison is {NOT_MEASURED} (no 2.0.0 archive was given)." in text
     no_random = tmp_path / "no-random"
     write(no_random, {"entropy": 0.6, "mm-best": 0.7})
     text = text_of(findings(no_random, ["entropy", "mm-best"], reference(DATASETS, 0.5)))
@@ -308,34 +329,45 @@ def test_not_measured_paths(planted: Path, tmp_path: Path) -> None:
 
 
 def test_archive_side_by_side(planted: Path, tmp_path: Path) -> None:
+    """3.0.0 results beside the 2.0.0 archive: the archived cells re-read, its published verdicts, and the
+    datasets continuing its families as the witness of why a verdict moved."""
     archive = tmp_path / "archive"
     rows = [(s, "redundant@1.0.0", g, seed, level + 0.001 * seed) for s, level in (("random", 0.6), ("mm-best", 0.6), ("gone", 0.7))
             for g in REGIMES for seed in SEEDS]  # fmt: skip
     archive.mkdir()
-    pd.DataFrame(rows, columns=["strategy", "dataset", "regime", "seed", "aubc"]).to_csv(archive / "1.0.0-quick-aubc.csv", index=False)
+    pd.DataFrame(rows, columns=["strategy", "dataset", "regime", "seed", "aubc"]).to_csv(archive / "2.0.0-quick-aubc.csv", index=False)
     for seed in SEEDS:
-        f = archive / "1.0.0" / "quick" / "redundant@1.0.0" / "low" / "random" / f"seed-{seed}.json"
+        f = archive / "2.0.0" / "quick" / "redundant@1.0.0" / "low" / "random" / f"seed-{seed}.json"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps({"summary": {"mean_imbalance": 0.5, "mean_utilization_gap": 0.2}}))
     unpublished = findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive)
-    assert np.isnan(unpublished.archive.strategies.loc["mm-best", "pub_mean"]) and "On identical cells" not in text_of(unpublished)
-    # 1.0.0's board as published: a seed-only interval above 0 where the same cells' hierarchical one includes 0
-    board = pd.DataFrame({"scope": ["overall", "overall", "dataset"], "strategy": ["mm-best", "random", "mm-best"], "rank": [1.0, 2.0, 1.0],
-                          "delta_aubc": [0.0, np.nan, 0.0], "delta_aubc_low": [0.001, np.nan, 0.0], "delta_aubc_high": [0.002, np.nan, 0.0]})  # fmt: skip
-    (archive / "1.0.0-leaderboard").mkdir()
-    board.to_csv(archive / "1.0.0-leaderboard" / "leaderboard.csv", index=False)
+    assert np.isnan(unpublished.archive.strategies.loc["mm-best", "pub_mean"]) and "### 2.0.0's verdicts beside" not in text_of(unpublished)
+    # 2.0.0's board as published, with its Bayesian verdicts
+    board = pd.DataFrame({"scope": ["overall", "overall", "dataset"], "strategy": ["mm-best", "random", "mm-best"], "rank": ["=1", "=2", "1"],
+                          "delta_aubc": [0.0, np.nan, 0.0], "delta_aubc_low": [0.001, np.nan, 0.0], "delta_aubc_high": [0.002, np.nan, 0.0],
+                          "verdict": ["undecided", "baseline", "undecided"], "p_better": [0.6, np.nan, 0.6]})  # fmt: skip
+    (archive / "2.0.0-leaderboard").mkdir()
+    board.to_csv(archive / "2.0.0-leaderboard" / "leaderboard.csv", index=False)
     data = findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive)
     s = data.archive.strategies
-    assert list(s.index) == ["mm-best"]  # in both releases; `gone` is 1.0.0 only, entropy 2.0.0 only
+    assert data.archive.version == "2.0.0" and list(s.index) == ["mm-best"]  # in both releases; `gone` is 2.0.0 only, entropy 3.0.0 only
     assert s.loc["mm-best", "old_side"] == INCLUDES and s.loc["mm-best", "new_side"] == ABOVE
-    assert s.loc["mm-best", "pub_side"] == ABOVE and s.loc["mm-best", "pub_rank"] == "1"
+    assert s.loc["mm-best", "pub_side"] == ABOVE and s.loc["mm-best", "pub_rank"] == "=1" and s.loc["mm-best", "pub_verdict"] == "undecided"
     d = data.archive.datasets
     assert d["dataset"].tolist() == ["redundant@1.0.0"] and d.loc[0, "old_imbalance"] == 0.5 and d.loc[0, "old_utilization_gap"] == 0.2
     text = text_of(data)
-    assert "As published, 1 of 1 strategies were better than random (`mm-best`) and 0 worse (none), on distinct ranks 1–1; " \
-           "with datasets as the unit, 0 of the 1 stay better (none)" in text  # fmt: skip
-    assert "1 of 1 strategies present in both releases changed verdict against random from 1.0.0's cells to 2.0.0's (a different " \
+    assert "On identical cells" not in text  # 2.0.0 published with the inference the re-analysis uses
+    assert "1 of 1 strategies present in both releases changed verdict against random from 2.0.0's cells to 3.0.0's (a different " \
            "suite: datasets, budgets, model and seeds all changed): `mm-best` (not distinguishable from random → better than random)." in text  # fmt: skip
+    # The verdicts side by side: mm-best moved from undecided (2.0.0) to better (3.0.0, three datasets); on the one
+    # dataset continuing 2.0.0's families it still reads undecided, so the datasets 3.0.0 adds moved it.
+    assert data.recommend.old_families.datasets == ("redundant@1.0.0",)
+    assert "### 2.0.0's verdicts beside 3.0.0's" in text
+    assert data.board.contrasts.table.loc["mm-best", "verdict"] == "better"
+    row = next(line for line in text.splitlines() if line.startswith("| `mm-best`") and "undecided (0.60)" in line)
+    assert "better (0.99)" in row and "the datasets 3.0.0 adds (on 2.0.0's families it still reads undecided)" in row
+    assert "1 of 1 strategies changed verdict." in text
+    assert "### 2.0.0's measures beside 3.0.0's" in text and "2.0.0-leaderboard/FINDINGS.md" in text
     assert text == text_of(findings(planted, LEVELS, reference(DATASETS, 0.5), archive=archive))
 
 
