@@ -36,7 +36,7 @@ TDP_SHARE = 0.5
 
 CELL_METRIC_COLUMNS = [
     "strategy", "dataset", "regime", "seed", "shares_na_rounds", "n_rounds", "over_reliance", "over_reliance_by_modality",
-    "over_reliance_game", "over_reliance_game_by_modality", "shares_na_se_rounds",
+    "over_reliance_game", "over_reliance_game_by_modality", "over_reliance_oriented", "shares_na_se_rounds",
     "truth_gap", "missing_rate", "corrupted_rate", "noisy_label_rate", "class_tv", "query_cpu_seconds",
     "query_cpu_seconds_median", "query_peak_bytes", "query_energy_joules",
 ]  # fmt: skip
@@ -89,6 +89,20 @@ def one_game(result: CellResult, reference: Reference, modalities: Sequence[str]
         empty = rd.subset_accuracy[full] - sum(rd.shapley.values())
         signed[i] = over_reliance_in_one_game(rd.subset_accuracy, modalities, [accs[m] for m in modalities], fused, empty, floor)
     return signed, defined
+
+
+def _oriented(signed: np.ndarray, truth: np.ndarray) -> float:
+    """Mean over rounds of the signed over-reliance on the modality the ground truth gives the larger
+    share (the first on a tie, e.g. a symmetric control), for two modalities; NaN otherwise.
+
+    Why a fixed orientation: the total-variation distance (``over_reliance``) is |noise| > 0 even on a
+    symmetric control, and it favours random sampling once references come from random's own cells
+    (random's model *is* the fused reference there, so its distance lacks one noise term every other
+    strategy has). The oriented value has neither bias: on the control it averages to 0."""
+    if signed.shape[1] != 2 or not np.isfinite(truth).all():
+        return float("nan")
+    column = signed[:, int(np.argmax(truth))]  # argmax takes the first of equal shares
+    return float(np.nanmean(column)) if np.isfinite(column).any() else float("nan")
 
 
 def _rate(bought: list[float], pool: float | None) -> float:
@@ -153,6 +167,7 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
         "over_reliance_by_modality": {m: (float(np.nanmean(signed[:, j])) if np.isfinite(signed[:, j]).any() else float("nan")) for j, m in enumerate(modalities)},
         "over_reliance_game": float(np.nanmean(game_by_round)) if np.isfinite(game_by_round).any() else float("nan"),
         "over_reliance_game_by_modality": {m: (float(np.nanmean(game[:, j])) if np.isfinite(game[:, j]).any() else float("nan")) for j, m in enumerate(modalities)},
+        "over_reliance_oriented": _oriented(signed, truth),
         "shares_na_se_rounds": int((~defined).sum()),
         "truth_gap": float(np.nanmean(truth_by_round)) if np.isfinite(truth_by_round).any() else float("nan"),
         "missing_rate": _rate(bought_missing, float(np.mean(list(missing_pool.values()))) if missing_pool else None),

@@ -178,16 +178,8 @@ def family_over_reliance(metrics: pd.DataFrame, board: Scoreboard, strategy: str
     Returns one row per family in the board's order: family, n, mean, low, high, verdict, datasets.
     """
     part = metrics[metrics["strategy"] == strategy]
-    truth = {g.dataset: g.truth_shares for g in board.groups}
-    per_dataset: dict[str, float] = {}
-    for dataset, group in part.groupby("dataset", sort=True):
-        shares = truth.get(dataset) or {}
-        if len(shares) != 2:
-            continue
-        leading = max(shares, key=lambda m: (shares[m], -list(shares).index(m)))
-        values = [v.get(leading, np.nan) for v in group["over_reliance_by_modality"] if isinstance(v, dict)]
-        if values and np.isfinite(values).any():
-            per_dataset[dataset] = float(np.nanmean(values))
+    means = part.groupby("dataset", sort=True)["over_reliance_oriented"].mean()  # NaN-skipping: seeds x regimes
+    per_dataset = {str(d): float(v) for d, v in means.items() if np.isfinite(v)}
     rows = []
     for family in dict.fromkeys(board.families[d] for d in sorted(board.families, key=lambda d: (FAMILY_ORDER.get(board.families[d], 99), d))):
         members = [d for d, f in board.families.items() if f == family and d in per_dataset]
@@ -255,7 +247,12 @@ class PairedVsRandom:
 
 
 def reliance_vs_random(
-    metrics: pd.DataFrame, strategies: list[str], n_boot: int = N_BOOT, alpha: float = ALPHA, families: Mapping[str, str] | None = None
+    metrics: pd.DataFrame,
+    strategies: list[str],
+    n_boot: int = N_BOOT,
+    alpha: float = ALPHA,
+    families: Mapping[str, str] | None = None,
+    column: str = "over_reliance",
 ) -> PairedVsRandom:
     """Claim 2: Δ over-reliance (strategy − random, paired by cell) with the headline's hierarchical
     bootstrap CI and the rank groups' Holm-corrected Wilcoxon test against random.
@@ -264,12 +261,14 @@ def reliance_vs_random(
     both sides); negative means the strategy's model leans less on one modality than random's does.
     With ``families`` (dataset -> pitfall family), the table also names the families whose own
     bootstrap CI (over that family's datasets) lies below 0 (``reduces_in``) or above it (``increases_in``):
-    a strategy may fix over-reliance where it arises without doing so on average.
+    a strategy may fix over-reliance where it arises without doing so on average. ``column``: which
+    per-cell over-reliance (3.0.0: ``over_reliance_oriented``, signed toward the modality the truth
+    favours, see `cell_metrics._oriented`; 2.0.0: the total-variation distance).
     """
     if BASELINE not in strategies or len(strategies) < 2:
         return PairedVsRandom(pd.DataFrame(), reason="no ranked strategies beside random in these results")
     key = ["dataset", "regime", "seed"]
-    cells = metrics[metrics["strategy"].isin(strategies)][["strategy", *key, "over_reliance"]]
+    cells = metrics[metrics["strategy"].isin(strategies)][["strategy", *key, column]].rename(columns={column: "over_reliance"})
     defined = cells.groupby(key)["over_reliance"].agg(lambda v: int(v.notna().sum()))
     keep = defined[defined == len(strategies)].index
     cells = cells.set_index(key).loc[lambda c: c.index.isin(keep)].reset_index()

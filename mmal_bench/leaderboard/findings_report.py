@@ -33,9 +33,10 @@ from mmal_bench.leaderboard.findings import (
 )
 from mmal_bench.leaderboard.findings_archive import ArchiveComparison, archive_comparison
 from mmal_bench.leaderboard.findings_measures import MeasuresComparison, compare_measures
-from mmal_bench.leaderboard.findings_recommend import Recommendations, recommendations
+from mmal_bench.leaderboard.findings_recommend import Recommendations, recommendations, scores_of
 from mmal_bench.leaderboard.findings_sections import NOT_MEASURED, section_lines
 from mmal_bench.leaderboard.loading import LoadedResults
+from mmal_bench.leaderboard.measures import reads_3
 from mmal_bench.leaderboard.rank_groups import ALPHA
 from mmal_bench.leaderboard.reference import Reference, load_reference
 from mmal_bench.leaderboard.pitfalls import data_kind
@@ -70,6 +71,8 @@ class FindingsData:
     recommend: Recommendations | None = None
     #: Claim 1 per pitfall family with the instance (dataset) as the unit (`findings.family_over_reliance`).
     family_reliance: pd.DataFrame | None = None
+    #: Strategy × dataset headline units (normalised ΔAUBC, baseline row included) the verdicts rest on.
+    scores: pd.DataFrame | None = None
 
 
 def compute_findings(
@@ -124,7 +127,10 @@ def compute_findings(
         n_boot=n_boot,
         headline=headline_table(board),
         reliance=reliance,
-        reliance_vs_random=reliance_vs_random(metrics, sorted(ranked), n_boot, board.rank_groups.alpha if board.rank_groups else ALPHA, board.families),
+        reliance_vs_random=reliance_vs_random(
+            metrics, sorted(ranked), n_boot, board.rank_groups.alpha if board.rank_groups else ALPHA, board.families,
+            column="over_reliance_oriented" if reads_3(loaded.benchmark_version) else "over_reliance",
+        ),
         mm_vs_um=mm_vs_um,
         mm_vs_um_reason=mm_reason,
         corrupted=purchase_rates(metrics, "corrupted_rate", d, ranked, n_boot),
@@ -137,6 +143,7 @@ def compute_findings(
         measures=compare_measures(board, frame, metrics, loaded.results, reference, n_boot),
         recommend=recommend,
         family_reliance=family_over_reliance(metrics, board),
+        scores=scores_of(d) if d is not None else None,
     )
 
 

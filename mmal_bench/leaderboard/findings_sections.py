@@ -146,8 +146,34 @@ def _headline(data: FindingsData) -> list[str]:
         f"The bootstrap CI puts {len(above)} above random ({_names(above)}) and {len(below)} below ({_names(below)}); Wilcoxon–Holm "
         f"separates {int(others['differs'].sum())} from random. All pairs (not used for the rank): {friedman}.",
         "",
-    ] + _power(data)
+    ] + _direction(data) + _power(data)
     return lines
+
+
+def _direction(data: FindingsData) -> list[str]:
+    """Strategies whose verdict and mean ΔAUBC point opposite ways: the signed-rank test weighs each
+    dataset by the rank of its difference, the mean by its size, so many small wins can outvote a few
+    large losses. Said where it happens, with the largest losses, so "better" is not read as "better
+    on average"."""
+    h = data.headline
+    odd = [s for s in h.index if s != BASELINE and ((h.loc[s, "verdict"] == "better" and h.loc[s, "mean"] < 0) or (h.loc[s, "verdict"] == "worse" and h.loc[s, "mean"] > 0))]
+    if not odd:
+        return []
+    scores = data.scores
+    parts = []
+    for s in odd:
+        worst = ""
+        if scores is not None and s in scores.index and BASELINE in scores.index:
+            diff = (scores.loc[s] - scores.loc[BASELINE]).sort_values()
+            worst = "; largest losses " + ", ".join(f"{ds} {v:+.3f}" for ds, v in diff.head(3).items())
+        parts.append(f"`{s}` (mean {h.loc[s, 'mean']:+.4f}, {h.loc[s, 'verdict']}{worst})")
+    return [
+        f"*Direction.* {len(odd)} strateg{'y is' if len(odd) == 1 else 'ies are'} called {'/'.join(sorted({h.loc[s, 'verdict'] for s in odd}))} "
+        f"while the mean ΔAUBC points the other way: {'; '.join(parts)}. The signed-rank test counts how many datasets, weighted "
+        "by the rank of their difference, favour a side; the mean weighs how much. Read such a verdict as \"better on most "
+        "datasets, with large losses on a few\", and look at the per-family and per-budget rows before using the strategy.",
+        "",
+    ]
 
 
 def _power(data: FindingsData) -> list[str]:
@@ -217,8 +243,9 @@ def _families(data: FindingsData) -> list[str]:
 def _claim1(data: FindingsData) -> list[str]:
     r = data.reliance
     measure = (
-        "the Shapley share of the reference game (the calibration's unimodal and fused reference models at the same number "
-        "of labels, the same v(∅); shares undefined below 3 standard errors of the accuracy)"
+        "the Shapley share of the reference game (unimodal reference models trained on random's labels and random's own model "
+        "as the fused reference, recorded by random's cell of the same seed on the scored instance; the same v(∅); shares "
+        "undefined below 3 standard errors of the accuracy)"
         if reads_3(data.board.benchmark_version)
         else "the share the calibration's unimodal reference models support at the same number of labels"
     )
@@ -329,8 +356,13 @@ def _claim2(data: FindingsData) -> list[str]:
         return lines + [f"Claim 2 is {NOT_MEASURED} ({p.reason}).", ""]
     t = p.table
     lines += [
-        f"Δ over-reliance (total-variation distance from the supported shares, strategy − random on the same cells; negative = "
-        f"less over-reliance), hierarchical bootstrap over {p.n_datasets} datasets, Holm-corrected Wilcoxon vs random.",
+        (f"Δ over-reliance (signed over-reliance on the modality the dataset's ground truth favours, in one game against the "
+         "reference game random's cell recorded on the scored instance; strategy − random on the same cells; negative = "
+         f"less over-reliance), hierarchical bootstrap over {p.n_datasets} two-modality datasets, Holm-corrected Wilcoxon vs random. "
+         "Signed, not a distance: a distance reads |noise| > 0 everywhere and favours random, whose own model is the fused reference."
+         if reads_3(data.board.benchmark_version) else
+         f"Δ over-reliance (total-variation distance from the supported shares, strategy − random on the same cells; negative = "
+         f"less over-reliance), hierarchical bootstrap over {p.n_datasets} datasets, Holm-corrected Wilcoxon vs random."),
         "",
         _table(
             [[f"`{s}`", _ci(r["mean"], r["low"], r["high"]), r["verdict"], f"{r['p_better']:.2f}", RELIANCE_VS_RANDOM[r["side"]],

@@ -115,3 +115,14 @@ def test_one_game_over_reliance_against_the_reference_game_and_3_0_0_reads_it() 
     row3 = cell_metrics(three, ref)
     assert row3["over_reliance"] == pytest.approx(row["over_reliance_game"])
     assert row3["over_reliance_by_modality"] == pytest.approx(row["over_reliance_game_by_modality"])
+
+
+def test_oriented_over_reliance_reads_the_truth_favoured_modality_signed() -> None:
+    """Signed, with the orientation fixed by the ground truth: symmetric noise averages out (a distance would not)."""
+    from mmal_bench.leaderboard.cell_metrics import _oriented
+
+    signed = np.array([[0.02, -0.02], [-0.03, 0.03], [np.nan, np.nan]])
+    assert _oriented(signed, np.array([0.3, 0.7])) == pytest.approx(-0.005)  # b leads: mean of (-0.02, 0.03)
+    assert _oriented(signed, np.array([0.5, 0.5])) == pytest.approx(-0.005)  # a tie takes the first modality
+    assert np.mean(0.5 * np.abs(signed[:2]).sum(axis=1)) == pytest.approx(0.025)  # the distance reads the noise as reliance
+    assert np.isnan(_oriented(np.zeros((2, 3)), np.array([0.2, 0.3, 0.5])))  # one game: two modalities only
