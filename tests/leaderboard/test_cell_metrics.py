@@ -122,7 +122,7 @@ def test_oriented_over_reliance_reads_the_truth_favoured_modality_signed() -> No
     from mmal_bench.leaderboard.cell_metrics import _oriented
 
     signed = np.array([[0.02, -0.02], [-0.03, 0.03], [np.nan, np.nan]])
-    assert _oriented(signed, np.array([0.3, 0.7])) == pytest.approx(-0.005)  # b leads: mean of (-0.02, 0.03)
-    assert _oriented(signed, np.array([0.5, 0.5])) == pytest.approx(-0.005)  # a tie takes the first modality
+    assert _oriented(signed, np.array([0.3, 0.7])) == pytest.approx(0.005)  # b leads: mean of (-0.02, 0.03)
+    assert _oriented(signed, np.array([0.5, 0.5])) == pytest.approx(-0.005)  # a tie takes the first: mean of (0.02, -0.03)
     assert np.mean(0.5 * np.abs(signed[:2]).sum(axis=1)) == pytest.approx(0.025)  # the distance reads the noise as reliance
     assert np.isnan(_oriented(np.zeros((2, 3)), np.array([0.2, 0.3, 0.5])))  # one game: two modalities only
