@@ -137,8 +137,12 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
     by_round = 0.5 * np.abs(signed).sum(axis=1)  # NaN where either side is undefined
     game, defined = one_game(result, reference, modalities, dataset)
     game_by_round = 0.5 * np.abs(game).sum(axis=1)
-    if reads_3(p.benchmark_version):  # 3.0.0 on: over-reliance is the one-game measure under the 3-SE floor
-        signed, by_round, model = game, game_by_round, np.where(defined[:, None], model, np.nan)
+    if reads_3(p.benchmark_version):  # 3.0.0 on: over-reliance is the one-game measure under the 3-SE floor,
+        # signed toward the modality the truth favours (`_oriented`): a distance favours random, whose own
+        # model is the fused reference of the game its cells record
+        signed, model = game, np.where(defined[:, None], model, np.nan)
+        column = int(np.argmax(truth)) if len(modalities) == 2 and np.isfinite(truth).all() else None
+        by_round = game[:, column] if column is not None else np.full(len(result.rounds), np.nan)
     truth_by_round = 0.5 * np.abs(model - truth[None, :]).sum(axis=1)
 
     rounds = [rd for rd in result.rounds if rd.batch_class_counts is not None]

@@ -157,6 +157,29 @@ RELEASES: dict[str, ResultSet] = {
         results_hash="sha256:4ed1798f63d76d1db0717302138a2c9ca325a4d9d5cc92e701b7e570d57962ab",
         n_results=9860,
     ),
+    "3.0.0": ResultSet(
+        benchmark_version="3.0.0",
+        suite="standard",
+        datasets=tuple(
+            sorted(
+                f"{name}@3.0.0"
+                for name in (
+                    *(f"{family}-v{k}" for family, ks in (
+                        ("balanced", (1, 2)), ("redundant", (1, 2)), ("unique", (1, 2)), ("synergy", (1, 3)), ("difficulty-gap", (1, 2)),
+                        ("information-gap", (1, 4)), ("missing-mcar", (1, 2)), ("missing-mnar", (1, 3)), ("corrupted-modality", (1, 2)),
+                        ("noisy-labels", (1, 2)), ("many-modalities", (1, 2)), ("long-tail", (1, 2)), ("class-selective", (1, 2)),
+                        ("mixed-interaction", (1, 3)), ("annotator-noise", (1, 2)), ("heteroscedastic", (1, 2)), ("shifted-test", (1, 2)),
+                    ) for k in ks),
+                    "mfeat-six", "mfeat-fac-mor", "mfeat-kar-pix", "mfeat-fou-zer", "mfeat-zer-mor", "mnist-mv-01", "mnist-mv-23", "mnist-mv-03",
+                    *(f"real-{pitfall}-{source}" for pitfall in ("mcar", "mnar", "corrupted", "noisy-labels", "degraded") for source in ("mfeat", "mnist")),
+                )
+            )
+        ),  # fmt: skip
+        instances=(0, 1),
+        signers=("cb6c08fdfe12a92d",),
+        results_hash="sha256:7211898a48b4837818c7d4d21bef1e07378f8c4936aeffc0e60b52dbe2a764d2",
+        n_results=8840,
+    ),
 }
 
 

@@ -22,8 +22,10 @@ COLUMN_NOTES: tuple[str, ...] = (
     "is no calibration data.",
     "**P(rank 1)**, **Rank 95 % interval**: how often, and at which ranks, the strategy lands over the same bootstrap replicates.",
     "**AUBC**: mean area under the budget curve, each dataset weighing the same.",
-    "**Over-reliance**: distance between the model's Shapley shares and the shares unimodal reference models support at the "
-    "same number of labels (per dataset signed per modality in its own table); n/a without calibration data.",
+    "**Over-reliance** (3.0.0): signed, in one game: the model's Shapley share of the modality the dataset's ground truth "
+    "favours minus that modality's share in the reference game (unimodal reference models and random's own model, trained "
+    "on random's labels of the same seed on the scored instance); 0 = leans as the labels support, > 0 = beyond; n/a for "
+    "more than two modalities or below 3 standard errors of accuracy (per dataset, per modality, in its own table).",
     "**Truth gap**: the same distance to the dataset's asymptotic ground-truth shares (what infinite labels would support).",
     "**Shares n/a**: share of rounds whose model contributes less than 0.02 accuracy in total, where shares are undefined (never 1.0).",
     "**Missing / Corrupted / Noisy-label rate**: share of bought rows with that defect divided by its share in the pool "

@@ -163,13 +163,14 @@ def _datasets(
         settings = reliance[reliance["dataset"] == new_ref]
         measured = settings[settings["side"] != "n/a"]
         # Per seed (mean over regimes): truth gap − over-reliance, paired, where both are defined.
-        per_seed = mine.groupby("seed")[["truth_gap", "over_reliance"]].mean().dropna()
-        gap = paired_difference(per_seed["truth_gap"].to_numpy(), per_seed["over_reliance"].to_numpy())
+        # distances on both sides (3.0.0's over_reliance column is signed): the one-game distance
+        per_seed = mine.groupby("seed")[["truth_gap", "over_reliance_game"]].mean().dropna()
+        gap = paired_difference(per_seed["truth_gap"].to_numpy(), per_seed["over_reliance_game"].to_numpy())
         rows.append([
             old_ref, new_ref, old_imb, old_gap,
             float(runs["imbalance"].mean()) if len(runs) else np.nan,
             float(mine["truth_gap"].mean()) if mine["truth_gap"].notna().any() else np.nan,
-            float(mine["over_reliance"].mean()) if mine["over_reliance"].notna().any() else np.nan,
+            float(mine["over_reliance_game"].mean()) if mine["over_reliance_game"].notna().any() else np.nan,
             int((measured["side"] == "above").sum()), len(measured),
             gap.mean, gap.low, gap.high, side(gap.low, gap.high),
         ])  # fmt: skip

@@ -10,6 +10,7 @@ definition); mixed versions are refused.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ class LoadedResults:
     @property
     def unofficial(self) -> str:
         """Why this board is not official (one line), or ``""`` when it is: every file signed by the
-        release's pinned key, all on one hidden instance. The renderers print it as an UNOFFICIAL /
+        release's pinned key, every synthetic dataset on one hidden instance and every real one on its
+        public data (instance 0: real data has no hidden instance). The renderers print it as an UNOFFICIAL /
         UNSIGNED mark and ``leaderboard --official`` refuses the board with it."""
         from mmal_bench.harness.signing import pinned_signer
 
@@ -63,10 +65,33 @@ class LoadedResults:
             count = sum(1 for r, ok in zip(self.results, official, strict=True) if r.provenance.signed_by and not ok)
             expected = f"release {self.benchmark_version}'s pinned maintainers' key {pinned}" if pinned else f"a pinned key (release {self.benchmark_version} has none)"
             reasons.append(f"UNOFFICIAL: {count} of {n} result files signed by key {', '.join(foreign)}, not {expected}")
-        instances = sorted({r.provenance.instance or 0 for r in self.results})
-        if len(instances) > 1:
-            reasons.append(f"UNOFFICIAL: results on instances {', '.join(map(str, instances))}; an official board is scored on one hidden instance")
+        hidden = {r.provenance.instance or 0 for r in self.results if _has_hidden(r)}
+        public = sorted({r.provenance.instance or 0 for r in self.results if not _has_hidden(r)} - {0})
+        if len(hidden) > 1:
+            reasons.append(
+                f"UNOFFICIAL: synthetic results on instances {', '.join(map(str, sorted(hidden)))}; an official board scores every synthetic "
+                "dataset on one instance"
+            )
+        if public:
+            reasons.append(f"UNOFFICIAL: real-data results on instances {', '.join(map(str, public))}; real datasets have only their public instance 0")
         return "; ".join(reasons)
+
+
+def _has_hidden(result: CellResult) -> bool:
+    """Whether the result's dataset has hidden instances (synthetic ones do; real ones have only their
+    public data, instance 0); an unregistered dataset counts as one that does, the stricter reading."""
+    return _dataset_has_hidden(result.provenance.dataset, result.provenance.dataset_version)
+
+
+@functools.lru_cache(maxsize=None)
+def _dataset_has_hidden(name: str, version: str) -> bool:
+    from mmal_bench.data.instances import has_hidden_instances
+    from mmal_bench.errors import MMALBenchError
+
+    try:
+        return has_hidden_instances(name, version)
+    except MMALBenchError:
+        return True
 
 
 def manifest_fingerprint(name: str, version: str) -> str:

@@ -305,8 +305,9 @@ def _sections(board: Scoreboard) -> list[tuple[str, str, list[str], list[list[st
         out.append(("Share of the random→full-pool gap closed", "Per dataset, mean over regimes of (AUBC − random's AUBC) / "
                     "(full-pool accuracy − random's AUBC); n/a without calibration data.", headers, rows))  # fmt: skip
         headers, rows = per_dataset_rows(board, "over_reliance_by_modality", _signed_by_modality)
-        out.append(("Over-reliance per dataset", "Signed, per modality: the model's Shapley share minus the share unimodal reference "
-                    "models support at the same number of labels (calibration data), mean over rounds and runs; n/a where undefined.",
+        out.append(("Over-reliance per dataset", "Signed, per modality: the model's Shapley share minus the modality's share in the "
+                    "reference game at the same number of labels (3.0.0: recorded by random's cell of the same seed on the scored "
+                    "instance), mean over rounds and runs; n/a where undefined.",
                     headers, rows))  # fmt: skip
         headers, rows = per_dataset_rows(board, "truth_gap", fmt)
         out.append(("Gap to the asymptotic ground truth per dataset", "Total-variation distance between the model's Shapley shares "
