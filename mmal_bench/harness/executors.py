@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import re
@@ -326,6 +327,9 @@ class DaskExecutor(Executor):
         """
         from distributed import Nanny
 
+        # The teardown of killed workers is expected: this process's own distributed loggers (the
+        # cluster's silence_logs covers its workers, not the client) would print it as INFO/WARNING lines.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
         for nanny in list(getattr(self._cluster, "workers", {}).values()):
             if not isinstance(nanny, Nanny):  # a worker thread (``processes=False``): nothing to kill
                 continue
