@@ -734,19 +734,31 @@ def _threats(data: FindingsData) -> list[str]:
         + f"*Seeds.* The suite defines {len(f.seeds)} seeds per setting; these results hold {observed}. Intervals over "
         "datasets are wide with this few datasets; the intervals in the tables are per setting or per strategy, not "
         "corrected for multiplicity (the claims' verdicts are, by Holm's method)."
-        + _instances_threat(data.instances),
+        + _instances_threat(data.instances, reads_3(data.board.benchmark_version)),
         "",
     ]
     return lines
 
 
-def _instances_threat(instances: tuple[int, ...]) -> str:
-    """The sentence on hidden instances: the calibration that over-reliance and the headline's
-    normalisation use was run on the public instance, the official cells on a hidden one."""
+def _instances_threat(instances: tuple[int, ...], scored_references: bool = False) -> str:
+    """The sentence on hidden instances: the calibration that over-reliance (before 3.0.0) and the
+    headline's normalisation use was run on the public instance, the official cells on a hidden one;
+    with ``scored_references`` (3.0.0) what remains of that, and the trainer's group dependence."""
     hidden = [i for i in instances if i]
     if not hidden:
         return ""
     which = ", ".join(map(str, hidden))
+    if scored_references:
+        return (
+            f" *Instances.* These results are scored on hidden instance {which} of the synthetic datasets (the generator's "
+            "settings with a seed derived from the maintainers' key) and on the public data of the real ones, which anybody can "
+            "tune a strategy on. Over-reliance's reference game is recorded on the scored instance itself, but the full-pool "
+            "accuracies that normalise the headline come from the calibration on the public instance, another draw of the same "
+            "generator. Each dataset has one scored instance, so its seeds share it: per-setting intervals cannot see instance "
+            "variation (the claims use the dataset as the unit). *Groups.* The 3.0.0 trainer's batched members are not bitwise "
+            "independent: a cell's rounding depends on the strategies run beside it (here: all built-ins, registry order; "
+            "`reproduce` recomputes groups that way), and a submission's cells ran in a group of their own."
+        )
     return (
         f" *Instances.* These results are scored on hidden instance {which} of the synthetic datasets (the generator's "
         "settings with a seed derived from the maintainers' key), while the unimodal references of over-reliance and the "

@@ -378,6 +378,8 @@ def test_hidden_instances_are_named_as_a_threat(over) -> None:
     assert "*Instances.*" not in text_of(over)
     official = text_of(dataclasses.replace(over, instances=(1,)))
     assert "scored on hidden instance 1 of the synthetic datasets" in official and "calibration on the public instance" in official
+    # 3.0.0: the reference game is recorded on the scored instance; what stays a threat is named
+    assert "reference game is recorded on the scored instance itself" in official and "*Groups.*" in official
 
 
 def test_power_says_what_each_test_can_resolve(over) -> None:
