@@ -40,7 +40,8 @@ def report(proxy: SandboxedStrategy, problem, batch_size: int, match: str = r"se
 
 @pytest.fixture(scope="module")
 def side_doors():
-    proxy = proxy_of("side-doors", query_seconds=20.0, recheck_share=0.0, isolate_cells=False)
+    # a generous limit: the probes walk the mounts, which takes seconds on a loaded 2-core machine (20 s was hit once)
+    proxy = proxy_of("side-doors", query_seconds=90.0, recheck_share=0.0, isolate_cells=False)
     yield proxy.start()
     proxy.close()
 
