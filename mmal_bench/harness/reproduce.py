@@ -169,8 +169,8 @@ def reproduce(
     # batched members are not bitwise independent of each other, so a cell's numbers depend on the
     # strategies beside it and their order (measured: rounding-level accuracy differences that change
     # later selections, e.g. 0.7280 vs 0.7235 at a round of bmmal on missing-mnar-v1).
-    ran = {p.parts[-3] for p in (Path(results) / suite).glob("*/*/*/seed-*.json")}
-    group = [n for n in BUILTIN_STRATEGIES if n in ran or n in {r.provenance.strategy for r in builtin.values()}]
+    ran = {p.parts[-2] for p in (Path(results) / suite).glob("*/*/*/seed-*.json")}  # <dataset>/<regime>/<strategy>/seed-k.json
+    group = [n for n in BUILTIN_STRATEGIES if n in ran]
     with tempfile.TemporaryDirectory(prefix="mmal-bench-reproduce-") as tmp, make_executor(jobs) as executor:
         run_protocols(
             [protocols[w] for w in needed],

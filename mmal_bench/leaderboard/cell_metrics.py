@@ -99,10 +99,17 @@ def _oriented(signed: np.ndarray, truth: np.ndarray) -> float:
     symmetric control, and it favours random sampling once references come from random's own cells
     (random's model *is* the fused reference there, so its distance lacks one noise term every other
     strategy has). The oriented value has neither bias: on the control it averages to 0."""
-    if signed.shape[1] != 2 or not np.isfinite(truth).all():
+    leading = _leading(truth)
+    if leading is None:
         return float("nan")
-    column = signed[:, int(np.argmax(truth))]  # argmax takes the first of equal shares
+    column = signed[:, leading]
     return float(np.nanmean(column)) if np.isfinite(column).any() else float("nan")
+
+
+def _leading(truth: np.ndarray) -> int | None:
+    """Index of the modality the truth's shares favour (argmax: the first of equal shares), for two
+    modalities with finite shares; None otherwise (the one-game measure's domain)."""
+    return int(np.argmax(truth)) if len(truth) == 2 and np.isfinite(truth).all() else None
 
 
 def _rate(bought: list[float], pool: float | None) -> float:
@@ -141,7 +148,7 @@ def cell_metrics(result: CellResult, reference: Reference, threshold: float = RE
         # signed toward the modality the truth favours (`_oriented`): a distance favours random, whose own
         # model is the fused reference of the game its cells record
         signed, model = game, np.where(defined[:, None], model, np.nan)
-        column = int(np.argmax(truth)) if len(modalities) == 2 and np.isfinite(truth).all() else None
+        column = _leading(truth)
         by_round = game[:, column] if column is not None else np.full(len(result.rounds), np.nan)
     truth_by_round = 0.5 * np.abs(model - truth[None, :]).sum(axis=1)
 

@@ -15,8 +15,8 @@ import pandas as pd
 
 from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, Deltas, deltas, headline
 from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
-from mmal_bench.leaderboard.rank_groups import ALPHA, dataset_scores, holm, rank_groups
-from mmal_bench.leaderboard.scoring import Scoreboard, regime_key
+from mmal_bench.leaderboard.rank_groups import ALPHA, baseline_scores, holm, rank_groups
+from mmal_bench.leaderboard.scoring import Scoreboard, family_order, regime_key
 from mmal_bench.leaderboard.signed_rank import ROPE, bayesian_signed_rank
 from mmal_bench.leaderboard.stats import paired_difference, t_interval
 
@@ -181,7 +181,7 @@ def family_over_reliance(metrics: pd.DataFrame, board: Scoreboard, strategy: str
     means = part.groupby("dataset", sort=True)["over_reliance_oriented"].mean()  # NaN-skipping: seeds x regimes
     per_dataset = {str(d): float(v) for d, v in means.items() if np.isfinite(v)}
     rows = []
-    for family in dict.fromkeys(board.families[d] for d in sorted(board.families, key=lambda d: (FAMILY_ORDER.get(board.families[d], 99), d))):
+    for family in dict.fromkeys(board.families[d] for d in family_order(board.families)):
         members = [d for d, f in board.families.items() if f == family and d in per_dataset]
         values = np.array([per_dataset[d] for d in sorted(members)])
         if len(values) < MIN_INSTANCES:
@@ -195,8 +195,6 @@ def family_over_reliance(metrics: pd.DataFrame, board: Scoreboard, strategy: str
 
 #: A reliance claim rests on at least this many instances (datasets of a family), the instance as the unit.
 MIN_INSTANCES = 3
-#: Family order of the findings' tables (`pitfalls.FAMILIES`).
-FAMILY_ORDER = {f: i for i, f in enumerate(FAMILIES)}
 
 
 @dataclass(frozen=True)
@@ -299,8 +297,7 @@ def reliance_vs_random(
 
 def _paired_table(d: Deltas, n_boot: int, alpha: float, *, lower_is_better: bool = False) -> PairedVsRandom:
     head = headline(d, n_boot=n_boot)
-    with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
-    scores = dataset_scores(with_base)
+    scores = baseline_scores(d.table)
     order = -head.table["mean"] if lower_is_better else head.table["mean"]
     groups = rank_groups(scores, order, alpha)
     table = head.table[["mean", "low", "high"]].drop(index=BASELINE).copy()

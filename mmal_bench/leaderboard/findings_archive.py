@@ -22,7 +22,7 @@ import pandas as pd
 from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, headline
 from mmal_bench.leaderboard.bootstrap import deltas as delta_table
 from mmal_bench.leaderboard.findings import side
-from mmal_bench.leaderboard.rank_groups import dataset_scores, rank_groups
+from mmal_bench.leaderboard.rank_groups import baseline_scores, rank_groups
 from mmal_bench.leaderboard.scoring import Scoreboard
 from mmal_bench.leaderboard.stats import paired_difference
 
@@ -123,8 +123,7 @@ def _strategies(cells: pd.DataFrame, board: Scoreboard, raw_headline: pd.DataFra
         return pd.DataFrame(columns=columns)
     d = delta_table(cells[["strategy", "dataset", "regime", "seed", "aubc"]])
     old = headline(d, n_boot=n_boot).table
-    with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
-    old_groups = rank_groups(dataset_scores(with_base), old["mean"])
+    old_groups = rank_groups(baseline_scores(d.table), old["mean"])
     rows = {}
     for s in board.rank_groups.ranks.index:
         if s == BASELINE or s not in old.index:

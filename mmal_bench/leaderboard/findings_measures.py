@@ -21,7 +21,7 @@ from mmal_bench.harness.results import CellResult
 from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, deltas, headline
 from mmal_bench.leaderboard.cell_metrics import modality_order
 from mmal_bench.leaderboard.findings import NA, side
-from mmal_bench.leaderboard.rank_groups import dataset_scores
+from mmal_bench.leaderboard.rank_groups import baseline_scores
 from mmal_bench.leaderboard.reference import Reference
 from mmal_bench.leaderboard.scoring import Scoreboard, regime_key
 from mmal_bench.leaderboard.stats import t_interval
@@ -54,9 +54,8 @@ def compare_measures(
     ranked = frame[frame["strategy"].isin(board.overall.index)]
     d = deltas(ranked, board.full_pool, gap_per="dataset")
     new_head = headline(d, n_boot=n_boot).table
-    with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
     order = [s for s in new_head.index if s != BASELINE]
-    c = contrasts(dataset_scores(with_base), BASELINE, families=board.families, order=order)
+    c = contrasts(baseline_scores(d.table), BASELINE, families=board.families, order=order)
     rank, label = verdict_ranks(c.table["verdict"].to_dict(), list(new_head.index))
     old_head, groups = board.headline.table, board.rank_groups
     rows = {}

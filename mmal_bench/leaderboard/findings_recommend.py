@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mmal_bench.leaderboard.bootstrap import BASELINE, Deltas
-from mmal_bench.leaderboard.rank_groups import dataset_scores
+from mmal_bench.leaderboard.rank_groups import baseline_scores
 from mmal_bench.leaderboard.verdicts import Contrasts, contrasts
 
 #: Label of "every regime together" in `Recommendations.by_family`.
@@ -36,9 +36,7 @@ class Recommendations:
 
 def scores_of(d: Deltas, regimes: Sequence[str] | None = None) -> pd.DataFrame:
     """Strategy × dataset matrix of the headline's unit over ``regimes`` (None: all), baseline row included."""
-    table = d.table if regimes is None else d.table[d.table["regime"].isin(regimes)]
-    with_base = pd.concat([table, table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
-    return dataset_scores(with_base)
+    return baseline_scores(d.table if regimes is None else d.table[d.table["regime"].isin(regimes)])
 
 
 def recommendations(

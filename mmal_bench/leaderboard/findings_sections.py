@@ -314,19 +314,18 @@ def _claim1_by_instance(data: FindingsData) -> list[str]:
     """Claim 1's verdict with the instance as the unit: per family, over its datasets (each one instance)."""
     f = data.family_reliance
     measured = f[f["verdict"] != NA]
-    over = measured[(measured["verdict"] == "over-relies") & (measured["family"] != "control")]
-    none = measured[measured["verdict"] == "none"]
+    tested = measured[measured["family"] != "control"]
+    over, none = tested[tested["verdict"] == "over-relies"], tested[tested["verdict"] == "none"]
     control = f[f["family"] == "control"]
     ctrl = (f"the control reads {_ci(control.iloc[0]['mean'], control.iloc[0]['low'], control.iloc[0]['high'])} over its "
             f"{control.iloc[0]['n']} instances" if len(control) and control.iloc[0]["verdict"] != NA
             else f"the control has {int(control.iloc[0]['n']) if len(control) else 0} instance(s), fewer than 3: its reading is shown, not tested")  # fmt: skip
-    tested = measured[measured["family"] != "control"]
     rows = [[fam, str(int(r["n"])), _ci(r["mean"], r["low"], r["high"]) if r["verdict"] != NA else _num(r["mean"]), r["verdict"] if r["verdict"] != NA else "n/a (< 3 instances)"]
             for fam, r in f.set_index("family").iterrows()]  # fmt: skip
     verdict = (
         f"**Claim 1 {_share_verdict(len(over), len(tested))}** with the instance as the unit: over-reliance in {len(over)} of "
-        f"{len(tested)} pitfall families with ≥ 3 instances ({_names(over['family']) if len(over) else 'none'}); none within "
-        f"±{RELIANCE_ROPE} in {len(none[none['family'] != 'control'])} ({_names(none[none['family'] != 'control']['family']) if len(none[none['family'] != 'control']) else 'none'}); "
+        f"{len(tested)} pitfall families with ≥ 3 instances ({_names(over['family'])}); none within "
+        f"±{RELIANCE_ROPE} in {len(none)} ({_names(none['family'])}); "
         f"the rest undecided. For scale, {ctrl}."
         if len(tested)
         else f"Claim 1 is {NOT_MEASURED} with the instance as the unit: no pitfall family has ≥ 3 instances with a defined measure (for scale, {ctrl})."

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mmal_bench.leaderboard.bootstrap import BASELINE
+
 #: Family-wise significance level of the rank groups.
 ALPHA = 0.05
 
@@ -21,6 +23,13 @@ ALPHA = 0.05
 def dataset_scores(table: pd.DataFrame, value: str = "delta") -> pd.DataFrame:
     """Strategy × dataset matrix of ``value`` averaged over each dataset's regimes and seeds."""
     return table.groupby(["strategy", "dataset"], sort=True)[value].mean().unstack("dataset")
+
+
+def baseline_scores(table: pd.DataFrame, baseline: str = BASELINE) -> pd.DataFrame:
+    """`dataset_scores` of a per-cell Δ-vs-baseline table (`bootstrap.Deltas.table`) with the baseline's
+    own row added (0 on every cell the table pairs with it): what the tests against the baseline take."""
+    base = table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=baseline, delta=0.0)
+    return dataset_scores(pd.concat([table, base]))
 
 
 def holm(pvalues: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from mmal_bench.leaderboard.loading import LoadedResults
 from mmal_bench.leaderboard.measures import reads_3
 from mmal_bench.leaderboard.penalty import penalty_matrix
 from mmal_bench.leaderboard.pitfalls import FAMILIES, dataset_family
-from mmal_bench.leaderboard.rank_groups import ALPHA, RankGroups, dataset_scores, leave_one_dataset_out, rank_groups
+from mmal_bench.leaderboard.rank_groups import ALPHA, RankGroups, baseline_scores, leave_one_dataset_out, rank_groups
 from mmal_bench.leaderboard.reference import Reference, load_reference
 from mmal_bench.leaderboard.stats import paired_difference, ranks_descending, t_interval
 from mmal_bench.leaderboard.verdicts import Contrasts, contrasts, family_contrasts, verdict_ranks
@@ -232,8 +232,7 @@ def score(
             d = Deltas(d.table, False, reference.reason, d.gap_per)
         boot = {"n_boot": n_boot or bootstrap.N_BOOT}
         head = headline(d, **boot)
-        with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
-        scores = dataset_scores(with_base)
+        scores = baseline_scores(d.table)
         groups_ = rank_groups(scores, head.table["mean"], alpha)
         order = [x for x in head.table.index if x != BASELINE]
         fields = {

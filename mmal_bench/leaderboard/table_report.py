@@ -17,7 +17,7 @@ from tabulate import tabulate
 from mmal_bench.leaderboard.bootstrap import BASELINE, N_BOOT, Deltas, deltas, headline
 from mmal_bench.leaderboard.cd_diagram import plot_cd_diagram
 from mmal_bench.leaderboard.penalty import penalty_matrix
-from mmal_bench.leaderboard.rank_groups import dataset_scores, leave_one_dataset_out, rank_groups
+from mmal_bench.leaderboard.rank_groups import baseline_scores, leave_one_dataset_out, rank_groups
 
 
 def _ci(mean: float, low: float, high: float) -> str:
@@ -43,8 +43,7 @@ def table_report(cells: pd.DataFrame, curves: pd.DataFrame | None, out_dir: Path
     out_dir.mkdir(parents=True, exist_ok=True)
     d = deltas(cells)
     head = headline(d, n_boot=n_boot)
-    with_base = pd.concat([d.table, d.table.drop_duplicates(["dataset", "regime", "seed"]).assign(strategy=BASELINE, delta=0.0)])
-    scores = dataset_scores(with_base)
+    scores = baseline_scores(d.table)
     groups = rank_groups(scores, head.table["mean"])
     lodo = leave_one_dataset_out(scores)
     plot_cd_diagram(groups, out_dir / "cd_diagram.png", title)
